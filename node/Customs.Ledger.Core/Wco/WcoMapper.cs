@@ -1,0 +1,595 @@
+using System.Xml;
+using Customs.Ledger.Canonical;
+using Customs.Ledger.Xml;
+
+namespace Customs.Ledger.Wco;
+
+/// <summary>
+/// Maps a WCO DM message (or a profile's other message types) to its <see cref="CanonicalDocument"/> in one streaming
+/// pass over a hardened <see cref="XmlReader"/>. Thread-safe: one instance serves any number of concurrent calls.
+/// </summary>
+/// <remarks>
+/// Rules, each of which keeps the mapping injective (different content never gives equal leaves):
+/// <list type="bullet">
+/// <item>Paths use WCO IDs where the model defines them; an element that may repeat always carries a 1-based index
+/// (<c>68A[1]</c>); an element the structure does not know is keyed by its name and always indexed (<c>Foo[1]</c>).</item>
+/// <item>A leaf element gives one leaf of its value type; an element with no content gives an <see cref="LeafType.Empty"/> leaf;
+/// a <c>DateTimeString</c> gives a <see cref="LeafType.DateTime"/> leaf at its parent's path.</item>
+/// <item>Attributes other than namespace declarations, <c>xsi:*</c> and the qualifiers (<c>currencyID</c>, <c>unitCode</c>,
+/// <c>formatCode</c>/<c>format</c>) give text leaves at <c>path/@name</c>, in ordinal order of name.</item>
+/// <item>Text mixed with child elements, a non-repeating element given twice, a malformed number or boolean, and an
+/// element in a namespace foreign to the profile are refused.</item>
+/// </list>
+/// </remarks>
+public sealed class WcoMapper
+{
+    private const string XsiNamespace = "http://www.w3.org/2001/XMLSchema-instance";
+    private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
+
+    private readonly WcoProfiles _profiles;
+    private readonly XmlLimits _limits;
+    private readonly XmlReaderSettings _settings;
+
+    public WcoMapper(WcoProfiles? profiles = null, XmlLimits? limits = null)
+    {
+        _profiles = profiles ?? WcoProfiles.Default;
+        _limits = limits ?? XmlLimits.Default;
+        _settings = SafeXml.CreateSettings(_limits);
+    }
+
+    public XmlLimits Limits => _limits;
+
+    /// <summary>Maps the document in <paramref name="xml"/>. <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="XmlIngestionException">The document is refused; the exception says where and why.</exception>
+    public CanonicalDocument Map(ReadOnlyMemory<byte> xml, string? source = null)
+    {
+        using var stream = new ReadOnlyMemoryStream(xml);
+        return Map(stream, source);
+    }
+
+    /// <summary>Maps the document read from <paramref name="xml"/> (not closed). <paramref name="source"/> names it in errors.</summary>
+    /// <exception cref="XmlIngestionException">The document is refused; the exception says where and why.</exception>
+    public CanonicalDocument Map(Stream xml, string? source = null)
+    {
+        try
+        {
+            using var bounded = SafeXml.Bound(xml, _limits, source);
+            using var reader = XmlReader.Create(bounded, _settings);
+            return new Session(this, reader, source).Run();
+        }
+        catch (XmlException ex)
+        {
+            throw SafeXml.Translate(ex, source);
+        }
+        catch (XmlIngestionException ex) when (ex.Source is null && source is not null)
+        {
+            throw ex.WithSource(source);
+        }
+        catch (System.Text.DecoderFallbackException ex)
+        {
+            throw new XmlIngestionException(IngestionFailure.Malformed, "invalid byte sequence for the declared encoding", source, inner: ex);
+        }
+    }
+
+    /// <summary>Maps a file. Errors name the file.</summary>
+    public CanonicalDocument MapFile(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024, FileOptions.SequentialScan);
+        return Map(stream, path);
+    }
+
+    /// <summary>One mapping run: the reader, the element stack and the leaves produced so far.</summary>
+    private sealed class Session(WcoMapper mapper, XmlReader reader, string? source)
+    {
+        private readonly XmlLimits _limits = mapper._limits;
+        private readonly IXmlLineInfo? _lineInfo = reader as IXmlLineInfo;
+        private readonly List<Frame> _stack = [];
+        private readonly List<Frame> _pool = [];
+        private List<Leaf> _leaves = [];
+        private int _elements;
+        private MessageKind? _kind;
+        private WcoProfileRoot _root = null!;
+
+        public CanonicalDocument Run()
+        {
+            if (reader.MoveToContent() != XmlNodeType.Element)
+            {
+                throw Fail(IngestionFailure.NotAWcoMessage, "no root element");
+            }
+
+            var root = mapper._profiles.MatchRoot(reader.NamespaceURI, reader.LocalName);
+            if (root is not null)
+            {
+                var document = MapMessage(root);
+                ReadToEnd();
+                return document;
+            }
+
+            // Not a message root: a transport wrapper (e.g. a submission request) may embed exactly one message.
+            var rootName = Describe(reader.NamespaceURI, reader.LocalName);
+            CanonicalDocument? found = null;
+            while (reader.Read())
+            {
+                if (reader.NodeType != XmlNodeType.Element)
+                {
+                    continue;
+                }
+
+                CountElement();
+                var embedded = mapper._profiles.MatchRoot(reader.NamespaceURI, reader.LocalName);
+                if (embedded is null)
+                {
+                    continue;
+                }
+
+                if (found is not null)
+                {
+                    throw Fail(IngestionFailure.NotAWcoMessage, $"{rootName} carries more than one WCO message; submit them one by one");
+                }
+
+                found = MapMessage(embedded);
+            }
+
+            return found ?? throw new XmlIngestionException(
+                IngestionFailure.NotAWcoMessage,
+                $"not a WCO DM message: root element {rootName} belongs to no known profile and embeds no WCO message",
+                source, 1, 1);
+        }
+
+        private void ReadToEnd()
+        {
+            // Well-formedness of the rest (trailing comments, a second root) is still checked.
+            while (reader.Read())
+            {
+                if (reader.NodeType == XmlNodeType.Element)
+                {
+                    throw Fail(IngestionFailure.Malformed, "content after the message root");
+                }
+            }
+        }
+
+        private CanonicalDocument MapMessage(WcoProfileRoot root)
+        {
+            _root = root;
+            _kind = root.Node.Kind;
+            _leaves = new List<Leaf>(128)
+            {
+                new("$canon", LeafType.Code, CanonicalDocument.CanonicalFormVersion),
+                new("$profile", LeafType.Code, root.Profile.Id),
+            };
+            var baseDepth = reader.Depth;
+            StartElement();
+            if (reader.IsEmptyElement)
+            {
+                EndElement();
+            }
+            else
+            {
+                while (reader.Read())
+                {
+                    switch (reader.NodeType)
+                    {
+                        case XmlNodeType.Element:
+                            CountElement();
+                            StartElement();
+                            if (reader.IsEmptyElement)
+                            {
+                                EndElement();
+                            }
+
+                            break;
+                        case XmlNodeType.Text:
+                        case XmlNodeType.CDATA:
+                        case XmlNodeType.SignificantWhitespace:
+                            _stack[^1].AppendText(reader.Value, this);
+                            break;
+                        case XmlNodeType.EndElement:
+                            EndElement();
+                            break;
+                    }
+
+                    if (_stack.Count == 0 || reader.Depth < baseDepth)
+                    {
+                        break;
+                    }
+                }
+            }
+
+            var kind = _kind ?? throw Fail(IngestionFailure.InvalidContent, "the envelope carries no message body (Declaration or Response)");
+            CheckEnvelope(kind);
+            return new CanonicalDocument(root.Profile.Id, kind, _leaves);
+        }
+
+        // The DMS envelope names its body: a DEC envelope around a Response (or the reverse) is refused.
+        private void CheckEnvelope(MessageKind kind)
+        {
+            var typeName = _leaves.Find(l => l.Path == "MetaData/WCOTypeName")?.Value;
+            var expected = typeName switch
+            {
+                "DEC" => MessageKind.Declaration,
+                "RES" => MessageKind.Response,
+                _ => kind,
+            };
+            if (expected != kind)
+            {
+                throw new XmlIngestionException(IngestionFailure.InvalidContent, $"WCOTypeName {typeName} does not match the message body ({kind})", source, pointer: "MetaData/WCOTypeName");
+            }
+        }
+
+        private void CountElement()
+        {
+            if (++_elements > _limits.MaxElements)
+            {
+                throw Fail(IngestionFailure.LimitExceeded, $"more than {_limits.MaxElements:N0} elements");
+            }
+
+            if (reader.Depth >= _limits.MaxDepth)
+            {
+                throw Fail(IngestionFailure.LimitExceeded, $"elements nest deeper than {_limits.MaxDepth}");
+            }
+        }
+
+        private void StartElement()
+        {
+            var ns = reader.NamespaceURI;
+            var local = reader.LocalName;
+            var parent = _stack.Count > 0 ? _stack[^1] : null;
+            if (!_root.AcceptsNamespace(ns))
+            {
+                throw Fail(IngestionFailure.InvalidContent, $"element {Describe(ns, local)} is not part of profile {_root.Profile.Id}", parent?.Path);
+            }
+
+            var frame = Rent();
+            frame.Line = _lineInfo?.LineNumber ?? 0;
+            frame.Position = _lineInfo?.LinePosition ?? 0;
+            frame.LocalName = local;
+            if (parent is null)
+            {
+                frame.Node = _root.Node;
+                frame.Path = _root.Node.Segment;
+            }
+            else
+            {
+                if (parent.IsDateTimeString)
+                {
+                    throw Fail(IngestionFailure.InvalidContent, "DateTimeString may not contain elements", parent.Path);
+                }
+
+                parent.HasChildren = true;
+                var node = parent.Node?.Child(local);
+                var key = local;
+                if (node?.Alternate is { } alternate
+                    && (ns == node.AlternateNamespace || (ns.Length == 0 && parent.Occurrences(local) > 0)))
+                {
+                    node = alternate;
+                    key = alternate.Segment;
+                }
+
+                var index = parent.CountChild(key);
+                if (string.Equals(local, "DateTimeString", StringComparison.Ordinal))
+                {
+                    if (index > 1)
+                    {
+                        throw Fail(IngestionFailure.InvalidContent, "DateTimeString given more than once", parent.Path);
+                    }
+
+                    frame.IsDateTimeString = true;
+                    frame.Path = parent.Path;
+                }
+                else
+                {
+                    frame.Node = node;
+                    if (node is not null)
+                    {
+                        if (!node.Repeats && index > 1)
+                        {
+                            throw Fail(IngestionFailure.InvalidContent, $"element {local} occurs more than once; the model allows one", parent.Path + "/" + node.Segment);
+                        }
+
+                        var segment = node.Repeats ? Indexed(node.Segment, index) : node.Segment;
+                        if (node.Kind is { } kind)
+                        {
+                            _kind = kind;
+                            frame.Path = segment;
+                        }
+                        else
+                        {
+                            frame.Path = parent.Path + "/" + segment;
+                        }
+                    }
+                    else
+                    {
+                        // Unknown to the structure: keyed by name, always indexed, escaped if the name could pass for a known segment.
+                        var name = parent.Node?.HasSegment(local) == true ? "_" + local : local;
+                        frame.Path = parent.Path + "/" + Indexed(name, index);
+                    }
+                }
+            }
+
+            if (reader.HasAttributes)
+            {
+                ReadAttributes(frame);
+            }
+
+            _stack.Add(frame);
+        }
+
+        private void ReadAttributes(Frame frame)
+        {
+            if (reader.AttributeCount > _limits.MaxAttributesPerElement)
+            {
+                throw Fail(IngestionFailure.LimitExceeded, $"more than {_limits.MaxAttributesPerElement} attributes", frame.Path);
+            }
+
+            List<(string Name, string Value)>? extra = null;
+            while (reader.MoveToNextAttribute())
+            {
+                var ns = reader.NamespaceURI;
+                if (ReferenceEquals(ns, XmlnsNamespace) || ns == XmlnsNamespace || ns == XsiNamespace)
+                {
+                    continue;
+                }
+
+                var name = reader.LocalName;
+                var value = Trim(reader.Value);
+                CheckLength(value, frame.Path);
+                if (frame.IsDateTimeString && (name == "formatCode" || name == "format"))
+                {
+                    frame.Qualifier = value;
+                }
+                else if (!frame.IsDateTimeString && name == "currencyID")
+                {
+                    frame.Qualifier = value;
+                    frame.QualifiedType = LeafType.Amount;
+                }
+                else if (!frame.IsDateTimeString && name == "unitCode")
+                {
+                    frame.Qualifier = value;
+                    frame.QualifiedType = LeafType.Measure;
+                }
+                else
+                {
+                    (extra ??= []).Add((name, value));
+                }
+            }
+
+            reader.MoveToElement();
+            if (extra is null)
+            {
+                return;
+            }
+
+            if (frame.IsDateTimeString)
+            {
+                throw Fail(IngestionFailure.InvalidContent, "DateTimeString carries attributes other than formatCode", frame.Path);
+            }
+
+            extra.Sort(static (a, b) => string.CompareOrdinal(a.Name, b.Name));
+            for (var i = 0; i < extra.Count; i++)
+            {
+                if (i > 0 && extra[i].Name == extra[i - 1].Name)
+                {
+                    throw Fail(IngestionFailure.InvalidContent, $"attribute {extra[i].Name} given twice (in different namespaces)", frame.Path);
+                }
+
+                _leaves.Add(new Leaf(frame.Path + "/@" + extra[i].Name, LeafType.Text, extra[i].Value));
+            }
+
+            frame.HasAttributes = true;
+        }
+
+        private void EndElement()
+        {
+            var frame = _stack[^1];
+            _stack.RemoveAt(_stack.Count - 1);
+            var text = frame.Text is null ? string.Empty : Trim(frame.Text);
+            if (frame.IsDateTimeString)
+            {
+                if (text.Length == 0)
+                {
+                    throw Fail(IngestionFailure.InvalidContent, "empty DateTimeString", frame.Path, frame);
+                }
+
+                _leaves.Add(new Leaf(frame.Path, LeafType.DateTime, text, frame.Qualifier ?? string.Empty));
+            }
+            else if (frame.HasChildren)
+            {
+                if (text.Length > 0)
+                {
+                    throw Fail(IngestionFailure.InvalidContent, "text mixed with child elements", frame.Path, frame);
+                }
+
+                if (frame.QualifiedType is not null)
+                {
+                    throw Fail(IngestionFailure.InvalidContent, "currencyID/unitCode on an element that has child elements", frame.Path, frame);
+                }
+            }
+            else if (text.Length == 0)
+            {
+                if (frame.QualifiedType is not null)
+                {
+                    throw Fail(IngestionFailure.InvalidContent, "currencyID/unitCode on an element with no value", frame.Path, frame);
+                }
+
+                _leaves.Add(new Leaf(frame.Path, LeafType.Empty, string.Empty));
+            }
+            else
+            {
+                _leaves.Add(TypedLeaf(frame, text));
+            }
+
+            Return(frame);
+        }
+
+        private Leaf TypedLeaf(Frame frame, string text)
+        {
+            var type = frame.QualifiedType ?? frame.Node?.ValueType ?? WcoNode.InferType(frame.LocalName, null);
+            switch (type)
+            {
+                case LeafType.Number:
+                case LeafType.Amount:
+                case LeafType.Measure:
+                    if (!CanonicalValues.TryNormalizeDecimal(text, out var number))
+                    {
+                        throw Fail(IngestionFailure.InvalidContent, $"{frame.LocalName} must be a decimal number", frame.Path, frame);
+                    }
+
+                    return new Leaf(frame.Path, type, number, type == LeafType.Number ? null : frame.Qualifier);
+                case LeafType.Boolean:
+                    if (!CanonicalValues.TryNormalizeBoolean(text, out var boolean))
+                    {
+                        throw Fail(IngestionFailure.InvalidContent, $"{frame.LocalName} must be true or false", frame.Path, frame);
+                    }
+
+                    return new Leaf(frame.Path, type, boolean);
+                default:
+                    return new Leaf(frame.Path, type, text);
+            }
+        }
+
+        internal void CheckLength(string value, string? path)
+        {
+            if (value.Length > _limits.MaxValueLength)
+            {
+                throw Fail(IngestionFailure.LimitExceeded, $"a value is longer than {_limits.MaxValueLength:N0} characters", path);
+            }
+        }
+
+        private XmlIngestionException Fail(IngestionFailure failure, string reason, string? pointer = null, Frame? at = null) =>
+            new(failure, reason, source, at?.Line ?? _lineInfo?.LineNumber ?? 0, at?.Position ?? _lineInfo?.LinePosition ?? 0, pointer);
+
+        private Frame Rent()
+        {
+            if (_pool.Count == 0)
+            {
+                return new Frame();
+            }
+
+            var frame = _pool[^1];
+            _pool.RemoveAt(_pool.Count - 1);
+            return frame;
+        }
+
+        private void Return(Frame frame)
+        {
+            frame.Reset();
+            _pool.Add(frame);
+        }
+
+        private static string Indexed(string segment, int index) => segment + "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
+
+        private static string Describe(string ns, string local) => ns.Length == 0 ? local : "{" + ns + "}" + local;
+
+        // XML whitespace only (not NBSP or other Unicode spaces, which are content).
+        private static string Trim(string s) => s.Trim(XmlWhitespace);
+    }
+
+    private static readonly char[] XmlWhitespace = [' ', '\t', '\r', '\n'];
+
+    /// <summary>Per-element state while streaming; pooled so a message allocates only its leaves.</summary>
+    private sealed class Frame
+    {
+        private readonly List<(string Name, int Count)> _children = [];
+
+        public WcoNode? Node { get; set; }
+        public string Path { get; set; } = string.Empty;
+        public string LocalName { get; set; } = string.Empty;
+        public string? Text { get; private set; }
+        public string? Qualifier { get; set; }
+        public LeafType? QualifiedType { get; set; }
+        public bool HasChildren { get; set; }
+        public bool HasAttributes { get; set; }
+        public bool IsDateTimeString { get; set; }
+        public int Line { get; set; }
+        public int Position { get; set; }
+
+        public void AppendText(string value, Session session)
+        {
+            Text = Text is null ? value : Text + value;
+            session.CheckLength(Text, Path);
+        }
+
+        /// <summary>How many children named <paramref name="localName"/> were seen so far.</summary>
+        public int Occurrences(string localName)
+        {
+            foreach (var (name, count) in _children)
+            {
+                if (string.Equals(name, localName, StringComparison.Ordinal))
+                {
+                    return count;
+                }
+            }
+
+            return 0;
+        }
+
+        /// <summary>Counts one more child named <paramref name="localName"/> and returns its 1-based index.</summary>
+        public int CountChild(string localName)
+        {
+            for (var i = 0; i < _children.Count; i++)
+            {
+                if (string.Equals(_children[i].Name, localName, StringComparison.Ordinal))
+                {
+                    var n = _children[i].Count + 1;
+                    _children[i] = (localName, n);
+                    return n;
+                }
+            }
+
+            _children.Add((localName, 1));
+            return 1;
+        }
+
+        public void Reset()
+        {
+            _children.Clear();
+            Node = null;
+            Text = null;
+            Qualifier = null;
+            QualifiedType = null;
+            HasChildren = false;
+            HasAttributes = false;
+            IsDateTimeString = false;
+        }
+    }
+
+    /// <summary>A read-only stream over memory without copying it.</summary>
+    private sealed class ReadOnlyMemoryStream(ReadOnlyMemory<byte> memory) : Stream
+    {
+        private int _position;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => memory.Length;
+        public override long Position { get => _position; set => _position = (int)Math.Clamp(value, 0, memory.Length); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = Math.Min(buffer.Length, memory.Length - _position);
+            memory.Span.Slice(_position, n).CopyTo(buffer);
+            _position += n;
+            return n;
+        }
+
+        public override long Seek(long offset, SeekOrigin origin)
+        {
+            Position = origin switch
+            {
+                SeekOrigin.Begin => offset,
+                SeekOrigin.Current => _position + offset,
+                _ => memory.Length + offset,
+            };
+            return _position;
+        }
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

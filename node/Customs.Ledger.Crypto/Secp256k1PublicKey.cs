@@ -1,0 +1,236 @@
+using System.Diagnostics.CodeAnalysis;
+using Org.BouncyCastle.Math.EC;
+using CryptographicException = System.Security.Cryptography.CryptographicException;
+
+namespace Customs.Ledger.Crypto;
+
+/// <summary>
+/// A validated secp256k1 public key (never the point at infinity, always on the curve).
+/// Immutable and thread-safe.
+/// </summary>
+public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
+{
+    /// <summary>Length of the SEC1 compressed encoding (0x02/0x03 || X): 33 bytes.</summary>
+    public const int CompressedLength = 33;
+
+    /// <summary>Length of the SEC1 uncompressed encoding (0x04 || X || Y): 65 bytes.</summary>
+    public const int UncompressedLength = 65;
+
+    /// <summary>Length of an Ethereum address: 20 bytes.</summary>
+    public const int AddressLength = 20;
+
+    private readonly ECPoint _point;
+    private readonly byte[] _compressed;
+    private readonly byte[] _uncompressed;
+    private byte[]? _address;
+
+    private Secp256k1PublicKey(ECPoint normalizedPoint)
+    {
+        _point = normalizedPoint;
+        _compressed = normalizedPoint.GetEncoded(true);
+        _uncompressed = normalizedPoint.GetEncoded(false);
+    }
+
+    /// <summary>
+    /// Parses a SEC1 compressed (33 bytes, prefix 0x02/0x03) or uncompressed (65 bytes, prefix 0x04)
+    /// public key, validating that the point is on the curve. Hybrid (0x06/0x07) and infinity encodings are rejected.
+    /// </summary>
+    /// <exception cref="FormatException">The bytes are not a valid secp256k1 public key.</exception>
+    public static Secp256k1PublicKey Parse(ReadOnlySpan<byte> encoded) =>
+        TryParse(encoded, out var key) ? key : throw new FormatException("Not a valid secp256k1 public key encoding.");
+
+    /// <summary>Non-throwing variant of <see cref="Parse"/>.</summary>
+    public static bool TryParse(ReadOnlySpan<byte> encoded, [NotNullWhen(true)] out Secp256k1PublicKey? publicKey)
+    {
+        publicKey = null;
+        var shapeOk = (encoded.Length == CompressedLength && (encoded[0] == 0x02 || encoded[0] == 0x03))
+            || (encoded.Length == UncompressedLength && encoded[0] == 0x04);
+        if (!shapeOk)
+        {
+            return false;
+        }
+
+        ECPoint point;
+        try
+        {
+            // DecodePoint rejects x/y >= p, decompression failures and (for 0x04) points off the curve.
+            point = Secp256k1Curve.Curve.DecodePoint(encoded.ToArray());
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+
+        if (point.IsInfinity || !point.IsValid())
+        {
+            return false;
+        }
+
+        publicKey = new Secp256k1PublicKey(point.Normalize());
+        return true;
+    }
+
+    /// <summary>
+    /// Recovers the signer's public key from a signature and the 32-byte digest it signs (ecrecover).
+    /// Applies the same rules as <see cref="VerifyDetailed"/>: r and s in [1, n-1] and low-S.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="digest"/> is not 32 bytes.</exception>
+    /// <exception cref="CryptographicException">No public key can be recovered.</exception>
+    public static Secp256k1PublicKey Recover(ReadOnlySpan<byte> digest, Secp256k1Signature signature) =>
+        TryRecover(digest, signature, out var key) ? key : throw new CryptographicException("No secp256k1 public key can be recovered from this signature.");
+
+    /// <summary>Non-throwing variant of <see cref="Recover"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="digest"/> is not 32 bytes.</exception>
+    public static bool TryRecover(ReadOnlySpan<byte> digest, Secp256k1Signature signature, [NotNullWhen(true)] out Secp256k1PublicKey? publicKey)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        EnsureDigest(digest);
+        publicKey = null;
+        if (CheckScalars(signature) != Secp256k1VerificationResult.Valid)
+        {
+            return false;
+        }
+
+        // R = the curve point with x = r and y parity = recovery id (only x < n is supported, v in {0,1}).
+        Span<byte> encodedR = stackalloc byte[CompressedLength];
+        encodedR[0] = (byte)(0x02 | signature.RecoveryId);
+        signature.R.CopyTo(encodedR[1..]);
+        ECPoint rPoint;
+        try
+        {
+            rPoint = Secp256k1Curve.Curve.DecodePoint(encodedR.ToArray());
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+
+        var n = Secp256k1Curve.N;
+        var r = Secp256k1Curve.ToBigInteger(signature.R);
+        var s = Secp256k1Curve.ToBigInteger(signature.S);
+        var e = Secp256k1Curve.ToBigInteger(digest);
+        var rInv = Org.BouncyCastle.Utilities.BigIntegers.ModOddInverseVar(n, r);
+
+        // Q = r^-1 (s*R - e*G)
+        var u1 = n.Subtract(e.Mod(n)).Multiply(rInv).Mod(n);
+        var u2 = s.Multiply(rInv).Mod(n);
+        var q = ECAlgorithms.SumOfTwoMultiplies(Secp256k1Curve.G, u1, rPoint, u2).Normalize();
+        if (q.IsInfinity)
+        {
+            return false;
+        }
+
+        publicKey = new Secp256k1PublicKey(q);
+        return true;
+    }
+
+    /// <summary>SEC1 compressed encoding, 33 bytes (new array).</summary>
+    public byte[] ToCompressedBytes() => (byte[])_compressed.Clone();
+
+    /// <summary>SEC1 uncompressed encoding, 65 bytes (new array).</summary>
+    public byte[] ToUncompressedBytes() => (byte[])_uncompressed.Clone();
+
+    /// <summary>The 20-byte Ethereum address: the last 20 bytes of keccak256(X || Y) (new array).</summary>
+    public byte[] GetAddress() => (byte[])AddressCore().Clone();
+
+    /// <summary>The EIP-55 mixed-case checksummed address, with the <c>0x</c> prefix.</summary>
+    public string ToChecksumAddress() => EthereumAddress.ToChecksumString(AddressCore());
+
+    /// <summary>
+    /// Verifies a signature over a 32-byte digest. Returns <see langword="false"/> for high-S signatures,
+    /// out-of-range r/s, a mismatched recovery id, or an invalid signature. See <see cref="VerifyDetailed"/> for the reason.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="digest"/> is not 32 bytes.</exception>
+    public bool Verify(ReadOnlySpan<byte> digest, Secp256k1Signature signature) =>
+        VerifyDetailed(digest, signature) == Secp256k1VerificationResult.Valid;
+
+    /// <summary>
+    /// Verifies a signature over a 32-byte digest and reports why it was rejected. The rules are stricter than
+    /// plain ECDSA so that each (key, digest) has exactly one accepted 65-byte signature:
+    /// r and s must be in [1, n-1], s must be &lt;= n/2 (low-S), the nonce point's x must equal r
+    /// (x &gt;= n, probability ~2^-128, is not supported) and its y parity must equal the recovery id.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="digest"/> is not 32 bytes.</exception>
+    public Secp256k1VerificationResult VerifyDetailed(ReadOnlySpan<byte> digest, Secp256k1Signature signature)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        EnsureDigest(digest);
+        var scalars = CheckScalars(signature);
+        if (scalars != Secp256k1VerificationResult.Valid)
+        {
+            return scalars;
+        }
+
+        var n = Secp256k1Curve.N;
+        var r = Secp256k1Curve.ToBigInteger(signature.R);
+        var s = Secp256k1Curve.ToBigInteger(signature.S);
+        var e = Secp256k1Curve.ToBigInteger(digest);
+        var w = Org.BouncyCastle.Utilities.BigIntegers.ModOddInverseVar(n, s);
+        var u1 = e.Multiply(w).Mod(n);
+        var u2 = r.Multiply(w).Mod(n);
+        var point = ECAlgorithms.SumOfTwoMultiplies(Secp256k1Curve.G, u1, _point, u2).Normalize();
+        if (point.IsInfinity || !point.AffineXCoord.ToBigInteger().Equals(r))
+        {
+            return Secp256k1VerificationResult.InvalidSignature;
+        }
+
+        var parity = point.AffineYCoord.TestBitZero() ? 1 : 0;
+        return parity == signature.RecoveryId ? Secp256k1VerificationResult.Valid : Secp256k1VerificationResult.RecoveryIdMismatch;
+    }
+
+    /// <inheritdoc />
+    public bool Equals(Secp256k1PublicKey? other) => other is not null && _compressed.AsSpan().SequenceEqual(other._compressed);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as Secp256k1PublicKey);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var hash = new HashCode();
+        hash.AddBytes(_compressed);
+        return hash.ToHashCode();
+    }
+
+    /// <summary>Hex of the compressed encoding (public keys are public).</summary>
+    public override string ToString() => Convert.ToHexStringLower(_compressed);
+
+    internal static Secp256k1PublicKey FromPoint(ECPoint point) => new(point.Normalize());
+
+    internal static void EnsureDigest(ReadOnlySpan<byte> digest)
+    {
+        if (digest.Length != 32)
+        {
+            throw new ArgumentException("A secp256k1 signature covers a 32-byte digest.", nameof(digest));
+        }
+    }
+
+    private static Secp256k1VerificationResult CheckScalars(Secp256k1Signature signature)
+    {
+        if (!Secp256k1Curve.IsValidScalar(signature.R))
+        {
+            return Secp256k1VerificationResult.ROutOfRange;
+        }
+
+        if (!Secp256k1Curve.IsValidScalar(signature.S))
+        {
+            return Secp256k1VerificationResult.SOutOfRange;
+        }
+
+        return signature.IsLowS ? Secp256k1VerificationResult.Valid : Secp256k1VerificationResult.HighS;
+    }
+
+    private byte[] AddressCore()
+    {
+        var address = _address;
+        if (address is null)
+        {
+            Span<byte> hash = stackalloc byte[Keccak256.HashSizeInBytes];
+            Keccak256.HashData(_uncompressed.AsSpan(1), hash);
+            address = hash[12..].ToArray();
+            _address = address;
+        }
+
+        return address;
+    }
+}
