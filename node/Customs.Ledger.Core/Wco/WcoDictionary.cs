@@ -34,15 +34,13 @@ public static class WcoDictionary
     private static WcoNode BuildMetaData()
     {
         var md = new WcoNode("MetaData", "MetaData", repeats: false, format: null);
-        foreach (var name in new[]
-                 {
-                     "WCODataModelVersionCode", "WCOTypeName", "ResponsibleCountryCode", "ResponsibleAgencyName",
-                     "AgencyAssignedCustomizationCode", "AgencyAssignedCustomizationVersionCode",
-                 })
-        {
-            md.Add(new WcoNode(name, name, repeats: false, format: null));
-        }
-
+        // WCOTypeName holds a code (DEC, RES) although its name ends in "Name".
+        md.Add(new WcoNode("WCODataModelVersionCode", "WCODataModelVersionCode", repeats: false, format: null));
+        md.Add(new WcoNode("WCOTypeName", "WCOTypeName", repeats: false, format: null, valueType: LeafType.Code));
+        md.Add(new WcoNode("ResponsibleCountryCode", "ResponsibleCountryCode", repeats: false, format: null));
+        md.Add(new WcoNode("ResponsibleAgencyName", "ResponsibleAgencyName", repeats: false, format: null));
+        md.Add(new WcoNode("AgencyAssignedCustomizationCode", "AgencyAssignedCustomizationCode", repeats: false, format: null));
+        md.Add(new WcoNode("AgencyAssignedCustomizationVersionCode", "AgencyAssignedCustomizationVersionCode", repeats: false, format: null));
         md.Add(Declaration);
         md.Add(Response);
         return md;

@@ -55,11 +55,15 @@ public sealed class WcoMapper
         {
             using var bounded = SafeXml.Bound(xml, _limits, source);
             using var reader = XmlReader.Create(bounded, _settings);
-            return new Session(this, reader, source).Run();
-        }
-        catch (XmlException ex)
-        {
-            throw SafeXml.Translate(ex, source);
+            try
+            {
+                return new Session(this, reader, source).Run();
+            }
+            catch (XmlException ex)
+            {
+                // Translated before the reader is disposed: a closed reader forgets its position.
+                throw SafeXml.Translate(ex, source, reader as IXmlLineInfo);
+            }
         }
         catch (XmlIngestionException ex) when (ex.Source is null && source is not null)
         {

@@ -12,9 +12,13 @@ public sealed class WcoNode
     private readonly Dictionary<string, WcoNode> _children;
     private readonly HashSet<string> _segments;
 
-    internal WcoNode(string name, string segment, bool repeats, string? format, MessageKind? kind = null)
+    internal WcoNode(string name, string segment, bool repeats, string? format, MessageKind? kind = null, LeafType? valueType = null)
         : this(name, segment, repeats, format, kind, new Dictionary<string, WcoNode>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal))
     {
+        if (valueType is { } type)
+        {
+            ValueType = type;
+        }
     }
 
     private WcoNode(string name, string segment, bool repeats, string? format, MessageKind? kind, Dictionary<string, WcoNode> children, HashSet<string> segments)

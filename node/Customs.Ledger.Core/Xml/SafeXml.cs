@@ -40,7 +40,10 @@ public static class SafeXml
     }
 
     /// <summary>Translates a parser exception into a refusal that names the source, line, position and reason.</summary>
-    public static XmlIngestionException Translate(XmlException ex, string? source)
+    /// <param name="ex">The parser's exception.</param>
+    /// <param name="source">The document's name.</param>
+    /// <param name="position">The reader's position, used where the exception carries none (the DTD refusal does not).</param>
+    public static XmlIngestionException Translate(XmlException ex, string? source, IXmlLineInfo? position = null)
     {
         // The framework's message for a DOCTYPE is stable across versions: "For security reasons DTD is prohibited ...".
         var failure = ex.Message.Contains("DTD", StringComparison.Ordinal) ? IngestionFailure.DtdProhibited
@@ -52,7 +55,9 @@ public static class SafeXml
             IngestionFailure.LimitExceeded => "document exceeds the character limit",
             _ => StripLocation(ex.Message),
         };
-        return new XmlIngestionException(failure, reason, source, ex.LineNumber, ex.LinePosition, inner: ex);
+        var line = ex.LineNumber > 0 ? ex.LineNumber : position?.LineNumber ?? 0;
+        var column = ex.LineNumber > 0 ? ex.LinePosition : position?.LinePosition ?? 0;
+        return new XmlIngestionException(failure, reason, source, line, column, inner: ex);
     }
 
     internal static XmlIngestionException TooLarge(XmlLimits limits, string? source) =>
