@@ -84,7 +84,8 @@ public sealed class Ed25519PrivateKey : IDisposable
             throw new ArgumentException("Destination must be at least 64 bytes.", nameof(signature));
         }
 
-        Bc.Sign(_seed, _publicKeyBytes, message, signature[..Ed25519PublicKey.SignatureLength]);
+        // Explicit spans select Sign(sk, pk, m, sig); a byte[] second argument would bind to the Ed25519ctx overload.
+        Bc.Sign((ReadOnlySpan<byte>)_seed, (ReadOnlySpan<byte>)_publicKeyBytes, message, signature[..Ed25519PublicKey.SignatureLength]);
     }
 
     /// <summary>
