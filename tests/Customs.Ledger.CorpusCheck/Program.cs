@@ -2,13 +2,27 @@ using Customs.Ledger.Records;
 using Customs.Ledger.Wco;
 using Customs.Ledger.Xml;
 
-// Usage: Customs.Ledger.CorpusCheck <samples-dir> [<negative-dir>]
+// Usage: Customs.Ledger.CorpusCheck <samples-dir> [<negative-dir>] [--xsd <schema-dir>]
 // Maps every *.xml under <samples-dir> twice and checks the leaves are identical, checks every ledger record against
 // the allow-list, and expects every file under <negative-dir> to be refused with a file, line and reason.
 if (args.Length < 1)
 {
     Console.Error.WriteLine("usage: Customs.Ledger.CorpusCheck <samples-dir> [<negative-dir>]");
     return 2;
+}
+
+var xsdAt = Array.IndexOf(args, "--xsd");
+XsdSchemaFolder? schemas = null;
+if (xsdAt >= 0)
+{
+    schemas = XsdSchemaFolder.Load(args[xsdAt + 1]);
+    Console.WriteLine($"schemas: {schemas.Loaded.Count} entry schemas loaded ({string.Join(", ", schemas.Loaded)}); {schemas.Skipped.Count} skipped");
+    foreach (var (file, reason) in schemas.Skipped)
+    {
+        Console.WriteLine($"  skipped {file}: {reason}");
+    }
+
+    args = args.Where((_, i) => i != xsdAt && i != xsdAt + 1).ToArray();
 }
 
 var mapper = new WcoMapper();
@@ -33,6 +47,21 @@ foreach (var file in Files(args[0]))
         {
             failures++;
             Console.WriteLine($"RECORD LEAK {file}: {string.Join(", ", leaked)}");
+        }
+
+        if (schemas is not null)
+        {
+            try
+            {
+                using var stream = File.OpenRead(file);
+                schemas.Validate(stream, file);
+                Count("XSD valid");
+            }
+            catch (XmlIngestionException ex) when (ex.Failure == IngestionFailure.SchemaInvalid)
+            {
+                Count("XSD invalid");
+                Console.WriteLine($"xsd      {ex.Message[..Math.Min(300, ex.Message.Length)]}");
+            }
         }
 
         Count($"mapped {first.ProfileId} {first.Kind}{(IsWrapped(file) ? " (unwrapped from a transport wrapper)" : string.Empty)}");
