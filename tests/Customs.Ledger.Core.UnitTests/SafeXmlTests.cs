@@ -122,6 +122,13 @@ public class SafeXmlTests
     }
 
     [Fact]
+    public void OverlongElementName_IsRefused()
+    {
+        var ex = Refuse($"<Declaration xmlns=\"urn:wco:datamodel:WCO:DEC-DMS:2\"><{new string('A', 5000)}>1</{new string('A', 5000)}></Declaration>");
+        Assert.Equal(IngestionFailure.LimitExceeded, ex.Failure);
+    }
+
+    [Fact]
     public void MalformedXml_NamesLineAndPosition()
     {
         var ex = Refuse("<MetaData xmlns=\"urn:wco:datamodel:WCO:DocumentMetaData-DMS:2\">\n  <WCOTypeName>DEC</WCOTypeName>\n  <!-- bad -- comment -->\n</MetaData>");

@@ -32,7 +32,14 @@ public static class LeafEncoding
         return n;
     }
 
-    /// <summary>Writes the encoding into <paramref name="destination"/> (which must hold <see cref="GetByteCount"/> bytes) and returns the bytes written.</summary>
+    /// <summary>An upper bound of <see cref="GetByteCount"/> computed without scanning the strings.</summary>
+    public static int GetMaxByteCount(Leaf leaf)
+    {
+        ArgumentNullException.ThrowIfNull(leaf);
+        return 1 + 12 + ((leaf.Path.Length + leaf.Value.Length + (leaf.Qualifier?.Length ?? 0)) * 3);
+    }
+
+    /// <summary>Writes the encoding into <paramref name="destination"/> (which must hold <see cref="GetByteCount"/> bytes, or <see cref="GetMaxByteCount"/> to skip counting) and returns the bytes written.</summary>
     public static int Write(Leaf leaf, Span<byte> destination)
     {
         ArgumentNullException.ThrowIfNull(leaf);

@@ -6,15 +6,16 @@ namespace Customs.Ledger.Merkle;
 /// </summary>
 public sealed class BatchTree
 {
-    private readonly byte[] _leafHashes;
+    private readonly byte[][] _levels;
 
-    private BatchTree(byte[] leafHashes, byte[] root, int count)
+    private BatchTree(byte[][] levels, int count)
     {
-        _leafHashes = leafHashes;
-        Root = root;
+        _levels = levels;
+        Root = levels[^1];
         Count = count;
     }
 
+    /// <summary>The batch root (32 bytes). Do not modify.</summary>
     public byte[] Root { get; }
 
     public int Count { get; }
@@ -34,11 +35,11 @@ public sealed class BatchTree
             LeafHash(documentRoots[i], hashes.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
         }
 
-        return new BatchTree(hashes, MerkleTree.ComputeRoot(hashes), documentRoots.Count);
+        return new BatchTree(MerkleTree.BuildLevels(hashes), documentRoots.Count);
     }
 
-    /// <summary>The inclusion proof of document <paramref name="index"/>.</summary>
-    public BatchProof Proof(int index) => new(index, Count, MerkleTree.InclusionProof(_leafHashes, index));
+    /// <summary>The inclusion proof of document <paramref name="index"/> (O(log n): the levels are kept).</summary>
+    public BatchProof Proof(int index) => new(index, Count, MerkleTree.InclusionProof(_levels, index));
 
     /// <summary>True when <paramref name="documentRoot"/> is in the batch with root <paramref name="batchRoot"/> at the proof's position.</summary>
     public static bool Verify(ReadOnlySpan<byte> documentRoot, BatchProof proof, ReadOnlySpan<byte> batchRoot)

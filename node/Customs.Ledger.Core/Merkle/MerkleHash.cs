@@ -39,7 +39,7 @@ public static class MerkleHash
     public static void HashLeafInPlace(Span<byte> prefixedData, Span<byte> destination)
     {
         prefixedData[0] = LeafPrefix;
-        SHA256.HashData(prefixedData, destination);
+        Sha256.HashData(prefixedData, destination);
     }
 
     /// <summary>Writes <c>SHA-256(0x01 ‖ left ‖ right)</c> to <paramref name="destination"/> (which may overlap neither input).</summary>
@@ -49,7 +49,7 @@ public static class MerkleHash
         buffer[0] = NodePrefix;
         left.CopyTo(buffer[1..]);
         right.CopyTo(buffer[(1 + Size)..]);
-        SHA256.HashData(buffer, destination);
+        Sha256.HashData(buffer, destination);
     }
 
     /// <summary>Constant-time equality of two hashes.</summary>

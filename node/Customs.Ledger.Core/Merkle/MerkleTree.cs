@@ -38,24 +38,45 @@ public static class MerkleTree
     }
 
     /// <summary>The audit path for leaf <paramref name="index"/>: sibling hashes from the leaf up, as in RFC 9162 §2.1.3.1.</summary>
-    public static byte[][] InclusionProof(ReadOnlySpan<byte> leafHashes, int index)
+    /// <remarks>Builds every level (O(n)); to prove many leaves of one tree use <see cref="BuildLevels"/> once and <see cref="InclusionProof(byte[][], int)"/>.</remarks>
+    public static byte[][] InclusionProof(ReadOnlySpan<byte> leafHashes, int index) => InclusionProof(BuildLevels(leafHashes), index);
+
+    /// <summary>
+    /// Every level of the tree, leaves first and root last (each n × 32 bytes), so that any number of proofs costs
+    /// O(log n) each: building all proofs of a batch is O(n log n), never O(n²).
+    /// </summary>
+    public static byte[][] BuildLevels(ReadOnlySpan<byte> leafHashes)
     {
-        var n = Count(leafHashes);
+        var width = Count(leafHashes);
+        var levels = new List<byte[]> { leafHashes.ToArray() };
+        while (width > 1)
+        {
+            var next = new byte[((width + 1) / 2) * MerkleHash.Size];
+            width = ReduceLevel(levels[^1], width, next);
+            levels.Add(next);
+        }
+
+        return [.. levels];
+    }
+
+    /// <summary>The audit path for leaf <paramref name="index"/> from levels made by <see cref="BuildLevels"/>.</summary>
+    public static byte[][] InclusionProof(byte[][] levels, int index)
+    {
+        ArgumentNullException.ThrowIfNull(levels);
+        var n = levels[0].Length / MerkleHash.Size;
         ArgumentOutOfRangeException.ThrowIfNegative(index);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, n);
         var path = new List<byte[]>();
-        var level = leafHashes.ToArray();
-        var width = n;
         var i = index;
-        while (width > 1)
+        for (var level = 0; level < levels.Length - 1; level++)
         {
+            var width = levels[level].Length / MerkleHash.Size;
             var sibling = i ^ 1;
             if (sibling < width)
             {
-                path.Add(level.AsSpan(sibling * MerkleHash.Size, MerkleHash.Size).ToArray());
+                path.Add(levels[level].AsSpan(sibling * MerkleHash.Size, MerkleHash.Size).ToArray());
             }
 
-            width = ReduceLevel(level, width, level);
             i >>= 1;
         }
 

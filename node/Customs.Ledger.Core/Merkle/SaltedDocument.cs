@@ -74,14 +74,15 @@ public sealed class SaltedDocument
             throw new ArgumentException($"A salt is {SaltSize} bytes.", nameof(salt));
         }
 
-        var size = 1 + SaltSize + LeafEncoding.GetByteCount(leaf);
-        var rented = size <= 1024 ? null : LeafEncoding.Rent(size);
-        var buffer = rented is null ? stackalloc byte[size] : rented.AsSpan(0, size);
+        // One pass: encode into a buffer sized for the worst case (3 UTF-8 bytes per UTF-16 char), then hash what was written.
+        var max = 1 + SaltSize + LeafEncoding.GetMaxByteCount(leaf);
+        var rented = max <= 1024 ? null : LeafEncoding.Rent(max);
+        var buffer = rented is null ? stackalloc byte[max] : rented.AsSpan(0, max);
         try
         {
             salt.CopyTo(buffer[1..]);
-            LeafEncoding.Write(leaf, buffer[(1 + SaltSize)..]);
-            MerkleHash.HashLeafInPlace(buffer, destination);
+            var written = LeafEncoding.Write(leaf, buffer[(1 + SaltSize)..]);
+            MerkleHash.HashLeafInPlace(buffer[..(1 + SaltSize + written)], destination);
         }
         finally
         {

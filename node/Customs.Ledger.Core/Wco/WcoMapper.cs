@@ -23,6 +23,9 @@ namespace Customs.Ledger.Wco;
 /// </remarks>
 public sealed class WcoMapper
 {
+    /// <summary>Longest element name accepted (WCO names are under 50 characters).</summary>
+    private const int MaxNameLength = 256;
+
     private const string XsiNamespace = "http://www.w3.org/2001/XMLSchema-instance";
     private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
 
@@ -89,6 +92,7 @@ public sealed class WcoMapper
         private readonly IXmlLineInfo? _lineInfo = reader as IXmlLineInfo;
         private readonly List<Frame> _stack = [];
         private readonly List<Frame> _pool = [];
+        private readonly PathBuffer _path = new();
         private List<Leaf> _leaves = [];
         private int _elements;
         private MessageKind? _kind;
@@ -238,19 +242,26 @@ public sealed class WcoMapper
             var ns = reader.NamespaceURI;
             var local = reader.LocalName;
             var parent = _stack.Count > 0 ? _stack[^1] : null;
+            if (local.Length > MaxNameLength)
+            {
+                throw Fail(IngestionFailure.LimitExceeded, $"an element name is longer than {MaxNameLength} characters", parent?.Path);
+            }
+
             if (!_root.AcceptsNamespace(ns))
             {
                 throw Fail(IngestionFailure.InvalidContent, $"element {Describe(ns, local)} is not part of profile {_root.Profile.Id}", parent?.Path);
             }
 
             var frame = Rent();
+            frame.PathBuffer = _path;
             frame.Line = _lineInfo?.LineNumber ?? 0;
             frame.Position = _lineInfo?.LinePosition ?? 0;
             frame.LocalName = local;
             if (parent is null)
             {
                 frame.Node = _root.Node;
-                frame.Path = _root.Node.Segment;
+                frame.PathStart = 0;
+                frame.PathEnd = _path.Write(0, _root.Node.Segment, 0);
             }
             else
             {
@@ -278,7 +289,8 @@ public sealed class WcoMapper
                     }
 
                     frame.IsDateTimeString = true;
-                    frame.Path = parent.Path;
+                    frame.PathStart = parent.PathStart;
+                    frame.PathEnd = parent.PathEnd;
                 }
                 else
                 {
@@ -290,22 +302,26 @@ public sealed class WcoMapper
                             throw Fail(IngestionFailure.InvalidContent, $"element {local} occurs more than once; the model allows one", parent.Path + "/" + node.Segment);
                         }
 
-                        var segment = node.Repeats ? Indexed(node.Segment, index) : node.Segment;
+                        var segmentIndex = node.Repeats ? index : 0;
                         if (node.Kind is { } kind)
                         {
+                            // A message root restarts the path; it is written after the envelope's so the envelope's stays intact.
                             _kind = kind;
-                            frame.Path = segment;
+                            frame.PathStart = parent.PathEnd;
+                            frame.PathEnd = _path.Write(parent.PathEnd, node.Segment, segmentIndex);
                         }
                         else
                         {
-                            frame.Path = parent.Path + "/" + segment;
+                            frame.PathStart = parent.PathStart;
+                            frame.PathEnd = _path.WriteChild(parent.PathEnd, node.Segment, segmentIndex);
                         }
                     }
                     else
                     {
                         // Unknown to the structure: keyed by name, always indexed, escaped if the name could pass for a known segment.
                         var name = parent.Node?.HasSegment(local) == true ? "_" + local : local;
-                        frame.Path = parent.Path + "/" + Indexed(name, index);
+                        frame.PathStart = parent.PathStart;
+                        frame.PathEnd = _path.WriteChild(parent.PathEnd, name, index);
                     }
                 }
             }
@@ -480,8 +496,6 @@ public sealed class WcoMapper
             _pool.Add(frame);
         }
 
-        private static string Indexed(string segment, int index) => segment + "[" + index.ToString(System.Globalization.CultureInfo.InvariantCulture) + "]";
-
         private static string Describe(string ns, string local) => ns.Length == 0 ? local : "{" + ns + "}" + local;
 
         // XML whitespace only (not NBSP or other Unicode spaces, which are content).
@@ -496,7 +510,16 @@ public sealed class WcoMapper
         private readonly List<(string Name, int Count)> _children = [];
 
         public WcoNode? Node { get; set; }
-        public string Path { get; set; } = string.Empty;
+        private string? _path;
+
+        public PathBuffer PathBuffer { get; set; } = null!;
+
+        /// <summary>Start and end of this element's path in <see cref="PathBuffer"/>; the string is made only when needed.</summary>
+        public int PathStart { get; set; }
+
+        public int PathEnd { get; set; }
+
+        public string Path => _path ??= PathBuffer.ToString(PathStart, PathEnd);
         public string LocalName { get; set; } = string.Empty;
         public string? Text { get; private set; }
         public string? Qualifier { get; set; }
@@ -547,6 +570,7 @@ public sealed class WcoMapper
         public void Reset()
         {
             _children.Clear();
+            _path = null;
             Node = null;
             Text = null;
             Qualifier = null;
@@ -554,6 +578,50 @@ public sealed class WcoMapper
             HasChildren = false;
             HasAttributes = false;
             IsDateTimeString = false;
+        }
+    }
+
+    /// <summary>
+    /// The current element path, written in place as elements open: a child writes after its parent's end, so a parent's
+    /// characters never change while it is open. Container elements therefore cost no string at all.
+    /// </summary>
+    private sealed class PathBuffer
+    {
+        private char[] _chars = new char[256];
+
+        /// <summary>Writes "/segment[index]" at <paramref name="at"/> (index 0 = no index) and returns the new end.</summary>
+        public int WriteChild(int at, string segment, int index)
+        {
+            Ensure(at + 1);
+            _chars[at] = '/';
+            return Write(at + 1, segment, index);
+        }
+
+        /// <summary>Writes "segment[index]" at <paramref name="at"/> (index 0 = no index) and returns the new end.</summary>
+        public int Write(int at, string segment, int index)
+        {
+            Ensure(at + segment.Length + 13);
+            segment.CopyTo(_chars.AsSpan(at));
+            var end = at + segment.Length;
+            if (index > 0)
+            {
+                _chars[end++] = '[';
+                index.TryFormat(_chars.AsSpan(end), out var digits, provider: System.Globalization.CultureInfo.InvariantCulture);
+                end += digits;
+                _chars[end++] = ']';
+            }
+
+            return end;
+        }
+
+        public string ToString(int start, int end) => new(_chars, start, end - start);
+
+        private void Ensure(int length)
+        {
+            if (length > _chars.Length)
+            {
+                Array.Resize(ref _chars, Math.Max(length, _chars.Length * 2));
+            }
         }
     }
 
