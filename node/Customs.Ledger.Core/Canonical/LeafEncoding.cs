@@ -63,6 +63,61 @@ public static class LeafEncoding
         return buffer;
     }
 
+    /// <summary>Reads one encoded leaf from the start of <paramref name="source"/>; false when malformed.</summary>
+    public static bool TryRead(ReadOnlySpan<byte> source, out Leaf? leaf, out int consumed)
+    {
+        leaf = null;
+        consumed = 0;
+        if (source.Length < 9 || source[0] > (byte)LeafType.DateTime)
+        {
+            return false;
+        }
+
+        var type = (LeafType)source[0];
+        var i = 1;
+        if (!TryReadString(source, ref i, out var path) || !TryReadString(source, ref i, out var value))
+        {
+            return false;
+        }
+
+        string? qualifier = null;
+        if (HasQualifier(type) && !TryReadString(source, ref i, out qualifier))
+        {
+            return false;
+        }
+
+        leaf = new Leaf(path!, type, value!, qualifier);
+        consumed = i;
+        return true;
+    }
+
+    private static bool TryReadString(ReadOnlySpan<byte> source, ref int offset, out string? value)
+    {
+        value = null;
+        if (source.Length - offset < 4)
+        {
+            return false;
+        }
+
+        var length = BinaryPrimitives.ReadUInt32BigEndian(source[offset..]);
+        if (length > (uint)(source.Length - offset - 4))
+        {
+            return false;
+        }
+
+        try
+        {
+            value = Utf8.GetString(source.Slice(offset + 4, (int)length));
+        }
+        catch (DecoderFallbackException)
+        {
+            return false;
+        }
+
+        offset += 4 + (int)length;
+        return true;
+    }
+
     private static int WriteString(string s, Span<byte> destination)
     {
         var n = Utf8.GetBytes(s, destination[4..]);

@@ -36,7 +36,7 @@ public sealed record AnchorRequest(byte[] BatchRoot, int DocumentCount, byte[] I
 /// <param name="BatchRoot">The batch root that anchored it.</param>
 /// <param name="ReasonCode">Short reason code (e.g. WCO/ePhyto status codes), never free text.</param>
 /// <param name="IssuerKey">Issuer's public key (33-byte compressed secp256k1).</param>
-/// <param name="Signature">Issuer's 65-byte signature over SHA-256("revoke" ‖ documentRoot ‖ reasonCode).</param>
+/// <param name="Signature">Issuer's 65-byte signature over <see cref="RevocationDigest.Compute"/>(documentRoot, reasonCode).</param>
 public sealed record RevocationRequest(byte[] DocumentRoot, byte[] BatchRoot, string ReasonCode, byte[] IssuerKey, byte[] Signature);
 
 /// <summary>

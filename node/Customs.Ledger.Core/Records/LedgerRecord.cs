@@ -49,6 +49,9 @@ public sealed record LedgerRecord
     /// <summary>The salted leaf hash of the document's identifier (hex): whoever is shown the identifier and its salt can match it; nobody can guess it.</summary>
     public string? IdentifierHash { get; init; }
 
+    /// <summary>Root (hex) of the document this one amends and supersedes, if it is an amendment.</summary>
+    public string? SupersedesRoot { get; init; }
+
     /// <summary>Document root, hex.</summary>
     public required string DocumentRoot { get; init; }
 
@@ -74,6 +77,7 @@ public sealed record LedgerRecord
             Optional(w, "issuedFormat", IssueDateTimeFormat);
             Optional(w, "idPath", IdentifierPath);
             Optional(w, "idHash", IdentifierHash);
+            Optional(w, "supersedes", SupersedesRoot);
             w.WriteString("root", DocumentRoot);
             w.WriteNumber("leaves", LeafCount);
             w.WriteEndObject();

@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json;
+using Customs.Ledger.Crypto;
+using Customs.Ledger.Ledger;
+
+namespace Customs.Ledger.Adapters.Embedded;
+
+/// <summary>
+/// One block of an embedded ledger, exactly as stored, plus the ledger id and key it belongs to. Its proof JSON
+/// (<see cref="ToProofJson"/>) carries every field, so a receipt verifies offline with <see cref="EmbeddedAnchorVerifier"/>.
+/// </summary>
+/// <remarks>
+/// The hash is SHA-256 over a length-prefixed header: "customs-ledger/embedded-block/1", the ledger id, height (8 bytes
+/// big-endian), previous hash (32), timestamp in Unix milliseconds (8 BE), kind, subject and SHA-256(payload); the
+/// signature is the ledger key's 65-byte recoverable secp256k1 signature (r ‖ s ‖ v, v = 27/28) over that hash.
+/// Byte arrays are exposed as stored: do not modify them.
+/// </remarks>
+public sealed class EmbeddedBlock
+{
+    /// <summary>Height 0: records the ledger id and the ledger's public key (subject = the 33-byte key).</summary>
+    public const string KindGenesis = "genesis";
+
+    /// <summary>An anchored batch: subject = batch root, payload = canonical JSON of the <see cref="AnchorRequest"/>.</summary>
+    public const string KindAnchor = "anchor";
+
+    /// <summary>A revocation: subject = document root, payload = canonical JSON of the <see cref="RevocationRequest"/>.</summary>
+    public const string KindRevoke = "revoke";
+
+    /// <summary>The proof format and block-hash domain string.</summary>
+    public const string Format = BlockCodec.Domain;
+
+    internal EmbeddedBlock(
+        string ledgerId,
+        byte[] ledgerKey,
+        long height,
+        byte[] previousHash,
+        long timestampMs,
+        string kind,
+        byte[] subject,
+        byte[] payload,
+        byte[] hash,
+        byte[] signature)
+    {
+        LedgerId = ledgerId;
+        LedgerKey = ledgerKey;
+        Height = height;
+        PreviousHash = previousHash;
+        TimestampMs = timestampMs;
+        Kind = kind;
+        Subject = subject;
+        Payload = payload;
+        Hash = hash;
+        Signature = signature;
+    }
+
+    /// <summary>The ledger this block belongs to, e.g. <c>embedded:GB-HMRC</c> (part of the hashed header).</summary>
+    public string LedgerId { get; }
+
+    /// <summary>The ledger's 33-byte compressed secp256k1 public key that signs every block.</summary>
+    public byte[] LedgerKey { get; }
+
+    /// <summary>Position in the chain; the genesis block is 0.</summary>
+    public long Height { get; }
+
+    /// <summary>Hash of the block at <see cref="Height"/> - 1 (32 zero bytes for genesis).</summary>
+    public byte[] PreviousHash { get; }
+
+    /// <summary>Unix time in milliseconds; never decreases along the chain.</summary>
+    public long TimestampMs { get; }
+
+    /// <summary><see cref="TimestampMs"/> as a UTC <see cref="DateTimeOffset"/>.</summary>
+    public DateTimeOffset Timestamp => DateTimeOffset.FromUnixTimeMilliseconds(TimestampMs);
+
+    /// <summary><see cref="KindGenesis"/>, <see cref="KindAnchor"/> or <see cref="KindRevoke"/>.</summary>
+    public string Kind { get; }
+
+    /// <summary>The natural key: ledger key (genesis), batch root (anchor) or document root (revoke).</summary>
+    public byte[] Subject { get; }
+
+    /// <summary>Canonical UTF-8 JSON of what was written (public data only).</summary>
+    public byte[] Payload { get; }
+
+    /// <summary>The 32-byte block hash.</summary>
+    public byte[] Hash { get; }
+
+    /// <summary>The ledger key's 65-byte recoverable signature over <see cref="Hash"/>.</summary>
+    public byte[] Signature { get; }
+
+    /// <summary>Lower-case hex of <see cref="Hash"/>: the receipt's <see cref="AnchorReceipt.Reference"/>.</summary>
+    public string Reference => Convert.ToHexStringLower(Hash);
+
+    /// <summary>
+    /// The self-contained proof: UTF-8 JSON <c>{"format","ledgerId","ledgerKey","height","prevHash","timestampMs","kind",
+    /// "subject","payload","hash","signature"}</c>; binary fields are lower-case hex, except the payload (base64 of its
+    /// exact bytes).
+    /// </summary>
+    public byte[] ToProofJson()
+    {
+        var buffer = new ArrayBufferWriter<byte>(Payload.Length * 4 / 3 + 1024);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("format", Format);
+            w.WriteString("ledgerId", LedgerId);
+            w.WriteString("ledgerKey", Convert.ToHexStringLower(LedgerKey));
+            w.WriteNumber("height", Height);
+            w.WriteString("prevHash", Convert.ToHexStringLower(PreviousHash));
+            w.WriteNumber("timestampMs", TimestampMs);
+            w.WriteString("kind", Kind);
+            w.WriteString("subject", Convert.ToHexStringLower(Subject));
+            w.WriteBase64String("payload", Payload);
+            w.WriteString("hash", Reference);
+            w.WriteString("signature", Convert.ToHexStringLower(Signature));
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The receipt of this block: ledger id, block hash hex, height, timestamp and <see cref="ToProofJson"/>.</summary>
+    public AnchorReceipt ToReceipt() => new(LedgerId, Reference, Height, Timestamp, ToProofJson());
+
+    /// <summary>Recomputes the header hash from the stored fields.</summary>
+    internal byte[] ComputeHash() =>
+        BlockCodec.ComputeHash(LedgerId, Height, PreviousHash, TimestampMs, Kind, Subject, Payload);
+
+    /// <summary>Parses a proof produced by <see cref="ToProofJson"/>. Never throws on malformed input.</summary>
+    internal static bool TryParseProof(ReadOnlyMemory<byte> json, [NotNullWhen(true)] out EmbeddedBlock? block, [NotNullWhen(false)] out string? reason)
+    {
+        block = null;
+        try
+        {
+            using var document = JsonDocument.Parse(json, new JsonDocumentOptions { MaxDepth = 4, AllowDuplicateProperties = false });
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                reason = "the proof is not a JSON object";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetString(root, "format", out var format) || !string.Equals(format, Format, StringComparison.Ordinal))
+            {
+                reason = $"the proof format is not '{Format}'";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetString(root, "ledgerId", out var ledgerId))
+            {
+                reason = "the proof has no ledger id";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetHex(root, "ledgerKey", Secp256k1PublicKey.CompressedLength, out var ledgerKey))
+            {
+                reason = "the proof's ledger key is not 33 bytes of hex";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetInt64(root, "height", out var height) || height < 0)
+            {
+                reason = "the proof's height is not a non-negative integer";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetHex(root, "prevHash", BlockCodec.HashLength, out var previousHash))
+            {
+                reason = "the proof's previous hash is not 32 bytes of hex";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetInt64(root, "timestampMs", out var timestampMs) || timestampMs < 0 || timestampMs > BlockCodec.MaxTimestampMs)
+            {
+                reason = "the proof's timestamp is not a valid Unix time in milliseconds";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetString(root, "kind", out var kind))
+            {
+                reason = "the proof has no block kind";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetString(root, "subject", out var subjectHex) || subjectHex.Length is 0 or > 256 || !TryHex(subjectHex, out var subject))
+            {
+                reason = "the proof's subject is not hex";
+                return false;
+            }
+
+            if (!root.TryGetProperty("payload", out var payloadElement) || payloadElement.ValueKind != JsonValueKind.String
+                || !payloadElement.TryGetBytesFromBase64(out var payload))
+            {
+                reason = "the proof's payload is not base64";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetHex(root, "hash", BlockCodec.HashLength, out var hash))
+            {
+                reason = "the proof's block hash is not 32 bytes of hex";
+                return false;
+            }
+
+            if (!BlockCodec.TryGetHex(root, "signature", Secp256k1Signature.RecoverableLength, out var signature))
+            {
+                reason = "the proof's signature is not 65 bytes of hex";
+                return false;
+            }
+
+            block = new EmbeddedBlock(ledgerId, ledgerKey, height, previousHash, timestampMs, kind, subject, payload, hash, signature);
+            reason = null;
+            return true;
+        }
+        catch (JsonException)
+        {
+            reason = "the proof is not valid JSON";
+            return false;
+        }
+    }
+
+    private static bool TryHex(string text, [NotNullWhen(true)] out byte[]? bytes)
+    {
+        bytes = null;
+        if (text.Length % 2 != 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            bytes = Convert.FromHexString(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,798 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Customs.Ledger.Crypto;
+using Customs.Ledger.Ledger;
+using Microsoft.Data.Sqlite;
+
+namespace Customs.Ledger.Adapters.Embedded;
+
+/// <summary>
+/// The node's default ledger: an append-only, hash-chained chain of blocks in one SQLite file, each block signed by the
+/// node's ledger key, so that every receipt verifies offline (<see cref="EmbeddedAnchorVerifier"/>) and the whole file
+/// can be re-checked (<see cref="VerifyChain"/>).
+/// </summary>
+/// <remarks>
+/// <para>Durability: WAL journal with <c>synchronous=FULL</c>; a write has reached the disk when its call returns.</para>
+/// <para>Concurrency: thread-safe. Writes are serialised (one SQLite <c>BEGIN IMMEDIATE</c> transaction each: look up
+/// the natural key, read the tip, insert); reads use their own connections and a consistent snapshot. One instance owns
+/// a file at a time, enforced with an exclusive lock on <c>&lt;database&gt;.lock</c>; other processes may read the
+/// file with SQLite directly.</para>
+/// <para>Idempotency: anchoring a batch root or revoking a document root a second time by the same issuer returns the
+/// receipt of the first block and writes nothing (the first request wins, even if a later one differs in records or
+/// reason); the same root from a different issuer key is refused.</para>
+/// <para>Guarantees: the chain is tamper-evident for whoever trusts the ledger key. It is one node's signed log, not a
+/// consensus ledger: the key holder can rewrite history and re-sign it, which only comparison with receipts or copies
+/// held by others would reveal.</para>
+/// <para>Limits: <see cref="MaxRecords"/> records per batch, <see cref="MaxPayloadBytes"/> per block payload,
+/// <see cref="MaxBlocksPerRead"/> blocks per <see cref="ReadBlocksAfter"/> call.</para>
+/// </remarks>
+public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
+{
+    /// <summary>Every embedded ledger id starts with this, e.g. <c>embedded:GB-HMRC</c>.</summary>
+    public const string LedgerIdPrefix = "embedded:";
+
+    /// <summary>Most documents (and records) in one anchored batch: 100,000.</summary>
+    public const int MaxRecords = 100_000;
+
+    /// <summary>Largest block payload (canonical JSON of a request, records included): 16 MiB.</summary>
+    public const int MaxPayloadBytes = 16 * 1024 * 1024;
+
+    /// <summary>Most blocks returned by one <see cref="ReadBlocksAfter"/> call: 1,000.</summary>
+    public const int MaxBlocksPerRead = 1_000;
+
+    /// <summary>Domain string of the issuer's revocation signature (see <see cref="RevocationDigest"/>).</summary>
+    public const string RevocationDomain = BlockCodec.RevocationDomain;
+
+    private const int SchemaVersion = 1;
+
+    private const string Columns = "height, prev_hash, timestamp_ms, kind, subject, payload, hash, signature";
+
+    private const string Schema = """
+        CREATE TABLE IF NOT EXISTS blocks(
+            height INTEGER PRIMARY KEY CHECK (height >= 0),
+            prev_hash BLOB NOT NULL,
+            timestamp_ms INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            subject BLOB NOT NULL,
+            payload BLOB NOT NULL,
+            hash BLOB NOT NULL,
+            signature BLOB NOT NULL,
+            UNIQUE(kind, subject));
+        CREATE TRIGGER IF NOT EXISTS blocks_no_update BEFORE UPDATE ON blocks
+            BEGIN SELECT RAISE(ABORT, 'blocks are append-only'); END;
+        CREATE TRIGGER IF NOT EXISTS blocks_no_delete BEFORE DELETE ON blocks
+            BEGIN SELECT RAISE(ABORT, 'blocks are append-only'); END;
+        """;
+
+    private readonly string _connectionString;
+    private readonly string _ledgerId;
+    private readonly Secp256k1PrivateKey _key;
+    private readonly byte[] _ledgerKey;
+    private readonly TimeProvider _time;
+    private readonly FileStream _lockFile;
+    private readonly SqliteConnection _writer;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _shutdown = new();
+    private LedgerTip _tip = new(-1, new byte[BlockCodec.HashLength]);
+    private int _disposed;
+
+    private EmbeddedLedger(string databasePath, Secp256k1PrivateKey ledgerKey, string ledgerId, TimeProvider time)
+    {
+        DatabasePath = databasePath;
+        _ledgerId = ledgerId;
+        _time = time;
+
+        // Own copy of the key, so the caller's key may be disposed independently; zeroed on Dispose.
+        Span<byte> scalar = stackalloc byte[Secp256k1PrivateKey.KeyLength];
+        try
+        {
+            ledgerKey.CopyTo(scalar);
+            _key = Secp256k1PrivateKey.FromBytes(scalar);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(scalar);
+        }
+
+        LedgerKey = _key.PublicKey;
+        _ledgerKey = LedgerKey.ToCompressedBytes();
+
+        var lockPath = databasePath + ".lock";
+        try
+        {
+            _lockFile = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException ex)
+        {
+            _key.Dispose();
+            throw new InvalidOperationException($"The ledger file '{databasePath}' is already open (lock file '{lockPath}').", ex);
+        }
+
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Pooling = false,
+            DefaultTimeout = 30,
+        }.ToString();
+        _writer = new SqliteConnection(_connectionString);
+    }
+
+    /// <inheritdoc />
+    public string LedgerId => _ledgerId;
+
+    /// <summary>The public key that signs every block (pin it in verifiers: <see cref="Secp256k1PublicKey.ToCompressedBytes"/>).</summary>
+    public Secp256k1PublicKey LedgerKey { get; }
+
+    /// <summary>Full path of the SQLite file.</summary>
+    public string DatabasePath { get; }
+
+    /// <summary>The last block written (height 0 = genesis only). Exact, since this instance is the file's only writer.</summary>
+    public LedgerTip Tip => Volatile.Read(ref _tip);
+
+    /// <summary>
+    /// Opens (or creates, with its genesis block) the ledger in <paramref name="databasePath"/>. The parent directory is
+    /// created if needed. The key is copied: the caller keeps ownership of <paramref name="ledgerKey"/>.
+    /// </summary>
+    /// <param name="databasePath">SQLite file; <c>-wal</c>, <c>-shm</c> and <c>.lock</c> files are kept next to it.</param>
+    /// <param name="ledgerKey">The node's ledger signing key; an existing file must have been created with the same key.</param>
+    /// <param name="ledgerId"><c>embedded:</c> followed by 1 to 64 of <c>A-Z a-z 0-9 . _ -</c>, e.g. <c>embedded:GB-HMRC</c>;
+    /// an existing file must have been created with the same id.</param>
+    /// <param name="time">Clock for block timestamps (default: system clock). Timestamps never decrease along the chain.</param>
+    /// <exception cref="ArgumentException">Bad path or ledger id.</exception>
+    /// <exception cref="InvalidOperationException">The file is open elsewhere, or belongs to another ledger id or key.</exception>
+    /// <exception cref="InvalidDataException">The file is not an embedded ledger of a supported version.</exception>
+    public static EmbeddedLedger Open(string databasePath, Secp256k1PrivateKey ledgerKey, string ledgerId, TimeProvider? time = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        ArgumentNullException.ThrowIfNull(ledgerKey);
+        ArgumentNullException.ThrowIfNull(ledgerId);
+        if (!LedgerIdPattern().IsMatch(ledgerId))
+        {
+            throw new ArgumentException(
+                $"A ledger id is '{LedgerIdPrefix}' followed by 1 to 64 of A-Z a-z 0-9 . _ - (e.g. 'embedded:GB-HMRC').", nameof(ledgerId));
+        }
+
+        var fullPath = Path.GetFullPath(databasePath);
+        var directory = Path.GetDirectoryName(fullPath);
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        var ledger = new EmbeddedLedger(fullPath, ledgerKey, ledgerId, time ?? TimeProvider.System);
+        try
+        {
+            ledger.Initialise();
+            return ledger;
+        }
+        catch
+        {
+            ledger.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The digest an issuer signs to revoke a document: SHA-256("customs-ledger/revoke/1" ‖ documentRoot ‖ UTF-8 reasonCode).
+    /// </summary>
+    /// <exception cref="ArgumentException">The root is not 32 bytes or the reason code does not match <c>^[A-Za-z0-9._-]{1,16}$</c>.</exception>
+    public static byte[] RevocationDigest(byte[] documentRoot, string reasonCode)
+    {
+        RequireLength(documentRoot, BlockCodec.HashLength, "documentRoot", nameof(documentRoot));
+        RequireReasonCode(reasonCode, nameof(reasonCode));
+        return BlockCodec.RevocationDigest(documentRoot, reasonCode);
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">Malformed request (lengths, counts, records, size) or an issuer signature that
+    /// does not verify over the batch root. Nothing is written.</exception>
+    /// <exception cref="InvalidOperationException">The batch root was already anchored by a different issuer key.</exception>
+    public Task<AnchorReceipt> AnchorAsync(AnchorRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ThrowIfDisposed();
+        var signature = ValidateAnchor(request);
+        var payload = BlockCodec.AnchorPayload(request, signature);
+        if (payload.Length > MaxPayloadBytes)
+        {
+            throw new ArgumentException($"The anchor payload is {payload.Length} bytes; at most {MaxPayloadBytes} are allowed.", nameof(request));
+        }
+
+        return AppendAsync(EmbeddedBlock.KindAnchor, request.BatchRoot, payload, request.IssuerKey, authorise: null, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// The batch must be anchored on this ledger by the same issuer key, and when that batch carries records, one of them
+    /// must have this document root: an issuer can revoke only its own documents.
+    /// </remarks>
+    /// <exception cref="ArgumentException">Malformed request or an issuer signature that does not verify over
+    /// <see cref="RevocationDigest"/>. Nothing is written.</exception>
+    /// <exception cref="InvalidOperationException">The batch is not anchored here, was anchored by another key, does not list
+    /// the document, or the document was already revoked by another key.</exception>
+    public Task<AnchorReceipt> RevokeAsync(RevocationRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ThrowIfDisposed();
+        var signature = ValidateRevocation(request);
+        var payload = BlockCodec.RevokePayload(request, signature);
+        return AppendAsync(EmbeddedBlock.KindRevoke, request.DocumentRoot, payload, request.IssuerKey, tx => AuthoriseRevocation(tx, request), cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// <see cref="LedgerDocumentState.Revoked"/> is true when the document root is revoked on this ledger, whichever batch
+    /// the revocation named. The ledger cannot tell whether the document belongs to the batch: that is the batch proof's job.
+    /// </remarks>
+    public Task<LedgerDocumentState> GetStateAsync(byte[] batchRoot, byte[] documentRoot, CancellationToken cancellationToken)
+    {
+        RequireLength(batchRoot, BlockCodec.HashLength, "batchRoot", nameof(batchRoot));
+        RequireLength(documentRoot, BlockCodec.HashLength, "documentRoot", nameof(documentRoot));
+        ThrowIfDisposed();
+        cancellationToken.ThrowIfCancellationRequested();
+
+        using var connection = OpenReader();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        var anchor = ReadBySubject(transaction, EmbeddedBlock.KindAnchor, batchRoot);
+        var revocation = ReadBySubject(transaction, EmbeddedBlock.KindRevoke, documentRoot);
+        string? reason = null;
+        if (revocation is not null)
+        {
+            reason = ParseStored(revocation, collectRecordRoots: false).Text;
+        }
+
+        return Task.FromResult(new LedgerDocumentState(
+            anchor is not null, revocation is not null, reason, anchor?.ToReceipt(), revocation?.ToReceipt()));
+    }
+
+    /// <summary>
+    /// Blocks with a height above <paramref name="height"/>, in order (for event watchers: pass the last height seen, or
+    /// -1 to start with the genesis block).
+    /// </summary>
+    /// <param name="height">-1 or more.</param>
+    /// <param name="max">1 to <see cref="MaxBlocksPerRead"/>.</param>
+    public IReadOnlyList<EmbeddedBlock> ReadBlocksAfter(long height, int max)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(height, -1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(max, MaxBlocksPerRead);
+        ThrowIfDisposed();
+
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM blocks WHERE height > $height ORDER BY height LIMIT $max;";
+        command.Parameters.AddWithValue("$height", height);
+        command.Parameters.AddWithValue("$max", max);
+        var blocks = new List<EmbeddedBlock>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            blocks.Add(ReadRow(reader) ?? throw Malformed(reader.GetInt64(0)));
+        }
+
+        return blocks;
+    }
+
+    /// <summary>
+    /// Re-checks the whole chain from genesis: heights contiguous from 0, each previous-hash link, each block hash, each
+    /// signature recovering to the genesis ledger key (which must be this ledger's key), timestamps never decreasing,
+    /// each payload matching its kind and subject, and no block missing after the tip this instance knows. Reads a
+    /// consistent snapshot; O(blocks) signature recoveries.
+    /// </summary>
+    public ChainVerification VerifyChain(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDisposed();
+        var knownTip = Tip.Height;
+        using var connection = OpenReader();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        long count;
+        using (var countCommand = connection.CreateCommand())
+        {
+            countCommand.Transaction = transaction;
+            countCommand.CommandText = "SELECT COUNT(*) FROM blocks;";
+            count = Convert.ToInt64(countCommand.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM blocks ORDER BY height;";
+        using var reader = command.ExecuteReader();
+        long expected = 0;
+        var previousHash = new byte[BlockCodec.HashLength];
+        var previousTimestamp = long.MinValue;
+        while (reader.Read())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var height = reader.GetInt64(0);
+            if (height != expected)
+            {
+                return Broken(count, expected, $"block {expected} is missing (the next stored block is {height})");
+            }
+
+            var block = ReadRow(reader);
+            if (block is null)
+            {
+                return Broken(count, height, "the row is malformed (a column has the wrong type)");
+            }
+
+            var failure = CheckBlock(block, previousHash, previousTimestamp);
+            if (failure is not null)
+            {
+                return Broken(count, height, failure);
+            }
+
+            previousHash = block.Hash;
+            previousTimestamp = block.TimestampMs;
+            expected++;
+        }
+
+        if (expected == 0)
+        {
+            return Broken(count, 0, "the genesis block is missing");
+        }
+
+        if (expected - 1 < knownTip)
+        {
+            return Broken(count, expected, $"the chain ends at height {expected - 1} but this ledger wrote up to height {knownTip}");
+        }
+
+        return new ChainVerification(true, count, null, null);
+    }
+
+    /// <summary>Waits for a running write, then closes the file (releasing it and its lock) and zeroes the key copy. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _shutdown.Cancel();
+        _writeLock.Wait();
+        try
+        {
+            _writer.Dispose();
+            _key.Dispose();
+            _lockFile.Dispose();
+        }
+        finally
+        {
+            _writeLock.Release();
+            _writeLock.Dispose();
+            _shutdown.Dispose();
+        }
+    }
+
+    [GeneratedRegex("^embedded:[A-Za-z0-9._-]{1,64}$")]
+    private static partial Regex LedgerIdPattern();
+
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,16}$")]
+    private static partial Regex ReasonCodePattern();
+
+    private static ChainVerification Broken(long count, long height, string reason) => new(false, count, height, reason);
+
+    private static InvalidDataException Malformed(long height) =>
+        new($"The block at height {height} is malformed; run VerifyChain.");
+
+    private static void RequireLength(byte[]? value, int length, string field, string parameter)
+    {
+        if (value is null)
+        {
+            throw new ArgumentException($"{field} is required ({length} bytes).", parameter);
+        }
+
+        if (value.Length != length)
+        {
+            throw new ArgumentException($"{field} must be {length} bytes (got {value.Length}).", parameter);
+        }
+    }
+
+    private static void RequireReasonCode(string? reasonCode, string parameter)
+    {
+        if (reasonCode is null || !ReasonCodePattern().IsMatch(reasonCode))
+        {
+            throw new ArgumentException("The reason code must be 1 to 16 of A-Z a-z 0-9 . _ - (a code, never free text).", parameter);
+        }
+    }
+
+    private static (Secp256k1PublicKey Key, Secp256k1Signature Signature) ParseIssuer(byte[]? issuerKey, byte[]? signature, string request)
+    {
+        RequireLength(issuerKey, Secp256k1PublicKey.CompressedLength, $"{request}.IssuerKey", "request");
+        RequireLength(signature, Secp256k1Signature.RecoverableLength, $"{request}.Signature", "request");
+        if (!Secp256k1PublicKey.TryParse(issuerKey, out var key))
+        {
+            throw new ArgumentException($"{request}.IssuerKey is not a compressed secp256k1 public key.", "request");
+        }
+
+        if (!Secp256k1Signature.TryParse(signature, out var parsed))
+        {
+            throw new ArgumentException($"{request}.Signature is not r ‖ s ‖ v with v in {{0, 1, 27, 28}}.", "request");
+        }
+
+        return (key, parsed);
+    }
+
+    private static byte[] ValidateAnchor(AnchorRequest request)
+    {
+        RequireLength(request.BatchRoot, BlockCodec.HashLength, "AnchorRequest.BatchRoot", nameof(request));
+        if (request.DocumentCount is < 1 or > MaxRecords)
+        {
+            throw new ArgumentException($"AnchorRequest.DocumentCount must be 1 to {MaxRecords} (got {request.DocumentCount}).", nameof(request));
+        }
+
+        if (request.Records is null)
+        {
+            throw new ArgumentException("AnchorRequest.Records is required (it may be empty).", nameof(request));
+        }
+
+        if (request.Records.Count != 0 && request.Records.Count != request.DocumentCount)
+        {
+            throw new ArgumentException(
+                $"AnchorRequest.Records must be empty or hold one record per document ({request.DocumentCount}; got {request.Records.Count}).",
+                nameof(request));
+        }
+
+        long total = 0;
+        for (var i = 0; i < request.Records.Count; i++)
+        {
+            var record = request.Records[i];
+            if (record is null || !IsJsonObject(record))
+            {
+                throw new ArgumentException($"AnchorRequest.Records[{i}] is not a single UTF-8 JSON object without surrounding whitespace.", nameof(request));
+            }
+
+            total += record.Length + 1;
+            if (total > MaxPayloadBytes)
+            {
+                throw new ArgumentException($"AnchorRequest.Records exceed the {MaxPayloadBytes}-byte payload limit.", nameof(request));
+            }
+        }
+
+        var (issuer, signature) = ParseIssuer(request.IssuerKey, request.Signature, nameof(AnchorRequest));
+        if (!issuer.Verify(request.BatchRoot, signature))
+        {
+            throw new ArgumentException("AnchorRequest.Signature does not verify over the batch root with AnchorRequest.IssuerKey.", nameof(request));
+        }
+
+        return signature.ToRecoverableBytes();
+    }
+
+    private static byte[] ValidateRevocation(RevocationRequest request)
+    {
+        RequireLength(request.DocumentRoot, BlockCodec.HashLength, "RevocationRequest.DocumentRoot", nameof(request));
+        RequireLength(request.BatchRoot, BlockCodec.HashLength, "RevocationRequest.BatchRoot", nameof(request));
+        RequireReasonCode(request.ReasonCode, nameof(request));
+        var (issuer, signature) = ParseIssuer(request.IssuerKey, request.Signature, nameof(RevocationRequest));
+        if (!issuer.Verify(BlockCodec.RevocationDigest(request.DocumentRoot, request.ReasonCode), signature))
+        {
+            throw new ArgumentException(
+                "RevocationRequest.Signature does not verify over RevocationDigest(documentRoot, reasonCode) with RevocationRequest.IssuerKey.",
+                nameof(request));
+        }
+
+        return signature.ToRecoverableBytes();
+    }
+
+    private static bool IsJsonObject(byte[] json)
+    {
+        if (json.Length < 2 || json[0] != (byte)'{' || json[^1] != (byte)'}')
+        {
+            return false;
+        }
+
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
+            while (reader.Read())
+            {
+            }
+
+            return reader.BytesConsumed == json.Length;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    private static BlockPayload ParseStored(EmbeddedBlock block, bool collectRecordRoots) =>
+        BlockCodec.TryParsePayload(block.Kind, block.Subject, block.Payload, collectRecordRoots, out var payload, out _)
+            ? payload
+            : throw Malformed(block.Height);
+
+    private void Initialise()
+    {
+        _writer.Open();
+        using (var command = _writer.CreateCommand())
+        {
+            command.CommandText = "PRAGMA journal_mode=WAL;";
+            var mode = command.ExecuteScalar() as string;
+            if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new InvalidDataException($"The ledger file '{DatabasePath}' cannot use the WAL journal (got '{mode}').");
+            }
+
+            command.CommandText = "PRAGMA synchronous=FULL;";
+            command.ExecuteNonQuery();
+            command.CommandText = "PRAGMA user_version;";
+            var version = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            if (version is not 0 and not SchemaVersion)
+            {
+                throw new InvalidDataException($"The ledger file '{DatabasePath}' has schema version {version}; this build reads version {SchemaVersion}.");
+            }
+        }
+
+        using var transaction = _writer.BeginTransaction();
+        using (var command = _writer.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = Schema + $"PRAGMA user_version={SchemaVersion};";
+            command.ExecuteNonQuery();
+        }
+
+        var genesis = ReadWhere(transaction, "height = 0", null, null);
+        if (genesis is null)
+        {
+            if (ReadTipRow(transaction) is not null)
+            {
+                throw new InvalidDataException($"The ledger file '{DatabasePath}' has blocks but no genesis block.");
+            }
+
+            var payload = BlockCodec.GenesisPayload(_ledgerId, _ledgerKey);
+            Insert(transaction, null, EmbeddedBlock.KindGenesis, _ledgerKey, payload);
+        }
+        else
+        {
+            CheckGenesis(genesis);
+        }
+
+        var tip = ReadTipRow(transaction) ?? throw new InvalidDataException("The ledger has no blocks after initialisation.");
+        transaction.Commit();
+        Volatile.Write(ref _tip, new LedgerTip(tip.Height, tip.Hash));
+    }
+
+    private void CheckGenesis(EmbeddedBlock genesis)
+    {
+        if (genesis.Kind != EmbeddedBlock.KindGenesis
+            || !BlockCodec.TryParsePayload(genesis.Kind, genesis.Subject, genesis.Payload, false, out var payload, out _))
+        {
+            throw new InvalidDataException($"The ledger file '{DatabasePath}' has a malformed genesis block.");
+        }
+
+        if (!string.Equals(payload.Text, _ledgerId, StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The ledger file '{DatabasePath}' belongs to ledger '{payload.Text}', not '{_ledgerId}'.");
+        }
+
+        if (!payload.Key.AsSpan().SequenceEqual(_ledgerKey))
+        {
+            throw new InvalidOperationException(
+                $"The ledger file '{DatabasePath}' is signed by ledger key {Convert.ToHexStringLower(payload.Key)}, not by the given key {LedgerKey}.");
+        }
+    }
+
+    private async Task<AnchorReceipt> AppendAsync(
+        string kind,
+        byte[] subject,
+        byte[] payload,
+        byte[] issuerKey,
+        Action<SqliteTransaction>? authorise,
+        CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
+        try
+        {
+            await _writeLock.WaitAsync(linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ObjectDisposedException(nameof(EmbeddedLedger));
+        }
+
+        try
+        {
+            ThrowIfDisposed();
+            cancellationToken.ThrowIfCancellationRequested();
+            using var transaction = _writer.BeginTransaction();
+            var existing = ReadBySubject(transaction, kind, subject);
+            if (existing is not null)
+            {
+                var recorded = ParseStored(existing, collectRecordRoots: false);
+                if (!recorded.Key.AsSpan().SequenceEqual(issuerKey))
+                {
+                    throw new InvalidOperationException(kind == EmbeddedBlock.KindAnchor
+                        ? $"The batch root is already anchored at height {existing.Height} by a different issuer key."
+                        : $"The document root is already revoked at height {existing.Height} by a different issuer key.");
+                }
+
+                return existing.ToReceipt();
+            }
+
+            authorise?.Invoke(transaction);
+            var tip = ReadTipRow(transaction) ?? throw new InvalidDataException("The ledger has no genesis block.");
+            var block = Insert(transaction, tip, kind, subject, payload);
+            transaction.Commit();
+            Volatile.Write(ref _tip, new LedgerTip(block.Height, block.Hash));
+            return block.ToReceipt();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void AuthoriseRevocation(SqliteTransaction transaction, RevocationRequest request)
+    {
+        var anchor = ReadBySubject(transaction, EmbeddedBlock.KindAnchor, request.BatchRoot)
+            ?? throw new InvalidOperationException("RevocationRequest.BatchRoot is not anchored on this ledger.");
+        var anchored = ParseStored(anchor, collectRecordRoots: true);
+        if (!anchored.Key.AsSpan().SequenceEqual(request.IssuerKey))
+        {
+            throw new InvalidOperationException("The batch was anchored by a different issuer key: only its issuer can revoke its documents.");
+        }
+
+        if (anchored.RecordCount > 0 && !anchored.RecordRoots!.Contains(Convert.ToHexStringLower(request.DocumentRoot)))
+        {
+            throw new InvalidOperationException("RevocationRequest.DocumentRoot is not among the anchored batch's records.");
+        }
+    }
+
+    private EmbeddedBlock Insert(SqliteTransaction transaction, TipRow? tip, string kind, byte[] subject, byte[] payload)
+    {
+        var height = tip is null ? 0 : tip.Height + 1;
+        var previousHash = tip?.Hash ?? new byte[BlockCodec.HashLength];
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var timestamp = tip is null ? now : Math.Max(now, tip.TimestampMs);
+        var hash = BlockCodec.ComputeHash(_ledgerId, height, previousHash, timestamp, kind, subject, payload);
+        var signature = _key.Sign(hash).ToRecoverableBytes();
+
+        using var command = _writer.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"INSERT INTO blocks({Columns}) VALUES ($height, $prev, $ts, $kind, $subject, $payload, $hash, $signature);";
+        command.Parameters.AddWithValue("$height", height);
+        command.Parameters.AddWithValue("$prev", previousHash);
+        command.Parameters.AddWithValue("$ts", timestamp);
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$subject", subject);
+        command.Parameters.AddWithValue("$payload", payload);
+        command.Parameters.AddWithValue("$hash", hash);
+        command.Parameters.AddWithValue("$signature", signature);
+        command.ExecuteNonQuery();
+        return new EmbeddedBlock(_ledgerId, _ledgerKey, height, previousHash, timestamp, kind, subject, payload, hash, signature);
+    }
+
+    private string? CheckBlock(EmbeddedBlock block, byte[] previousHash, long previousTimestamp)
+    {
+        if (!block.PreviousHash.AsSpan().SequenceEqual(previousHash))
+        {
+            return block.Height == 0
+                ? "the genesis block's previous hash is not zero"
+                : $"the previous-hash link does not match the hash of block {block.Height - 1}";
+        }
+
+        if (block.Hash.Length != BlockCodec.HashLength || !block.ComputeHash().AsSpan().SequenceEqual(block.Hash))
+        {
+            return "the block hash does not match the block's contents";
+        }
+
+        if (!Secp256k1Signature.TryParse(block.Signature, out var signature)
+            || !Secp256k1PublicKey.TryRecover(block.Hash, signature, out var signer))
+        {
+            return "the block signature is invalid";
+        }
+
+        if (!signer.Equals(LedgerKey))
+        {
+            return $"the block is signed by a different ledger key ({signer}, expected {LedgerKey})";
+        }
+
+        if (block.TimestampMs < previousTimestamp || block.TimestampMs is < 0 or > BlockCodec.MaxTimestampMs)
+        {
+            return "the timestamp goes backwards or is out of range";
+        }
+
+        var expectedKind = block.Height == 0 ? "genesis" : "anchor or revoke";
+        if ((block.Height == 0) != (block.Kind == EmbeddedBlock.KindGenesis)
+            || block.Kind is not (EmbeddedBlock.KindGenesis or EmbeddedBlock.KindAnchor or EmbeddedBlock.KindRevoke))
+        {
+            return $"the block kind '{block.Kind}' is not allowed here (expected {expectedKind})";
+        }
+
+        if (!BlockCodec.TryParsePayload(block.Kind, block.Subject, block.Payload, false, out var payload, out var reason))
+        {
+            return reason;
+        }
+
+        if (block.Height == 0)
+        {
+            if (!string.Equals(payload.Text, _ledgerId, StringComparison.Ordinal))
+            {
+                return "the genesis block names another ledger id";
+            }
+
+            if (!payload.Key.AsSpan().SequenceEqual(_ledgerKey))
+            {
+                return "the genesis block names another ledger key";
+            }
+        }
+
+        return null;
+    }
+
+    private SqliteConnection OpenReader()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            connection.Open();
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
+    private EmbeddedBlock? ReadBySubject(SqliteTransaction transaction, string kind, byte[] subject) =>
+        ReadWhere(transaction, "kind = $kind AND subject = $subject", kind, subject);
+
+    private EmbeddedBlock? ReadWhere(SqliteTransaction transaction, string where, string? kind, byte[]? subject)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM blocks WHERE {where};";
+        if (kind is not null)
+        {
+            command.Parameters.AddWithValue("$kind", kind);
+            command.Parameters.AddWithValue("$subject", subject);
+        }
+
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        return ReadRow(reader) ?? throw Malformed(reader.GetInt64(0));
+    }
+
+    private static TipRow? ReadTipRow(SqliteTransaction transaction)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT height, hash, timestamp_ms FROM blocks ORDER BY height DESC LIMIT 1;";
+        using var reader = command.ExecuteReader();
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        return reader.GetValue(1) is byte[] hash && hash.Length == BlockCodec.HashLength && reader.GetValue(2) is long timestamp
+            ? new TipRow(reader.GetInt64(0), hash, timestamp)
+            : throw Malformed(reader.GetInt64(0));
+    }
+
+    /// <summary>Reads a row without trusting column types (a tampered file may hold anything); null when malformed.</summary>
+    private EmbeddedBlock? ReadRow(SqliteDataReader reader)
+    {
+        if (reader.GetValue(1) is byte[] previousHash && previousHash.Length == BlockCodec.HashLength
+            && reader.GetValue(2) is long timestamp
+            && reader.GetValue(3) is string kind
+            && reader.GetValue(4) is byte[] subject
+            && reader.GetValue(5) is byte[] payload
+            && reader.GetValue(6) is byte[] hash
+            && reader.GetValue(7) is byte[] signature)
+        {
+            return new EmbeddedBlock(_ledgerId, _ledgerKey, reader.GetInt64(0), previousHash, timestamp, kind, subject, payload, hash, signature);
+        }
+
+        return null;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+
+    private sealed record TipRow(long Height, byte[] Hash, long TimestampMs);
+}

@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Customs.Ledger.Cli.Commands;
+
+namespace Customs.Ledger.Cli;
+
+/// <summary>The command tree of <c>customs-ledger</c>.</summary>
+public static class CliApp
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadInput = 2;
+    public const int Unreachable = 3;
+
+    public static readonly Option<DirectoryInfo> DataDir = new("--data-dir")
+    {
+        Description = "The node's data directory (node.json, keys/, node.db, ledger.db)",
+        DefaultValueFactory = _ => new DirectoryInfo(".customs-ledger"),
+    };
+
+    public static readonly Option<Uri> NodeUrl = new("--node")
+    {
+        Description = "Client API address of the node",
+        DefaultValueFactory = _ => new Uri("http://127.0.0.1:7400"),
+        CustomParser = ParseUri,
+    };
+
+    /// <summary>Parses an absolute http(s) address, reporting a clear error otherwise.</summary>
+    public static Uri? ParseUri(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+        {
+            return uri;
+        }
+
+        result.AddError($"'{text}' is not an http:// or https:// address");
+        return null;
+    }
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("Customs.Ledger: a permissioned ledger interoperability node for WCO DM customs data");
+        root.Subcommands.Add(NodeCommands.Init());
+        root.Subcommands.Add(NodeCommands.Run());
+        root.Subcommands.Add(DocumentCommands.Submit());
+        root.Subcommands.Add(DocumentCommands.Status());
+        root.Subcommands.Add(DocumentCommands.Bundle());
+        root.Subcommands.Add(DocumentCommands.Revoke());
+        root.Subcommands.Add(DocumentCommands.Amend());
+        root.Subcommands.Add(BundleCommands.Verify());
+        root.Subcommands.Add(BundleCommands.Disclose());
+        root.Subcommands.Add(OfflineCommands.Map());
+        root.Subcommands.Add(DemoCommand.Create());
+        return root;
+    }
+}

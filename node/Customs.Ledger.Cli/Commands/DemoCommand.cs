@@ -1,0 +1,97 @@
+using System.CommandLine;
+using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Services;
+using Customs.Ledger.Node.Hosting;
+using Google.Protobuf;
+using Grpc.Core;
+using Spectre.Console;
+
+namespace Customs.Ledger.Cli.Commands;
+
+/// <summary>
+/// <c>demo</c>: the main job end to end on the embedded ledger. Creates a node in a fresh data directory, starts it on
+/// a free loopback port, submits the sample WCO documents over gRPC, waits for their anchors, fetches a bundle that
+/// discloses only codes, verifies it, revokes one document and verifies again, then stops the node.
+/// </summary>
+internal static class DemoCommand
+{
+    public static Command Create()
+    {
+        var samples = new Option<DirectoryInfo>("--samples") { Description = "Folder of WCO XML to submit", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(AppContext.BaseDirectory, "samples")) };
+        var keep = new Option<DirectoryInfo?>("--data-dir") { Description = "Data directory to create (default: a new temporary one, deleted afterwards)" };
+        var command = new Command("demo", "Start a node on the embedded ledger, put sample documents through it, and verify a bundle") { samples, keep };
+        command.SetAction(async (parse, ct) =>
+        {
+            var given = parse.GetValue(keep);
+            var dir = given?.FullName ?? Path.Combine(Path.GetTempPath(), "customs-ledger-demo-" + Guid.NewGuid().ToString("N")[..8]);
+            try
+            {
+                AnsiConsole.MarkupLine($"[bold]1. init[/] node GB-HMRC in {Markup.Escape(dir)}");
+                NodeHost.Init(dir, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 100 });
+                await using var host = await NodeHost.StartAsync(dir, logging: _ => { }, cancellationToken: ct);
+                AnsiConsole.MarkupLine($"[bold]2. node[/] listening on {host.Address}");
+                using var client = new Client(host.Address);
+
+                var files = parse.GetValue(samples)!.EnumerateFiles("*.xml").OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
+                AnsiConsole.MarkupLine($"[bold]3. submit[/] {files.Count} documents over SubmitStream");
+                var receipts = new List<(string File, Receipt Receipt)>();
+                using (var call = client.Documents.SubmitStream(cancellationToken: ct))
+                {
+                    foreach (var file in files)
+                    {
+                        await call.RequestStream.WriteAsync(new SubmitRequest { Xml = ByteString.CopyFrom(await File.ReadAllBytesAsync(file.FullName, ct)), SourceName = file.Name, ClientReference = file.Name }, ct);
+                    }
+
+                    await call.RequestStream.CompleteAsync();
+                    await foreach (var response in call.ResponseStream.ReadAllAsync(ct))
+                    {
+                        if (response.Receipt is { } r)
+                        {
+                            receipts.Add((response.ClientReference, r));
+                        }
+                        else
+                        {
+                            AnsiConsole.MarkupLine($"   [red]refused[/] {Markup.Escape(Output.Describe(response.Error))}");
+                        }
+                    }
+                }
+
+                await DocumentCommands.WaitAnchored(client, receipts.Select(r => r.Receipt).ToList(), TimeSpan.FromSeconds(60), ct);
+                var table = new Table().AddColumns("file", "kind", "leaves", "state", "batch root", "anchor");
+                foreach (var (file, r) in receipts)
+                {
+                    var s = await client.Documents.GetStatusAsync(new GetStatusRequest { DocumentId = r.DocumentId }, deadline: Client.Deadline(), cancellationToken: ct);
+                    table.AddRow(Markup.Escape(file), Markup.Escape(r.Kind), r.LeafCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.Name(s.State), Convert.ToHexStringLower(s.BatchRoot.Span)[..16] + "…", Markup.Escape(s.Anchors.FirstOrDefault() is { } a ? $"{a.LedgerId} #{a.Height}" : "-"));
+                }
+
+                AnsiConsole.Write(table);
+
+                var (firstFile, first) = receipts[0];
+                AnsiConsole.MarkupLine($"[bold]4. bundle[/] of {Markup.Escape(firstFile)}, disclosing only its type and function codes");
+                var request = new GetBundleRequest { DocumentId = first.DocumentId };
+                request.Disclose.AddRange(["42A/D013", "42A/017", "SPSCertificate/SPSExchangedDocument/TypeCode"]);
+                var bundle = await client.Documents.GetBundleAsync(request, deadline: Client.Deadline(), cancellationToken: ct);
+                var bundleFile = Path.Combine(dir, "bundle.json");
+                await File.WriteAllTextAsync(bundleFile, BundleMapping.ToJson(bundle), ct);
+                AnsiConsole.MarkupLine($"   wrote {Markup.Escape(bundleFile)} ({bundle.Leaves.Count(l => l.EntryCase == BundleLeaf.EntryOneofCase.Disclosed) - 2} of {bundle.Leaves.Count - 2} leaves disclosed)");
+
+                AnsiConsole.MarkupLine("[bold]5. verify[/] the bundle");
+                Output.Report(await client.Verification.VerifyAsync(new VerifyRequest { Bundle = bundle }, deadline: Client.Deadline(), cancellationToken: ct));
+
+                AnsiConsole.MarkupLine("[bold]6. revoke[/] it (reason code 41) and verify the same bundle again");
+                await client.Documents.RevokeAsync(new RevokeRequest { DocumentId = first.DocumentId, ReasonCode = "41" }, deadline: Client.Deadline(), cancellationToken: ct);
+                var after = await client.Verification.VerifyAsync(new VerifyRequest { Bundle = bundle }, deadline: Client.Deadline(), cancellationToken: ct);
+                Output.Report(after);
+                return after.Verdict == Verdict.Invalid ? CliApp.Ok : CliApp.Failed;
+            }
+            finally
+            {
+                if (given is null && Directory.Exists(dir))
+                {
+                    Directory.Delete(dir, recursive: true);
+                }
+            }
+        });
+        return command;
+    }
+}

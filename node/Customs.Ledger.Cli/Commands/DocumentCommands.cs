@@ -1,0 +1,211 @@
+using System.CommandLine;
+using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Services;
+using Google.Protobuf;
+using Grpc.Core;
+using Spectre.Console;
+
+namespace Customs.Ledger.Cli.Commands;
+
+/// <summary>Commands that talk to a node about documents: submit, status, bundle, revoke, amend.</summary>
+internal static class DocumentCommands
+{
+    public static Command Submit()
+    {
+        var path = new Argument<FileSystemInfo>("path") { Description = "A WCO XML file, or a folder whose *.xml files are all submitted" };
+        var wait = new Option<bool>("--wait") { Description = "Wait until every accepted document is anchored" };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds to wait with --wait", DefaultValueFactory = _ => 120 };
+        var command = new Command("submit", "Submit a file or a folder of WCO documents (streamed, with progress)") { path, CliApp.NodeUrl, wait, timeout };
+        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        {
+            var target = parse.GetValue(path)!;
+            var files = target is DirectoryInfo d
+                ? d.EnumerateFiles("*", SearchOption.AllDirectories).Where(f => f.Extension.Equals(".xml", StringComparison.OrdinalIgnoreCase)).OrderBy(f => f.FullName, StringComparer.Ordinal).ToList()
+                : [new FileInfo(target.FullName)];
+            if (files.Count == 0 || !files[0].Exists)
+            {
+                return Output.Error(CliApp.BadInput, $"no XML documents at {target.FullName}");
+            }
+
+            var receipts = new List<(string File, Receipt Receipt)>();
+            var errors = new List<(string File, DocumentError Error)>();
+            await AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                .StartAsync(async progress =>
+                {
+                    var task = progress.AddTask($"submitting {files.Count} document(s)", maxValue: files.Count);
+                    using var call = client.Documents.SubmitStream(cancellationToken: ct);
+                    var reading = Task.Run(async () =>
+                    {
+                        await foreach (var response in call.ResponseStream.ReadAllAsync(ct))
+                        {
+                            if (response.Receipt is { } r)
+                            {
+                                receipts.Add((response.ClientReference, r));
+                            }
+                            else
+                            {
+                                errors.Add((response.ClientReference, response.Error));
+                            }
+
+                            task.Increment(1);
+                        }
+                    }, ct);
+                    foreach (var file in files)
+                    {
+                        await call.RequestStream.WriteAsync(new SubmitRequest { Xml = ByteString.CopyFrom(await File.ReadAllBytesAsync(file.FullName, ct)), SourceName = file.Name, ClientReference = file.FullName }, ct);
+                    }
+
+                    await call.RequestStream.CompleteAsync();
+                    await reading;
+                });
+
+            if (parse.GetValue(wait) && receipts.Count > 0)
+            {
+                await WaitAnchored(client, receipts.Select(r => r.Receipt).ToList(), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            }
+
+            var table = new Table().AddColumns("file", "document id", "kind", "leaves", "state");
+            foreach (var (file, r) in receipts)
+            {
+                var state = (await client.Documents.GetStatusAsync(new GetStatusRequest { DocumentId = r.DocumentId }, deadline: Client.Deadline(), cancellationToken: ct)).State;
+                table.AddRow(Markup.Escape(Path.GetFileName(file)), r.DocumentId[..16] + "…", Markup.Escape(r.Kind), r.LeafCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.Name(state) + (r.Duplicate ? " (duplicate)" : string.Empty));
+            }
+
+            AnsiConsole.Write(table);
+            foreach (var (file, e) in errors)
+            {
+                AnsiConsole.MarkupLine($"[red]refused[/] {Markup.Escape(Output.Describe(e))}");
+            }
+
+            AnsiConsole.MarkupLine($"{receipts.Count} accepted, {errors.Count} refused");
+            foreach (var (_, r) in receipts)
+            {
+                Console.WriteLine($"document {r.DocumentId}");
+            }
+
+            return errors.Count == 0 ? CliApp.Ok : CliApp.Failed;
+        }));
+        return command;
+    }
+
+    /// <summary>Waits on the node's event stream (no polling) until every receipt's document is anchored.</summary>
+    internal static async Task WaitAnchored(Client client, IReadOnlyList<Receipt> receipts, TimeSpan timeout, CancellationToken ct)
+    {
+        var waiting = receipts.Select(r => r.DocumentId).ToHashSet(StringComparer.Ordinal);
+        foreach (var id in waiting.ToList())
+        {
+            var state = (await client.Documents.GetStatusAsync(new GetStatusRequest { DocumentId = id }, deadline: Client.Deadline(), cancellationToken: ct)).State;
+            if (state is not (DocumentState.Accepted or DocumentState.Batched))
+            {
+                waiting.Remove(id);
+            }
+        }
+
+        if (waiting.Count == 0)
+        {
+            return;
+        }
+
+        using var events = client.Documents.WatchEvents(new WatchEventsRequest { AfterSequence = 0 }, deadline: DateTime.UtcNow.Add(timeout), cancellationToken: ct);
+        await foreach (var e in events.ResponseStream.ReadAllAsync(ct))
+        {
+            if (e.Type == "anchored" && waiting.Remove(e.DocumentId) && waiting.Count == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    public static Command Status()
+    {
+        var id = new Argument<string>("document-id");
+        var command = new Command("status", "Show a document's state, batch and anchors") { id, CliApp.NodeUrl };
+        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        {
+            var s = await client.Documents.GetStatusAsync(new GetStatusRequest { DocumentId = parse.GetValue(id) }, deadline: Client.Deadline(), cancellationToken: ct);
+            var table = new Table().HideHeaders().AddColumns("", "");
+            table.AddRow("document", s.DocumentId);
+            table.AddRow("kind", Markup.Escape($"{s.Kind} ({s.Profile})"));
+            table.AddRow("state", Output.Name(s.State) + (s.RevocationReason.Length > 0 ? $" (reason {Markup.Escape(s.RevocationReason)})" : string.Empty));
+            table.AddRow("document root", Convert.ToHexStringLower(s.DocumentRoot.Span));
+            if (!s.BatchRoot.IsEmpty)
+            {
+                table.AddRow("batch root", Convert.ToHexStringLower(s.BatchRoot.Span));
+            }
+
+            foreach (var a in s.Anchors)
+            {
+                table.AddRow("anchor", Markup.Escape($"{a.LedgerId} height {a.Height} {a.Reference}"));
+            }
+
+            if (s.SupersededBy.Length > 0)
+            {
+                table.AddRow("superseded by", s.SupersededBy);
+            }
+
+            if (s.Supersedes.Length > 0)
+            {
+                table.AddRow("supersedes", s.Supersedes);
+            }
+
+            AnsiConsole.Write(table);
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Bundle()
+    {
+        var id = new Argument<string>("document-id");
+        var output = new Option<FileInfo>("--out") { Description = "Bundle file to write (JSON)", Required = true };
+        var disclose = new Option<string[]>("--disclose") { Description = "Disclose only leaves under these WCO paths (e.g. 42A/D013 42A/67A/68A/02A); default all", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("bundle", "Fetch a document's proof bundle") { id, output, disclose, CliApp.NodeUrl };
+        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        {
+            var request = new GetBundleRequest { DocumentId = parse.GetValue(id) };
+            request.Disclose.AddRange(parse.GetValue(disclose) ?? []);
+            var bundle = await client.Documents.GetBundleAsync(request, deadline: Client.Deadline(), cancellationToken: ct);
+            var file = parse.GetValue(output)!;
+            await File.WriteAllTextAsync(file.FullName, BundleMapping.ToJson(bundle), ct);
+            var shown = bundle.Leaves.Count(l => l.EntryCase == BundleLeaf.EntryOneofCase.Disclosed) - 2;
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(file.FullName)}: {bundle.Leaves.Count - 2} leaves, {shown} disclosed, {bundle.Anchors.Count} anchor(s), state {Output.Name(bundle.Status.State)}");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Revoke()
+    {
+        var id = new Argument<string>("document-id");
+        var reason = new Option<string>("--reason") { Description = "Reason code (letters, digits, . - _; at most 16)", Required = true };
+        var command = new Command("revoke", "Revoke an anchored document on every ledger") { id, reason, CliApp.NodeUrl };
+        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        {
+            var s = await client.Documents.RevokeAsync(new RevokeRequest { DocumentId = parse.GetValue(id), ReasonCode = parse.GetValue(reason) }, deadline: Client.Deadline(), cancellationToken: ct);
+            AnsiConsole.MarkupLine($"document {s.DocumentId} is {Output.Name(s.State)} (reason {Markup.Escape(s.RevocationReason)})");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    public static Command Amend()
+    {
+        var id = new Argument<string>("document-id") { Description = "The document the new version replaces" };
+        var file = new Argument<FileInfo>("file") { Description = "The new version (WCO XML)" };
+        var command = new Command("amend", "Submit a new version that supersedes a document") { id, file, CliApp.NodeUrl };
+        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        {
+            var f = parse.GetValue(file)!;
+            if (!f.Exists)
+            {
+                return Output.Error(CliApp.BadInput, $"{f.FullName} not found");
+            }
+
+            var response = await client.Documents.AmendAsync(new AmendRequest { DocumentId = parse.GetValue(id), Xml = ByteString.CopyFrom(await File.ReadAllBytesAsync(f.FullName, ct)), SourceName = f.Name }, deadline: Client.Deadline(), cancellationToken: ct);
+            AnsiConsole.MarkupLine($"document {response.Receipt.DocumentId} supersedes {Markup.Escape(parse.GetValue(id)!)}");
+            Console.WriteLine($"document {response.Receipt.DocumentId}");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,40 @@
+using Customs.Ledger.Api.V1;
+using Spectre.Console;
+
+namespace Customs.Ledger.Cli.Commands;
+
+/// <summary>Console output shared by the commands. Values from documents are escaped, never interpreted as markup.</summary>
+internal static class Output
+{
+    public static int Error(int code, string message)
+    {
+        AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+        return code;
+    }
+
+    public static string Describe(DocumentError e) =>
+        $"{e.Source}{(e.Line > 0 ? $"({e.Line},{e.Position})" : string.Empty)}: {e.Failure}{(e.Pointer.Length > 0 ? " at " + e.Pointer : string.Empty)}: {e.Reason}";
+
+    public static string Color(Verdict verdict) => verdict switch
+    {
+        Verdict.Valid => "green",
+        Verdict.Invalid => "red",
+        _ => "yellow",
+    };
+
+    public static string Name(Verdict verdict) => verdict.ToString().ToUpperInvariant();
+
+    public static string Name(DocumentState state) => state.ToString().ToUpperInvariant();
+
+    public static void Report(VerificationReport report)
+    {
+        var table = new Table().AddColumns("check", "verdict", "reason");
+        foreach (var c in report.Checks)
+        {
+            table.AddRow(Markup.Escape(c.Name), $"[{Color(c.Verdict)}]{Name(c.Verdict)}[/]", Markup.Escape(c.Reason));
+        }
+
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"bundle is [bold {Color(report.Verdict)}]{Name(report.Verdict)}[/]");
+    }
+}

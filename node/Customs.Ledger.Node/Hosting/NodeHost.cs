@@ -1,0 +1,141 @@
+using Customs.Ledger.Adapters.Embedded;
+using Customs.Ledger.Node.Services;
+using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Node.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Customs.Ledger.Node.Hosting;
+
+/// <summary>
+/// Builds and runs a node: Kestrel (HTTP/2) serving the gRPC client API, gRPC health and reflection, and the batcher.
+/// <c>customs-ledger node</c> runs this; functional tests start it in-process on 127.0.0.1:0.
+/// </summary>
+public sealed class NodeHost : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly NodeContext _context;
+
+    private NodeHost(WebApplication app, NodeContext context)
+    {
+        _app = app;
+        _context = context;
+    }
+
+    /// <summary>The address Kestrel bound (with the real port when port 0 was asked for).</summary>
+    public Uri Address { get; private set; } = null!;
+
+    public NodeContext Context => _context;
+
+    /// <summary>Opens the node in <paramref name="dataDirectory"/> (created by <c>init</c>) and starts serving.</summary>
+    /// <param name="dataDirectory">Folder with node.json, keys/ and the SQLite files.</param>
+    /// <param name="configure">Optional last-minute changes to the options (tests use it for a free port).</param>
+    /// <param name="logging">Optional logging set-up.</param>
+    /// <param name="cancellationToken">Cancels start-up.</param>
+    public static async Task<NodeHost> StartAsync(string dataDirectory, Func<NodeOptions, NodeOptions>? configure = null, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    {
+        var options = NodeOptions.Load(dataDirectory);
+        options = configure?.Invoke(options) ?? options;
+        var key = NodeKeys.Load(dataDirectory, options);
+        DocumentStore? store = null;
+        EmbeddedLedger? ledger = null;
+        try
+        {
+            store = DocumentStore.Open(Path.Combine(dataDirectory, "node.db"));
+            // Ownership of the store and ledger passes to the NodeContext; on failure the catch below disposes them.
+#pragma warning disable CA2000
+            ledger = EmbeddedLedger.Open(Path.Combine(dataDirectory, "ledger.db"), key, "embedded:" + options.NodeId);
+#pragma warning restore CA2000
+            var context = new NodeContext(dataDirectory, options, key, store, [ledger], [new EmbeddedAnchorVerifier()]);
+            var host = new NodeHost(Build(context, logging), context);
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            return host;
+        }
+        catch
+        {
+            ledger?.Dispose();
+            store?.Dispose();
+            key.Dispose();
+            throw;
+        }
+    }
+
+    private static WebApplication Build(NodeContext context, Action<ILoggingBuilder>? logging)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (logging is null)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+        else
+        {
+            logging(builder.Logging);
+        }
+
+        builder.WebHost.UseUrls(context.Options.Listen);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null; // streams are bounded per message and per document count instead
+            k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2);
+        });
+        builder.Services.AddSingleton(context);
+        builder.Services.AddSingleton<SubmissionPipeline>();
+        builder.Services.AddSingleton<BundleFactory>();
+        builder.Services.AddHostedService<Batcher>();
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = context.Options.MaxMessageBytes + (64 * 1024);
+            o.MaxSendMessageSize = 64 * 1024 * 1024;
+            o.EnableDetailedErrors = false;
+            o.Interceptors.Add<CallTimeoutInterceptor>(TimeSpan.FromSeconds(context.Options.UnaryCallTimeoutSeconds));
+        });
+        builder.Services.AddGrpcReflection();
+        builder.Services.AddGrpcHealthChecks().AddCheck("store", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+
+        var app = builder.Build();
+        app.MapGrpcService<DocumentGrpcService>();
+        app.MapGrpcService<VerificationGrpcService>();
+        app.MapGrpcHealthChecksService();
+        app.MapGrpcReflectionService();
+        return app;
+    }
+
+    private async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        Address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+    }
+
+    /// <summary>Runs until <paramref name="cancellationToken"/> fires or the host is told to stop (SIGTERM/Ctrl+C).</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+        _context.Dispose();
+    }
+
+    /// <summary>Creates a data directory: node.json, an encrypted node key (and password file if none is given), empty stores.</summary>
+    public static Crypto.Secp256k1PublicKey Init(string dataDirectory, NodeOptions options)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        if (File.Exists(Path.Combine(dataDirectory, NodeOptions.FileName)))
+        {
+            throw new InvalidOperationException($"{dataDirectory} already holds a node (node.json exists).");
+        }
+
+        var publicKey = NodeKeys.Create(dataDirectory, options);
+        options.Save(dataDirectory);
+        return publicKey;
+    }
+}

@@ -1,0 +1,65 @@
+using Customs.Ledger.Crypto;
+using Customs.Ledger.Crypto.Keystore;
+
+namespace Customs.Ledger.Node.Hosting;
+
+/// <summary>
+/// The node's signing key, created by <c>init</c> and kept only in an encrypted Web3 Secret Storage keystore. The password
+/// comes from the CUSTOMS_LEDGER_PASSWORD environment variable or, failing that, the node's password file (mode 0600,
+/// written by <c>init</c> for pilots; production deployments should pass the variable from their secret store).
+/// </summary>
+public static class NodeKeys
+{
+    public const string PasswordVariable = "CUSTOMS_LEDGER_PASSWORD";
+
+    /// <summary>Generates a key, writes it encrypted, and (when no password is given) a random password file.</summary>
+    public static Secp256k1PublicKey Create(string dataDirectory, NodeOptions options)
+    {
+        var keystore = Path.Combine(dataDirectory, options.KeystoreFile);
+        Directory.CreateDirectory(Path.GetDirectoryName(keystore)!);
+        var password = Environment.GetEnvironmentVariable(PasswordVariable);
+        if (string.IsNullOrEmpty(password))
+        {
+            password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+            WritePrivate(Path.Combine(dataDirectory, options.PasswordFile), password);
+        }
+
+        using var key = Secp256k1PrivateKey.Generate();
+        Web3Keystore.WriteFile(keystore, Web3Keystore.Encrypt(key, password));
+        return key.PublicKey;
+    }
+
+    /// <summary>Decrypts the node key. The caller disposes it.</summary>
+    public static Secp256k1PrivateKey Load(string dataDirectory, NodeOptions options)
+    {
+        var password = Environment.GetEnvironmentVariable(PasswordVariable);
+        if (string.IsNullOrEmpty(password))
+        {
+            var file = Path.Combine(dataDirectory, options.PasswordFile);
+            if (!File.Exists(file))
+            {
+                throw new InvalidOperationException($"No keystore password: set {PasswordVariable} or provide {options.PasswordFile} in the data directory.");
+            }
+
+            password = File.ReadAllText(file).Trim();
+        }
+
+        var json = Web3Keystore.ReadFile(Path.Combine(dataDirectory, options.KeystoreFile));
+        return Web3Keystore.DecryptSecp256k1(json, password);
+    }
+
+    private static void WritePrivate(string path, string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            using var writer = new StreamWriter(stream);
+            writer.Write(content);
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Customs.Ledger.Node.Hosting;
+
+/// <summary>
+/// A node's configuration, stored as <c>node.json</c> in its data directory (written by <c>customs-ledger init</c>).
+/// Every default is stated on its property.
+/// </summary>
+public sealed record NodeOptions
+{
+    /// <summary>This node's name, e.g. <c>GB-HMRC</c>; also names its embedded ledger (<c>embedded:GB-HMRC</c>).</summary>
+    public string NodeId { get; init; } = "node";
+
+    /// <summary>ISO 3166-1 alpha-2 country of the administration running the node.</summary>
+    public string Country { get; init; } = "ZZ";
+
+    /// <summary>Agency short name (1-35 letters, digits, spaces, '.', '-', '_').</summary>
+    public string Agency { get; init; } = "CUSTOMS";
+
+    /// <summary>Client API address. Defaults to <c>http://127.0.0.1:7400</c> (HTTP/2 without TLS, loopback only); port 0 picks a free port.</summary>
+    public string Listen { get; init; } = "http://127.0.0.1:7400";
+
+    /// <summary>Most documents in one batch. Defaults to 1,000.</summary>
+    public int BatchMaxDocuments { get; init; } = 1000;
+
+    /// <summary>How long the batcher waits for more documents after the first pending one. Defaults to 200 ms.</summary>
+    public int BatchWindowMilliseconds { get; init; } = 200;
+
+    /// <summary>Largest accepted gRPC message (one document). Defaults to 16 MiB, the XML byte limit.</summary>
+    public int MaxMessageBytes { get; init; } = 16 * 1024 * 1024;
+
+    /// <summary>Most documents in one SubmitStream call. Defaults to 1,000,000.</summary>
+    public long MaxStreamDocuments { get; init; } = 1_000_000;
+
+    /// <summary>Longest a unary call may run on the node, whatever deadline the client sets. Defaults to 60 s.</summary>
+    public int UnaryCallTimeoutSeconds { get; init; } = 60;
+
+    /// <summary>Optional folder of XSDs every submission is validated against (see <c>XsdSchemaFolder</c>).</summary>
+    public string? SchemaFolder { get; init; }
+
+    /// <summary>Keystore file of the node's secp256k1 signing key, relative to the data directory.</summary>
+    public string KeystoreFile { get; init; } = "keys/node-key.json";
+
+    /// <summary>File holding the keystore password, relative to the data directory, used when CUSTOMS_LEDGER_PASSWORD is not set.</summary>
+    public string PasswordFile { get; init; } = "keys/password";
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    public const string FileName = "node.json";
+
+    /// <summary>Loads <c>node.json</c> from <paramref name="dataDirectory"/>.</summary>
+    public static NodeOptions Load(string dataDirectory)
+    {
+        var path = Path.Combine(dataDirectory, FileName);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path} not found: run 'customs-ledger init --data-dir {dataDirectory}' first.", path);
+        }
+
+        return JsonSerializer.Deserialize<NodeOptions>(File.ReadAllText(path), Json)
+            ?? throw new InvalidDataException($"{path} is empty.");
+    }
+
+    public void Save(string dataDirectory) =>
+        File.WriteAllText(Path.Combine(dataDirectory, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+}

@@ -1,0 +1,61 @@
+using Customs.Ledger.Crypto;
+using Customs.Ledger.Ledger;
+using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Storage;
+using Customs.Ledger.Records;
+using Customs.Ledger.Wco;
+using Customs.Ledger.Xml;
+
+namespace Customs.Ledger.Node.Pipeline;
+
+/// <summary>What every part of a running node shares: options, key, store, ledgers, mapper and signals.</summary>
+public sealed class NodeContext : IDisposable
+{
+    public NodeContext(string dataDirectory, NodeOptions options, Secp256k1PrivateKey key, DocumentStore store, IReadOnlyList<ILedgerAdapter> ledgers, IReadOnlyList<IAnchorVerifier> anchorVerifiers)
+    {
+        DataDirectory = dataDirectory;
+        Options = options;
+        Key = key;
+        Store = store;
+        Ledgers = ledgers;
+        AnchorVerifiers = anchorVerifiers;
+        Issuer = new Issuer(options.Country, options.Agency);
+        Mapper = new WcoMapper();
+        Schemas = options.SchemaFolder is { Length: > 0 } folder ? XsdSchemaFolder.Load(Path.Combine(dataDirectory, folder)) : null;
+    }
+
+    public string DataDirectory { get; }
+
+    public NodeOptions Options { get; }
+
+    public Secp256k1PrivateKey Key { get; }
+
+    public DocumentStore Store { get; }
+
+    public IReadOnlyList<ILedgerAdapter> Ledgers { get; }
+
+    public IReadOnlyList<IAnchorVerifier> AnchorVerifiers { get; }
+
+    public Issuer Issuer { get; }
+
+    public WcoMapper Mapper { get; }
+
+    public XsdSchemaFolder? Schemas { get; }
+
+    /// <summary>Pulsed when a document is accepted (wakes the batcher).</summary>
+    public NodeSignal Accepted { get; } = new();
+
+    /// <summary>Pulsed when events are appended (wakes event watchers).</summary>
+    public NodeSignal Events { get; } = new();
+
+    public void Dispose()
+    {
+        foreach (var ledger in Ledgers.OfType<IDisposable>())
+        {
+            ledger.Dispose();
+        }
+
+        Store.Dispose();
+        Key.Dispose();
+    }
+}

@@ -1,0 +1,81 @@
+using Customs.Ledger.Bundles;
+using Customs.Ledger.Canonical;
+using Customs.Ledger.Merkle;
+using Customs.Ledger.Node.Storage;
+using Customs.Ledger.Records;
+using Customs.Ledger.Xml;
+
+namespace Customs.Ledger.Node.Pipeline;
+
+/// <summary>
+/// validate → map → salt → persist durably → acknowledge. Batching, signing and anchoring happen after the
+/// acknowledgement, in <see cref="Batcher"/>; a document acknowledged here is already on disk.
+/// </summary>
+public sealed class SubmissionPipeline(NodeContext node)
+{
+    /// <summary>Accepts one document. Throws <see cref="XmlIngestionException"/> for a document the node refuses.</summary>
+    /// <param name="xml">The document.</param>
+    /// <param name="source">Its name, for error messages.</param>
+    /// <param name="supersedes">Id of the document this one amends, if any.</param>
+    /// <param name="cancellationToken">Cancels before the document is stored; once stored it stays.</param>
+    public async Task<StoredDocument> SubmitAsync(ReadOnlyMemory<byte> xml, string? source, string? supersedes, CancellationToken cancellationToken)
+    {
+        if (node.Schemas is { } schemas)
+        {
+            using var stream = new MemoryStream(xml.ToArray(), writable: false);
+            schemas.Validate(stream, source);
+        }
+
+        var document = node.Mapper.Map(xml, source);
+        var id = ContentId.Compute(document, node.Store.NodeSecret);
+        if (node.Store.Get(id) is { } existing)
+        {
+            return existing with { Duplicate = true };
+        }
+
+        string? supersedesRoot = null;
+        if (supersedes is not null)
+        {
+            var old = node.Store.Get(supersedes) ?? throw new KeyNotFoundException($"document {supersedes} not found");
+            supersedesRoot = Convert.ToHexStringLower(old.Root);
+        }
+
+        var salted = SaltedDocument.Create(document);
+        var record = LedgerRecordBuilder.Build(salted, node.Issuer) with { SupersedesRoot = supersedesRoot };
+        var stored = await node.Store.AcceptAsync(
+            new NewDocument(id, document.ProfileId, document.Kind, document.Leaves, salted.Salts.ToArray(), salted.RootArray(), record.ToCanonicalJson(), DateTimeOffset.UtcNow, supersedes),
+            cancellationToken).ConfigureAwait(false);
+        node.Accepted.Pulse();
+        node.Events.Pulse();
+        return stored;
+    }
+
+    /// <summary>Revokes an anchored document on every ledger, then records it. Idempotent.</summary>
+    public async Task<StoredDocument> RevokeAsync(string id, string reasonCode, CancellationToken cancellationToken)
+    {
+        var doc = node.Store.Get(id) ?? throw new KeyNotFoundException($"document {id} not found");
+        if (doc.State == DocumentState.Revoked)
+        {
+            return doc;
+        }
+
+        if (doc.BatchId is not { } batchId || node.Store.GetBatch(batchId) is not { } batch || doc.State is DocumentState.Accepted or DocumentState.Batched)
+        {
+            throw new InvalidOperationException($"document {id} is {doc.State.ToString().ToLowerInvariant()}: only an anchored document can be revoked");
+        }
+
+        var digest = Ledger.RevocationDigest.Compute(doc.Root, reasonCode);
+        var signature = node.Key.Sign(digest).ToRecoverableBytes();
+        var receipts = new List<Ledger.AnchorReceipt>();
+        foreach (var ledger in node.Ledgers)
+        {
+            receipts.Add(await ledger.RevokeAsync(
+                new Ledger.RevocationRequest(doc.Root, batch.Batch.Root, reasonCode, node.Key.PublicKey.ToCompressedBytes(), signature),
+                cancellationToken).ConfigureAwait(false));
+        }
+
+        await node.Store.RevokeAsync(id, reasonCode, receipts, cancellationToken).ConfigureAwait(false);
+        node.Events.Pulse();
+        return node.Store.Get(id)!;
+    }
+}

@@ -1,0 +1,193 @@
+using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Node.Storage;
+using Customs.Ledger.Xml;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+
+namespace Customs.Ledger.Node.Services;
+
+/// <summary>The client API (see documents.proto for the protocol and guarantees).</summary>
+public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pipeline, BundleFactory bundles) : DocumentService.DocumentServiceBase
+{
+    /// <summary>Events read from the store per round while catching up a watcher.</summary>
+    private const int EventPage = 500;
+
+    public override async Task<SubmitResponse> Submit(SubmitRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, context.CancellationToken).ConfigureAwait(false);
+            return new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
+        }
+        catch (XmlIngestionException ex)
+        {
+            throw GrpcErrors.Refused(ex);
+        }
+    }
+
+    public override async Task SubmitStream(IAsyncStreamReader<SubmitRequest> requestStream, IServerStreamWriter<SubmitResponse> responseStream, ServerCallContext context)
+    {
+        long count = 0;
+        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        {
+            if (++count > node.Options.MaxStreamDocuments)
+            {
+                throw new RpcException(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, $"a stream may carry at most {node.Options.MaxStreamDocuments:N0} documents; open another"));
+            }
+
+            var request = requestStream.Current;
+            SubmitResponse response;
+            try
+            {
+                // Durable before the next request is read: HTTP/2 flow control then holds back a fast client.
+                var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, context.CancellationToken).ConfigureAwait(false);
+                response = new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
+            }
+            catch (XmlIngestionException ex)
+            {
+                response = new SubmitResponse { ClientReference = request.ClientReference, Error = GrpcErrors.ToDocumentError(ex) };
+            }
+
+            await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    public override Task<Api.V1.DocumentStatus> GetStatus(GetStatusRequest request, ServerCallContext context)
+    {
+        var doc = node.Store.Get(request.DocumentId) ?? throw GrpcErrors.NotFound($"document {request.DocumentId} not found");
+        return Task.FromResult(ToStatus(doc));
+    }
+
+    public override Task<ProofBundle> GetBundle(GetBundleRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return Task.FromResult(BundleMapping.ToProto(bundles.Create(request.DocumentId, request.Disclose)));
+        }
+        catch (KeyNotFoundException ex)
+        {
+            throw GrpcErrors.NotFound(ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw GrpcErrors.Precondition(ex.Message);
+        }
+    }
+
+    public override async Task<Api.V1.DocumentStatus> Revoke(RevokeRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return ToStatus(await pipeline.RevokeAsync(request.DocumentId, request.ReasonCode, context.CancellationToken).ConfigureAwait(false));
+        }
+        catch (KeyNotFoundException ex)
+        {
+            throw GrpcErrors.NotFound(ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw GrpcErrors.Precondition(ex.Message);
+        }
+        catch (ArgumentException ex)
+        {
+            throw GrpcErrors.Invalid(ex.Message);
+        }
+    }
+
+    public override async Task<SubmitResponse> Amend(AmendRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), request.DocumentId, context.CancellationToken).ConfigureAwait(false);
+            return new SubmitResponse { Receipt = ToReceipt(stored) };
+        }
+        catch (XmlIngestionException ex)
+        {
+            throw GrpcErrors.Refused(ex);
+        }
+        catch (KeyNotFoundException ex)
+        {
+            throw GrpcErrors.NotFound(ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw GrpcErrors.Precondition(ex.Message);
+        }
+    }
+
+    public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<NodeEvent> responseStream, ServerCallContext context)
+    {
+        var after = request.AfterSequence;
+        while (!context.CancellationToken.IsCancellationRequested)
+        {
+            // Take the signal before reading, so an event appended in between wakes us (no lost wake-up, no polling).
+            var wake = node.Events.NextAsync();
+            var events = node.Store.EventsAfter(after, EventPage);
+            foreach (var e in events)
+            {
+                await responseStream.WriteAsync(
+                    new NodeEvent
+                    {
+                        Sequence = e.Sequence,
+                        Type = e.Type,
+                        DocumentId = e.DocumentId ?? string.Empty,
+                        BatchRoot = e.BatchRoot is null ? ByteString.Empty : ByteString.CopyFrom(e.BatchRoot),
+                        At = Timestamp.FromDateTimeOffset(e.At),
+                        Detail = e.Detail ?? string.Empty,
+                    },
+                    context.CancellationToken).ConfigureAwait(false);
+                after = e.Sequence;
+            }
+
+            if (events.Count < EventPage)
+            {
+                try
+                {
+                    await wake.WaitAsync(context.CancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    internal static Receipt ToReceipt(StoredDocument d) => new()
+    {
+        DocumentId = d.Id,
+        DocumentRoot = ByteString.CopyFrom(d.Root),
+        State = BundleMapping.ToProto(d.State),
+        Duplicate = d.Duplicate,
+        Profile = d.ProfileId,
+        Kind = d.Kind.ToString(),
+        LeafCount = d.Leaves.Count,
+        AcceptedAt = Timestamp.FromDateTimeOffset(d.AcceptedAt),
+    };
+
+    private Api.V1.DocumentStatus ToStatus(StoredDocument d)
+    {
+        var status = new Api.V1.DocumentStatus
+        {
+            DocumentId = d.Id,
+            State = BundleMapping.ToProto(d.State),
+            DocumentRoot = ByteString.CopyFrom(d.Root),
+            RevocationReason = d.RevocationReason ?? string.Empty,
+            SupersededBy = d.SupersededBy ?? string.Empty,
+            Supersedes = d.Supersedes ?? string.Empty,
+            Profile = d.ProfileId,
+            Kind = d.Kind.ToString(),
+        };
+        if (d.BatchId is { } batchId && node.Store.GetBatch(batchId) is { } batch)
+        {
+            status.BatchRoot = ByteString.CopyFrom(batch.Batch.Root);
+            status.Anchors.AddRange(batch.Anchors.Select(BundleMapping.ToProto));
+        }
+
+        return status;
+    }
+
+    private static string? NameOf(string name) => string.IsNullOrEmpty(name) ? null : name;
+}

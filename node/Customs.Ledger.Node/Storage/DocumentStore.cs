@@ -1,0 +1,566 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Customs.Ledger.Bundles;
+using Customs.Ledger.Canonical;
+using Customs.Ledger.Ledger;
+using Microsoft.Data.Sqlite;
+
+namespace Customs.Ledger.Node.Storage;
+
+/// <summary>
+/// The node's durable state in one SQLite file (<c>node.db</c>, WAL, synchronous=FULL): documents with their leaves and
+/// salts (which never leave this node except in bundles the issuer hands out), batches, anchors and the event log.
+/// Every method is one transaction; a method that returns has made its change durable. Thread-safe: writes are
+/// serialised, reads use their own connections.
+/// </summary>
+public sealed class DocumentStore : IDisposable
+{
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    private DocumentStore(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 30,
+        }.ToString();
+    }
+
+    /// <summary>Node-local secret used for content ids (created with the store).</summary>
+    public byte[] NodeSecret { get; private set; } = [];
+
+    /// <summary>Opens (creating if needed) the store at <paramref name="path"/>.</summary>
+    public static DocumentStore Open(string path)
+    {
+        var store = new DocumentStore(path);
+        store.Initialise();
+        return store;
+    }
+
+    private void Initialise()
+    {
+        using var c = Connect();
+        Execute(c, """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
+            CREATE TABLE IF NOT EXISTS documents(
+              id TEXT PRIMARY KEY,
+              seq INTEGER NOT NULL UNIQUE,
+              profile TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              leaves BLOB NOT NULL,
+              salts BLOB NOT NULL,
+              root BLOB NOT NULL,
+              record BLOB NOT NULL,
+              state INTEGER NOT NULL,
+              batch_id INTEGER,
+              batch_index INTEGER,
+              accepted_at INTEGER NOT NULL,
+              revocation_reason TEXT,
+              revocation_receipt BLOB,
+              superseded_by TEXT,
+              supersedes TEXT);
+            CREATE INDEX IF NOT EXISTS documents_by_state ON documents(state, seq);
+            CREATE TABLE IF NOT EXISTS batches(
+              id INTEGER PRIMARY KEY,
+              root BLOB NOT NULL UNIQUE,
+              size INTEGER NOT NULL,
+              signature BLOB NOT NULL,
+              created_at INTEGER NOT NULL,
+              anchored INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE IF NOT EXISTS anchors(
+              batch_id INTEGER NOT NULL,
+              ledger_id TEXT NOT NULL,
+              reference TEXT NOT NULL,
+              height INTEGER NOT NULL,
+              timestamp INTEGER NOT NULL,
+              proof BLOB NOT NULL,
+              PRIMARY KEY(batch_id, ledger_id));
+            CREATE TABLE IF NOT EXISTS events(
+              seq INTEGER PRIMARY KEY AUTOINCREMENT,
+              type TEXT NOT NULL,
+              document_id TEXT,
+              batch_root BLOB,
+              at INTEGER NOT NULL,
+              detail TEXT);
+            """);
+        using var select = c.CreateCommand();
+        select.CommandText = "SELECT value FROM meta WHERE key = 'node_secret'";
+        if (select.ExecuteScalar() is byte[] secret)
+        {
+            NodeSecret = secret;
+            return;
+        }
+
+        NodeSecret = RandomNumberGenerator.GetBytes(32);
+        using var insert = c.CreateCommand();
+        insert.CommandText = "INSERT INTO meta(key, value) VALUES('node_secret', $v)";
+        insert.Parameters.AddWithValue("$v", NodeSecret);
+        insert.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// Stores a newly accepted document and its 'accepted' event, or returns the stored one when the id exists
+    /// (<c>Duplicate</c> = true). Durable when it returns.
+    /// </summary>
+    public async Task<StoredDocument> AcceptAsync(NewDocument doc, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var c = Connect();
+            using var tx = c.BeginTransaction();
+            if (Get(c, tx, doc.Id) is { } existing)
+            {
+                return existing with { Duplicate = true };
+            }
+
+            if (doc.Supersedes is not null)
+            {
+                var old = Get(c, tx, doc.Supersedes) ?? throw new KeyNotFoundException($"document {doc.Supersedes} not found");
+                if (old.State is DocumentState.Revoked or DocumentState.Superseded)
+                {
+                    throw new InvalidOperationException($"document {doc.Supersedes} is {old.State.ToString().ToLowerInvariant()} and cannot be amended");
+                }
+            }
+
+            using (var cmd = c.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = """
+                    INSERT INTO documents(id, seq, profile, kind, leaves, salts, root, record, state, accepted_at, supersedes)
+                    VALUES($id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents), $profile, $kind, $leaves, $salts, $root, $record, $state, $at, $supersedes)
+                    """;
+                cmd.Parameters.AddWithValue("$id", doc.Id);
+                cmd.Parameters.AddWithValue("$profile", doc.ProfileId);
+                cmd.Parameters.AddWithValue("$kind", doc.Kind.ToString());
+                cmd.Parameters.AddWithValue("$leaves", EncodeLeaves(doc.Leaves));
+                cmd.Parameters.AddWithValue("$salts", doc.Salts);
+                cmd.Parameters.AddWithValue("$root", doc.Root);
+                cmd.Parameters.AddWithValue("$record", doc.Record);
+                cmd.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
+                cmd.Parameters.AddWithValue("$at", doc.AcceptedAt.ToUnixTimeMilliseconds());
+                cmd.Parameters.AddWithValue("$supersedes", (object?)doc.Supersedes ?? DBNull.Value);
+                cmd.ExecuteNonQuery();
+            }
+
+            if (doc.Supersedes is not null)
+            {
+                using var cmd = c.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "UPDATE documents SET state = $state, superseded_by = $new WHERE id = $old";
+                cmd.Parameters.AddWithValue("$state", (int)DocumentState.Superseded);
+                cmd.Parameters.AddWithValue("$new", doc.Id);
+                cmd.Parameters.AddWithValue("$old", doc.Supersedes);
+                cmd.ExecuteNonQuery();
+                AddEvent(c, tx, "superseded", doc.Supersedes, null, "superseded by " + doc.Id);
+            }
+
+            AddEvent(c, tx, "accepted", doc.Id, null, null);
+            tx.Commit();
+            return Get(c, null, doc.Id)!;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>The oldest accepted documents not yet in a batch, up to <paramref name="max"/>.</summary>
+    public IReadOnlyList<StoredDocument> Pending(int max)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SelectDocument + " WHERE state = $state ORDER BY seq LIMIT $max";
+        cmd.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
+        cmd.Parameters.AddWithValue("$max", max);
+        return ReadDocuments(cmd);
+    }
+
+    /// <summary>Records a signed batch and moves its documents to Batched, in one transaction. Returns the batch id.</summary>
+    public async Task<long> CreateBatchAsync(byte[] root, byte[] signature, IReadOnlyList<string> documentIds, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var c = Connect();
+            using var tx = c.BeginTransaction();
+            long id;
+            using (var cmd = c.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT INTO batches(root, size, signature, created_at) VALUES($root, $size, $sig, $at) RETURNING id";
+                cmd.Parameters.AddWithValue("$root", root);
+                cmd.Parameters.AddWithValue("$size", documentIds.Count);
+                cmd.Parameters.AddWithValue("$sig", signature);
+                cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+                id = (long)cmd.ExecuteScalar()!;
+            }
+
+            using (var cmd = c.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "UPDATE documents SET state = $batched, batch_id = $batch, batch_index = $index WHERE id = $id AND state = $accepted";
+                var pId = cmd.Parameters.Add("$id", SqliteType.Text);
+                var pIndex = cmd.Parameters.Add("$index", SqliteType.Integer);
+                cmd.Parameters.AddWithValue("$batch", id);
+                cmd.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
+                cmd.Parameters.AddWithValue("$accepted", (int)DocumentState.Accepted);
+                for (var i = 0; i < documentIds.Count; i++)
+                {
+                    pId.Value = documentIds[i];
+                    pIndex.Value = i;
+                    if (cmd.ExecuteNonQuery() != 1)
+                    {
+                        throw new InvalidOperationException($"document {documentIds[i]} was not pending");
+                    }
+                }
+            }
+
+            tx.Commit();
+            return id;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Batches signed but not yet anchored on every ledger (after a crash, they are anchored again: adapters are idempotent).</summary>
+    public IReadOnlyList<StoredBatch> UnanchoredBatches()
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id, root, size, signature FROM batches WHERE anchored = 0 ORDER BY id";
+        var result = new List<StoredBatch>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            result.Add(new StoredBatch(r.GetInt64(0), (byte[])r[1], r.GetInt32(2), (byte[])r[3]));
+        }
+
+        return result;
+    }
+
+    /// <summary>The documents of a batch, in batch order.</summary>
+    public IReadOnlyList<StoredDocument> BatchDocuments(long batchId)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SelectDocument + " WHERE batch_id = $batch ORDER BY batch_index";
+        cmd.Parameters.AddWithValue("$batch", batchId);
+        return ReadDocuments(cmd);
+    }
+
+    /// <summary>Records the anchors of a batch and moves its documents to Anchored (with one 'anchored' event each).</summary>
+    public async Task CompleteBatchAsync(StoredBatch batch, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var c = Connect();
+            using var tx = c.BeginTransaction();
+            foreach (var receipt in receipts)
+            {
+                using var cmd = c.CreateCommand();
+                cmd.Transaction = tx;
+                cmd.CommandText = "INSERT OR REPLACE INTO anchors(batch_id, ledger_id, reference, height, timestamp, proof) VALUES($b, $l, $r, $h, $t, $p)";
+                cmd.Parameters.AddWithValue("$b", batch.Id);
+                cmd.Parameters.AddWithValue("$l", receipt.LedgerId);
+                cmd.Parameters.AddWithValue("$r", receipt.Reference);
+                cmd.Parameters.AddWithValue("$h", receipt.Height);
+                cmd.Parameters.AddWithValue("$t", receipt.Timestamp.ToUnixTimeMilliseconds());
+                cmd.Parameters.AddWithValue("$p", receipt.Proof);
+                cmd.ExecuteNonQuery();
+            }
+
+            using (var cmd = c.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "UPDATE batches SET anchored = 1 WHERE id = $b";
+                cmd.Parameters.AddWithValue("$b", batch.Id);
+                cmd.ExecuteNonQuery();
+            }
+
+            var ids = new List<string>();
+            using (var cmd = c.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "SELECT id FROM documents WHERE batch_id = $b AND state = $batched ORDER BY batch_index";
+                cmd.Parameters.AddWithValue("$b", batch.Id);
+                cmd.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
+                {
+                    ids.Add(r.GetString(0));
+                }
+            }
+
+            using (var cmd = c.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "UPDATE documents SET state = $anchored WHERE batch_id = $b AND state = $batched";
+                cmd.Parameters.AddWithValue("$b", batch.Id);
+                cmd.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
+                cmd.Parameters.AddWithValue("$anchored", (int)DocumentState.Anchored);
+                cmd.ExecuteNonQuery();
+            }
+
+            foreach (var id in ids)
+            {
+                AddEvent(c, tx, "anchored", id, batch.Root, null);
+            }
+
+            tx.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Marks a document revoked with the revocation receipt(s), and logs the event.</summary>
+    public async Task RevokeAsync(string id, string reason, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var c = Connect();
+            using var tx = c.BeginTransaction();
+            using (var cmd = c.CreateCommand())
+            {
+                cmd.Transaction = tx;
+                cmd.CommandText = "UPDATE documents SET state = $revoked, revocation_reason = $reason, revocation_receipt = $receipt WHERE id = $id AND state <> $revoked";
+                cmd.Parameters.AddWithValue("$revoked", (int)DocumentState.Revoked);
+                cmd.Parameters.AddWithValue("$reason", reason);
+                cmd.Parameters.AddWithValue("$receipt", ReceiptCodec.Encode(receipts));
+                cmd.Parameters.AddWithValue("$id", id);
+                if (cmd.ExecuteNonQuery() == 0)
+                {
+                    return;
+                }
+            }
+
+            AddEvent(c, tx, "revoked", id, null, reason);
+            tx.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public StoredDocument? Get(string id)
+    {
+        using var c = Connect();
+        return Get(c, null, id);
+    }
+
+    /// <summary>The batch row and anchors of a document's batch.</summary>
+    public (StoredBatch Batch, IReadOnlyList<AnchorReceipt> Anchors)? GetBatch(long batchId)
+    {
+        using var c = Connect();
+        StoredBatch? batch = null;
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT id, root, size, signature FROM batches WHERE id = $b";
+            cmd.Parameters.AddWithValue("$b", batchId);
+            using var r = cmd.ExecuteReader();
+            if (r.Read())
+            {
+                batch = new StoredBatch(r.GetInt64(0), (byte[])r[1], r.GetInt32(2), (byte[])r[3]);
+            }
+        }
+
+        if (batch is null)
+        {
+            return null;
+        }
+
+        var anchors = new List<AnchorReceipt>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = "SELECT ledger_id, reference, height, timestamp, proof FROM anchors WHERE batch_id = $b ORDER BY ledger_id";
+            cmd.Parameters.AddWithValue("$b", batchId);
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
+            {
+                anchors.Add(new AnchorReceipt(r.GetString(0), r.GetString(1), r.GetInt64(2), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(3)), (byte[])r[4]));
+            }
+        }
+
+        return (batch, anchors);
+    }
+
+    /// <summary>Events with sequence greater than <paramref name="after"/>, oldest first, at most <paramref name="max"/>.</summary>
+    public IReadOnlyList<StoredEvent> EventsAfter(long after, int max)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT seq, type, document_id, batch_root, at, detail FROM events WHERE seq > $after ORDER BY seq LIMIT $max";
+        cmd.Parameters.AddWithValue("$after", after);
+        cmd.Parameters.AddWithValue("$max", max);
+        var result = new List<StoredEvent>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            result.Add(new StoredEvent(
+                r.GetInt64(0),
+                r.GetString(1),
+                r.IsDBNull(2) ? null : r.GetString(2),
+                r.IsDBNull(3) ? null : (byte[])r[3],
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(4)),
+                r.IsDBNull(5) ? null : r.GetString(5)));
+        }
+
+        return result;
+    }
+
+    /// <summary>Counts per state (for status output and tests).</summary>
+    public IReadOnlyDictionary<DocumentState, long> CountByState()
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT state, COUNT(*) FROM documents GROUP BY state";
+        var result = new Dictionary<DocumentState, long>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            result[(DocumentState)r.GetInt32(0)] = r.GetInt64(1);
+        }
+
+        return result;
+    }
+
+    public void Dispose()
+    {
+        _writeLock.Dispose();
+        SqliteConnection.ClearAllPools();
+    }
+
+    private const string SelectDocument =
+        "SELECT id, profile, kind, leaves, salts, root, record, state, batch_id, batch_index, accepted_at, revocation_reason, revocation_receipt, superseded_by, supersedes FROM documents";
+
+    private static StoredDocument? Get(SqliteConnection c, SqliteTransaction? tx, string id)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = SelectDocument + " WHERE id = $id";
+        cmd.Parameters.AddWithValue("$id", id);
+        return ReadDocuments(cmd).FirstOrDefault();
+    }
+
+    private static List<StoredDocument> ReadDocuments(SqliteCommand cmd)
+    {
+        var result = new List<StoredDocument>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            result.Add(new StoredDocument(
+                Id: r.GetString(0),
+                ProfileId: r.GetString(1),
+                Kind: Enum.Parse<MessageKind>(r.GetString(2)),
+                Leaves: DecodeLeaves((byte[])r[3]),
+                Salts: (byte[])r[4],
+                Root: (byte[])r[5],
+                Record: (byte[])r[6],
+                State: (DocumentState)r.GetInt32(7),
+                BatchId: r.IsDBNull(8) ? null : r.GetInt64(8),
+                BatchIndex: r.IsDBNull(9) ? null : r.GetInt32(9),
+                AcceptedAt: DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(10)),
+                RevocationReason: r.IsDBNull(11) ? null : r.GetString(11),
+                Revocations: r.IsDBNull(12) ? [] : ReceiptCodec.Decode((byte[])r[12]),
+                SupersededBy: r.IsDBNull(13) ? null : r.GetString(13),
+                Supersedes: r.IsDBNull(14) ? null : r.GetString(14)));
+        }
+
+        return result;
+    }
+
+    private static void AddEvent(SqliteConnection c, SqliteTransaction tx, string type, string? documentId, byte[]? batchRoot, string? detail)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.Transaction = tx;
+        cmd.CommandText = "INSERT INTO events(type, document_id, batch_root, at, detail) VALUES($type, $doc, $root, $at, $detail)";
+        cmd.Parameters.AddWithValue("$type", type);
+        cmd.Parameters.AddWithValue("$doc", (object?)documentId ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$root", (object?)batchRoot ?? DBNull.Value);
+        cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
+        cmd.ExecuteNonQuery();
+    }
+
+    // Leaves are stored as their canonical encodings, each prefixed with its 4-byte length: exact and self-checking.
+    private static byte[] EncodeLeaves(IReadOnlyList<Leaf> leaves)
+    {
+        using var buffer = new MemoryStream();
+        Span<byte> length = stackalloc byte[4];
+        foreach (var leaf in leaves)
+        {
+            var encoded = LeafEncoding.Encode(leaf);
+            BinaryPrimitives.WriteInt32BigEndian(length, encoded.Length);
+            buffer.Write(length);
+            buffer.Write(encoded);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static List<Leaf> DecodeLeaves(byte[] data)
+    {
+        var leaves = new List<Leaf>();
+        var span = data.AsSpan();
+        while (span.Length > 0)
+        {
+            var length = BinaryPrimitives.ReadInt32BigEndian(span);
+            if (!LeafEncoding.TryRead(span.Slice(4, length), out var leaf, out _))
+            {
+                throw new InvalidDataException("A stored leaf is corrupt.");
+            }
+
+            leaves.Add(leaf!);
+            span = span[(4 + length)..];
+        }
+
+        return leaves;
+    }
+
+    private SqliteConnection Connect()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        using var pragma = c.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+        pragma.ExecuteNonQuery();
+        return c;
+    }
+
+    private static void Execute(SqliteConnection c, string sql)
+    {
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.ExecuteNonQuery();
+    }
+}
+
+/// <summary>A document ready to be stored.</summary>
+public sealed record NewDocument(
+    string Id, string ProfileId, MessageKind Kind, IReadOnlyList<Leaf> Leaves, byte[] Salts, byte[] Root, byte[] Record,
+    DateTimeOffset AcceptedAt, string? Supersedes);
+
+/// <summary>A stored document and where it stands.</summary>
+public sealed record StoredDocument(
+    string Id, string ProfileId, MessageKind Kind, IReadOnlyList<Leaf> Leaves, byte[] Salts, byte[] Root, byte[] Record,
+    DocumentState State, long? BatchId, int? BatchIndex, DateTimeOffset AcceptedAt, string? RevocationReason,
+    IReadOnlyList<AnchorReceipt> Revocations, string? SupersededBy, string? Supersedes)
+{
+    public bool Duplicate { get; init; }
+}
+
+public sealed record StoredBatch(long Id, byte[] Root, int Size, byte[] Signature);
+
+public sealed record StoredEvent(long Sequence, string Type, string? DocumentId, byte[]? BatchRoot, DateTimeOffset At, string? Detail);

@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Customs.Ledger.Node.FunctionalTests;
+
+/// <summary>Runs the real <c>customs-ledger</c> executable (dotnet customs-ledger.dll) as a child process.</summary>
+internal static class CliProcess
+{
+    public static string Dll => Path.Combine(AppContext.BaseDirectory, "customs-ledger.dll");
+
+    public static ProcessStartInfo StartInfo(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Dll);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["NO_COLOR"] = "1";
+        info.Environment["COLUMNS"] = "250";
+        return info;
+    }
+
+    /// <summary>Runs to completion (with the default timeout) and returns exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        using var process = Process.Start(StartInfo(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TaskExtensions.Timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
+
+/// <summary>A node running as its own process (<c>customs-ledger node</c>), for crash tests.</summary>
+internal sealed class NodeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private NodeProcess(Process process) => _process = process;
+
+    public Uri Address { get; private set; } = null!;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<NodeProcess> StartAsync(string dataDirectory)
+    {
+        var process = Process.Start(CliProcess.StartInfo("node", "--data-dir", dataDirectory, "--listen", "http://127.0.0.1:0"))!;
+        var node = new NodeProcess(process);
+        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                ready.TrySetException(new InvalidOperationException("node exited before listening: " + node.Output));
+                return;
+            }
+
+            lock (node._output)
+            {
+                node._output.AppendLine(e.Data);
+            }
+
+            const string marker = " listening on ";
+            var i = e.Data.IndexOf(marker, StringComparison.Ordinal);
+            if (i >= 0)
+            {
+                ready.TrySetResult(new Uri(e.Data[(i + marker.Length)..].Trim()));
+            }
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            lock (node._output)
+            {
+                node._output.AppendLine(e.Data);
+            }
+        };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        node.Address = await ready.Task.WaitAsync(TaskExtensions.Timeout);
+        return node;
+    }
+
+    /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or power loss of the process.</summary>
+    public async Task KillAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(TaskExtensions.Timeout);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await KillAsync();
+        _process.Dispose();
+    }
+}

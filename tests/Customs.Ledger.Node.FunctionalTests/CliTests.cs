@@ -1,0 +1,124 @@
+using Customs.Ledger.Node.Services;
+
+namespace Customs.Ledger.Node.FunctionalTests;
+
+[Collection(NodeCollection.Name)]
+public class CliTests(NodeFixture node)
+{
+    [Fact]
+    public async Task Map_PrintsTheCanonicalLeaves()
+    {
+        var (code, output) = await CliProcess.RunAsync("map", Path.Combine(AppContext.BaseDirectory, "Fixtures", "dms-declaration.xml"), "--plain");
+        Assert.Equal(0, code);
+        Assert.Contains("42A/67A/68A[1]/02A[1]/D005\tText\tPHYTO-NL-2026-0001", output, StringComparison.Ordinal);
+        Assert.Contains("42A/109\tAmount\t25000\tGBP", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Map_OfNonWcoXml_ExitsWithCode2AndTheReason()
+    {
+        var (code, output) = await CliProcess.RunAsync("map", Path.Combine(AppContext.BaseDirectory, "Fixtures", "not-wco.xml"));
+        Assert.Equal(2, code);
+        Assert.Contains("not a WCO DM message", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Init_CreatesANode_AndRefusesToOverwriteIt()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-init-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var (code, output) = await CliProcess.RunAsync("init", "--data-dir", dir, "--node-id", "NL-NVWA", "--country", "NL", "--agency", "NVWA");
+            Assert.Equal(0, code);
+            Assert.True(File.Exists(Path.Combine(dir, "node.json")));
+            Assert.True(File.Exists(Path.Combine(dir, "keys", "node-key.json")));
+            var password = File.ReadAllText(Path.Combine(dir, "keys", "password"));
+            Assert.DoesNotContain(password, output, StringComparison.Ordinal);
+            Assert.DoesNotContain(password, File.ReadAllText(Path.Combine(dir, "keys", "node-key.json")), StringComparison.Ordinal);
+            if (!OperatingSystem.IsWindows())
+            {
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "keys", "password")));
+            }
+
+            var (again, message) = await CliProcess.RunAsync("init", "--data-dir", dir);
+            Assert.Equal(2, again);
+            Assert.Contains("already holds a node", message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task SubmitBundleDiscloseVerifyRevoke_ThroughTheCli()
+    {
+        var url = node.Host.Address.ToString();
+        var work = Directory.CreateTempSubdirectory("customs-ledger-cli-");
+        try
+        {
+            var xml = Path.Combine(work.FullName, "declaration.xml");
+            await File.WriteAllBytesAsync(xml, NodeFixture.Unique("dms-declaration.xml"));
+
+            var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", url, "--wait");
+            Assert.True(code == 0, output);
+            Assert.Contains("1 accepted, 0 refused", output, StringComparison.Ordinal);
+            var id = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("document ", StringComparison.Ordinal))["document ".Length..];
+
+            (code, output) = await CliProcess.RunAsync("status", id, "--node", url);
+            Assert.True(code == 0, output);
+            Assert.Contains("ANCHORED", output, StringComparison.Ordinal);
+
+            var full = Path.Combine(work.FullName, "full.json");
+            (code, output) = await CliProcess.RunAsync("bundle", id, "--out", full, "--node", url);
+            Assert.True(code == 0, output);
+
+            var partial = Path.Combine(work.FullName, "partial.json");
+            (code, output) = await CliProcess.RunAsync("disclose", full, "--keep", "42A/D013", "42A/67A/68A/02A", "--out", partial);
+            Assert.True(code == 0, output);
+            var partialJson = await File.ReadAllTextAsync(partial);
+            Assert.DoesNotContain("Example Growers", partialJson, StringComparison.Ordinal);
+            Assert.DoesNotContain("25000", partialJson, StringComparison.Ordinal);
+            Assert.Contains("PHYTO-NL-2026-0001", partialJson, StringComparison.Ordinal);
+
+            (code, output) = await CliProcess.RunAsync("verify", partial);
+            Assert.True(code == 0, output);
+            Assert.Contains("bundle is VALID", output, StringComparison.Ordinal);
+
+            var tampered = Path.Combine(work.FullName, "tampered.json");
+            await File.WriteAllTextAsync(tampered, partialJson.Replace("PHYTO-NL-2026-0001", "PHYTO-NL-2026-0002", StringComparison.Ordinal));
+            (code, output) = await CliProcess.RunAsync("verify", tampered);
+            Assert.Equal(1, code);
+            Assert.Contains("integrity", output, StringComparison.Ordinal);
+            Assert.Contains("bundle is INVALID", output, StringComparison.Ordinal);
+
+            (code, output) = await CliProcess.RunAsync("revoke", id, "--reason", "41", "--node", url);
+            Assert.True(code == 0, output);
+            (code, output) = await CliProcess.RunAsync("verify", partial, "--node", url);
+            Assert.Equal(1, code);
+            Assert.Contains("revoked", output, StringComparison.Ordinal);
+
+            (code, output) = await CliProcess.RunAsync("verify", Path.Combine(work.FullName, "missing.json"));
+            Assert.Equal(2, code);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task CliAgainstAStoppedNode_ExitsWithCode3()
+    {
+        var (code, output) = await CliProcess.RunAsync("status", "x", "--node", "http://127.0.0.1:1");
+        Assert.Equal(3, code);
+        Assert.Contains("cannot reach the node", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BundleJson_RoundTrips()
+    {
+        var bundle = new Api.V1.ProofBundle { Version = 1, DocumentId = "x" };
+        Assert.Equal(bundle, BundleMapping.FromJson(BundleMapping.ToJson(bundle)));
+    }
+}

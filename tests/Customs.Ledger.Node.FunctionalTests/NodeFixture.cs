@@ -1,0 +1,93 @@
+using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Hosting;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Customs.Ledger.Node.FunctionalTests;
+
+/// <summary>
+/// One real node per test collection: a fresh data directory (init with a generated, encrypted key), Kestrel on
+/// 127.0.0.1:0, and a gRPC client on the bound port. Torn down (and the directory deleted) after the collection.
+/// </summary>
+public sealed class NodeFixture : IAsyncLifetime
+{
+    private NodeHost? _host;
+
+    public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "customs-ledger-ft-" + Guid.NewGuid().ToString("N")[..10]);
+
+    public NodeHost Host => _host ?? throw new InvalidOperationException("not started");
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public DocumentService.DocumentServiceClient Documents { get; private set; } = null!;
+
+    public VerificationService.VerificationServiceClient Verification { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        NodeHost.Init(DataDirectory, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50 });
+        _host = await NodeHost.StartAsync(DataDirectory, logging: _ => { }).DefaultTimeout();
+        Channel = GrpcChannel.ForAddress(_host.Address);
+        Documents = new DocumentService.DocumentServiceClient(Channel);
+        Verification = new VerificationService.VerificationServiceClient(Channel);
+    }
+
+    public async Task DisposeAsync()
+    {
+        Channel?.Dispose();
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+    }
+
+    public static byte[] Fixture(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));
+
+    /// <summary>A fixture with one value changed so that its content (and id) are new.</summary>
+    public static byte[] Unique(string name)
+    {
+        var xml = System.Text.Encoding.UTF8.GetString(Fixture(name));
+        var marker = Guid.NewGuid().ToString("N")[..12];
+        xml = xml.Replace("LRN-TEST-0001", "LRN-" + marker, StringComparison.Ordinal)
+                 .Replace("NL-2026-PHY-000123", "NL-PHY-" + marker, StringComparison.Ordinal)
+                 .Replace("COO-KR-2026-000777", "COO-" + marker, StringComparison.Ordinal)
+                 .Replace("CL-2026-000042", "CL-" + marker, StringComparison.Ordinal)
+                 .Replace("0a1b2c3d4e5f", marker, StringComparison.Ordinal);
+        return System.Text.Encoding.UTF8.GetBytes(xml);
+    }
+
+    public async Task<Receipt> SubmitAsync(byte[] xml, string name = "test.xml") =>
+        (await Documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xml), SourceName = name }).DefaultTimeout()).Receipt;
+
+    /// <summary>Waits (on the event stream, no polling) until <paramref name="documentId"/> is anchored.</summary>
+    public async Task WaitAnchoredAsync(string documentId)
+    {
+        var status = await Documents.GetStatusAsync(new GetStatusRequest { DocumentId = documentId }).DefaultTimeout();
+        if (status.State is DocumentState.Anchored or DocumentState.Revoked or DocumentState.Superseded)
+        {
+            return;
+        }
+
+        using var cts = new CancellationTokenSource(TaskExtensions.Timeout);
+        using var events = Documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
+        await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
+        {
+            if (e.Type == "anchored" && e.DocumentId == documentId)
+            {
+                return;
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class NodeCollection : ICollectionFixture<NodeFixture>
+{
+    public const string Name = "node";
+}
