@@ -50,6 +50,7 @@ public static class CliApp
         root.Subcommands.Add(BundleCommands.Verify());
         root.Subcommands.Add(BundleCommands.Disclose());
         root.Subcommands.Add(OfflineCommands.Map());
+        root.Subcommands.Add(LedgerCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

@@ -40,6 +40,10 @@ public class CliTests(NodeFixture node)
                 Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(dir, "keys", "password")));
             }
 
+            var (ledgerCode, ledgerOutput) = await CliProcess.RunAsync("ledger", "--data-dir", dir);
+            Assert.True(ledgerCode == 0, ledgerOutput);
+            Assert.Contains("chain VALID", ledgerOutput, StringComparison.Ordinal);
+
             var (again, message) = await CliProcess.RunAsync("init", "--data-dir", dir);
             Assert.Equal(2, again);
             Assert.Contains("already holds a node", message, StringComparison.Ordinal);
