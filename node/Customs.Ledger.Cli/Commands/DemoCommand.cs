@@ -2,8 +2,6 @@ using System.CommandLine;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Services;
 using Customs.Ledger.Node.Hosting;
-using Google.Protobuf;
-using Grpc.Core;
 using Spectre.Console;
 
 namespace Customs.Ledger.Cli.Commands;
@@ -35,26 +33,17 @@ internal static class DemoCommand
                 var files = parse.GetValue(samples)!.EnumerateFiles("*.xml").OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
                 AnsiConsole.MarkupLine($"[bold]3. submit[/] {files.Count} documents over SubmitStream");
                 var receipts = new List<(string File, Receipt Receipt)>();
-                using (var call = client.Documents.SubmitStream(cancellationToken: ct))
+                await DocumentCommands.StreamAsync(client, files, response =>
                 {
-                    foreach (var file in files)
+                    if (response.Receipt is { } r)
                     {
-                        await call.RequestStream.WriteAsync(new SubmitRequest { Xml = ByteString.CopyFrom(await File.ReadAllBytesAsync(file.FullName, ct)), SourceName = file.Name, ClientReference = file.Name }, ct);
+                        receipts.Add((Path.GetFileName(response.ClientReference), r));
                     }
-
-                    await call.RequestStream.CompleteAsync();
-                    await foreach (var response in call.ResponseStream.ReadAllAsync(ct))
+                    else
                     {
-                        if (response.Receipt is { } r)
-                        {
-                            receipts.Add((response.ClientReference, r));
-                        }
-                        else
-                        {
-                            AnsiConsole.MarkupLine($"   [red]refused[/] {Markup.Escape(Output.Describe(response.Error))}");
-                        }
+                        AnsiConsole.MarkupLine($"   [red]refused[/] {Markup.Escape(Output.Describe(response.Error))}");
                     }
-                }
+                }, ct);
 
                 await DocumentCommands.WaitAnchored(client, receipts.Select(r => r.Receipt).ToList(), TimeSpan.FromSeconds(60), ct);
                 var table = new Table().AddColumns("file", "kind", "leaves", "state", "batch root", "anchor");

@@ -33,30 +33,19 @@ internal static class DocumentCommands
                 .StartAsync(async progress =>
                 {
                     var task = progress.AddTask($"submitting {files.Count} document(s)", maxValue: files.Count);
-                    using var call = client.Documents.SubmitStream(cancellationToken: ct);
-                    var reading = Task.Run(async () =>
+                    await StreamAsync(client, files, response =>
                     {
-                        await foreach (var response in call.ResponseStream.ReadAllAsync(ct))
+                        if (response.Receipt is { } r)
                         {
-                            if (response.Receipt is { } r)
-                            {
-                                receipts.Add((response.ClientReference, r));
-                            }
-                            else
-                            {
-                                errors.Add((response.ClientReference, response.Error));
-                            }
-
-                            task.Increment(1);
+                            receipts.Add((response.ClientReference, r));
                         }
-                    }, ct);
-                    foreach (var file in files)
-                    {
-                        await call.RequestStream.WriteAsync(new SubmitRequest { Xml = ByteString.CopyFrom(await File.ReadAllBytesAsync(file.FullName, ct)), SourceName = file.Name, ClientReference = file.FullName }, ct);
-                    }
+                        else
+                        {
+                            errors.Add((response.ClientReference, response.Error));
+                        }
 
-                    await call.RequestStream.CompleteAsync();
-                    await reading;
+                        task.Increment(1);
+                    }, ct);
                 });
 
             if (parse.GetValue(wait) && receipts.Count > 0)
@@ -86,6 +75,29 @@ internal static class DocumentCommands
             return errors.Count == 0 ? CliApp.Ok : CliApp.Failed;
         }));
         return command;
+    }
+
+    /// <summary>
+    /// Streams <paramref name="files"/> over SubmitStream (client reference = full path) while reading the responses
+    /// concurrently, so HTTP/2 flow control, not memory, bounds how far the writer runs ahead.
+    /// </summary>
+    internal static async Task StreamAsync(Client client, IReadOnlyList<FileInfo> files, Action<SubmitResponse> onResponse, CancellationToken ct)
+    {
+        using var call = client.Documents.SubmitStream(cancellationToken: ct);
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var response in call.ResponseStream.ReadAllAsync(ct))
+            {
+                onResponse(response);
+            }
+        }, ct);
+        foreach (var file in files)
+        {
+            await call.RequestStream.WriteAsync(new SubmitRequest { Xml = ByteString.CopyFrom(await File.ReadAllBytesAsync(file.FullName, ct)), SourceName = file.Name, ClientReference = file.FullName }, ct);
+        }
+
+        await call.RequestStream.CompleteAsync();
+        await reading;
     }
 
     /// <summary>Waits on the node's event stream (no polling) until every receipt's document is anchored.</summary>
