@@ -29,7 +29,14 @@ public interface ILedgerAdapter
 /// <param name="IssuerKey">Issuer's public key (33-byte compressed secp256k1).</param>
 /// <param name="Signature">Issuer's 65-byte recoverable signature over <see cref="BatchRoot"/>.</param>
 /// <param name="Records">Canonical JSON ledger records of the batch's documents (allow-listed fields only).</param>
-public sealed record AnchorRequest(byte[] BatchRoot, int DocumentCount, byte[] IssuerKey, byte[] Signature, IReadOnlyList<byte[]> Records);
+public sealed record AnchorRequest(byte[] BatchRoot, int DocumentCount, byte[] IssuerKey, byte[] Signature, IReadOnlyList<byte[]> Records)
+{
+    /// <summary>
+    /// Further 32-byte roots to issue in the same write, e.g. the OpenAttestation Merkle root of the same batch so that
+    /// OpenAttestation verifiers find it on a document store. Ledgers that have no use for them may ignore them.
+    /// </summary>
+    public IReadOnlyList<byte[]> AdditionalRoots { get; init; } = [];
+}
 
 /// <summary>A revocation: the document root, the batch that anchored it, a reason code and the issuer's signature.</summary>
 /// <param name="DocumentRoot">32-byte document root being revoked.</param>
