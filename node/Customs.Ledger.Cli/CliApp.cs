@@ -47,6 +47,7 @@ public static class CliApp
         root.Subcommands.Add(DocumentCommands.Bundle());
         root.Subcommands.Add(DocumentCommands.Revoke());
         root.Subcommands.Add(DocumentCommands.Amend());
+        root.Subcommands.Add(DocumentCommands.Export());
         root.Subcommands.Add(BundleCommands.Verify());
         root.Subcommands.Add(BundleCommands.Disclose());
         root.Subcommands.Add(OfflineCommands.Map());

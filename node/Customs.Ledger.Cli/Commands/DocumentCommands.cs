@@ -186,6 +186,23 @@ internal static class DocumentCommands
         return command;
     }
 
+    public static Command Export()
+    {
+        var id = new Argument<string>("document-id");
+        var format = new Option<string>("--format") { Description = "openattestation (OpenAttestation v2 wrapped document)", DefaultValueFactory = _ => "openattestation" };
+        var output = new Option<FileInfo>("--out") { Description = "File to write", Required = true };
+        var command = new Command("export", "Export an anchored document, e.g. as an OpenAttestation v2 document TradeTrust verifies") { id, format, output, CliApp.NodeUrl };
+        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        {
+            var response = await client.Documents.ExportAsync(new ExportRequest { DocumentId = parse.GetValue(id), Format = parse.GetValue(format) }, deadline: Client.Deadline(), cancellationToken: ct);
+            var file = parse.GetValue(output)!;
+            await File.WriteAllBytesAsync(file.FullName, response.Content.ToByteArray(), ct);
+            AnsiConsole.MarkupLine($"wrote {Markup.Escape(file.FullName)} ({response.MediaType})");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
     public static Command Revoke()
     {
         var id = new Argument<string>("document-id");

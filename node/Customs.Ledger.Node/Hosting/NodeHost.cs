@@ -89,6 +89,7 @@ public sealed class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton(context);
         builder.Services.AddSingleton<SubmissionPipeline>();
         builder.Services.AddSingleton<BundleFactory>();
+        builder.Services.AddSingleton<OpenAttestationExporter>();
         builder.Services.AddHostedService<Batcher>();
         builder.Services.AddGrpc(o =>
         {

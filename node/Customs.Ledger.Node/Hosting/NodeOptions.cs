@@ -45,6 +45,9 @@ public sealed record NodeOptions
     /// <summary>File holding the keystore password, relative to the data directory, used when CUSTOMS_LEDGER_PASSWORD is not set.</summary>
     public string PasswordFile { get; init; } = "keys/password";
 
+    /// <summary>An Ethereum-compatible ledger to anchor on as well as the embedded one; null = embedded only.</summary>
+    public EthereumLedgerSettings? Ethereum { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -69,4 +72,29 @@ public sealed record NodeOptions
 
     public void Save(string dataDirectory) =>
         File.WriteAllText(Path.Combine(dataDirectory, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+}
+
+/// <summary>Where and how the node anchors on an Ethereum-compatible chain (Besu, Quorum, geth; Hardhat in tests).</summary>
+public sealed record EthereumLedgerSettings
+{
+    /// <summary>JSON-RPC endpoint, e.g. <c>http://127.0.0.1:8545</c>.</summary>
+    public required string RpcUrl { get; init; }
+
+    /// <summary>The chain id the node expects; a node answering with another one is refused.</summary>
+    public required long ChainId { get; init; }
+
+    /// <summary>Address (0x…) of the DocumentStore contract the node anchors on (the node key needs its issuer and revoker roles).</summary>
+    public required string DocumentStore { get; init; }
+
+    /// <summary>Blocks on top of the anchoring block before a document counts as anchored. Defaults to 1.</summary>
+    public int ConfirmationDepth { get; init; } = 1;
+
+    /// <summary>Use the chain's <c>finalized</c> block tag instead of a depth (for chains that have one). Defaults to false.</summary>
+    public bool UseFinalizedTag { get; init; }
+
+    /// <summary>Networks with free gas (many permissioned chains): send gasPrice 0. Defaults to false.</summary>
+    public bool ZeroGasPrice { get; init; }
+
+    /// <summary>Transaction journal (nonces, signed transactions), relative to the data directory.</summary>
+    public string JournalFile { get; init; } = "ethereum-journal.db";
 }

@@ -68,8 +68,13 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
     {
         foreach (var batch in node.Store.UnanchoredBatches())
         {
-            var records = node.Store.BatchDocuments(batch.Id).Select(d => d.Record).ToList();
-            var request = new AnchorRequest(batch.Root, batch.Size, node.Key.PublicKey.ToCompressedBytes(), batch.Signature, records);
+            var documents = node.Store.BatchDocuments(batch.Id);
+            var records = documents.Select(d => d.Record).ToList();
+            var request = new AnchorRequest(batch.Root, batch.Size, node.Key.PublicKey.ToCompressedBytes(), batch.Signature, records)
+            {
+                // With an Ethereum document store, the batch's OpenAttestation root is issued in the same transaction.
+                AdditionalRoots = OpenAttestationExporter.BatchTree(node, documents) is { } oa ? [oa.Root] : [],
+            };
             var receipts = new List<AnchorReceipt>();
             foreach (var ledger in node.Ledgers)
             {

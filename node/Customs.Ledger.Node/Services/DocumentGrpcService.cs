@@ -9,7 +9,7 @@ using Grpc.Core;
 namespace Customs.Ledger.Node.Services;
 
 /// <summary>The client API (see documents.proto for the protocol and guarantees).</summary>
-public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pipeline, BundleFactory bundles) : DocumentService.DocumentServiceBase
+public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pipeline, BundleFactory bundles, OpenAttestationExporter exporter) : DocumentService.DocumentServiceBase
 {
     /// <summary>Events read from the store per round while catching up a watcher.</summary>
     private const int EventPage = 500;
@@ -152,6 +152,27 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
                     return;
                 }
             }
+        }
+    }
+
+    public override Task<ExportResponse> Export(ExportRequest request, ServerCallContext context)
+    {
+        if (!string.Equals(request.Format, "openattestation", StringComparison.OrdinalIgnoreCase))
+        {
+            throw GrpcErrors.Invalid($"unknown export format '{request.Format}'; supported: openattestation");
+        }
+
+        try
+        {
+            return Task.FromResult(new ExportResponse { Content = ByteString.CopyFromUtf8(exporter.Export(request.DocumentId)), MediaType = "application/json" });
+        }
+        catch (KeyNotFoundException ex)
+        {
+            throw GrpcErrors.NotFound(ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw GrpcErrors.Precondition(ex.Message);
         }
     }
 
