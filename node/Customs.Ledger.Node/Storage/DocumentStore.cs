@@ -170,15 +170,22 @@ public sealed class DocumentStore : IDisposable
         }
     }
 
-    /// <summary>The oldest accepted documents not yet in a batch, up to <paramref name="max"/>.</summary>
-    public IReadOnlyList<StoredDocument> Pending(int max)
+    /// <summary>Id and root of the oldest accepted documents not yet in a batch, up to <paramref name="max"/>.</summary>
+    public IReadOnlyList<(string Id, byte[] Root)> Pending(int max)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = SelectDocument + " WHERE state = $state ORDER BY seq LIMIT $max";
+        cmd.CommandText = "SELECT id, root FROM documents WHERE state = $state ORDER BY seq LIMIT $max";
         cmd.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
         cmd.Parameters.AddWithValue("$max", max);
-        return ReadDocuments(cmd);
+        var result = new List<(string, byte[])>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            result.Add((r.GetString(0), (byte[])r[1]));
+        }
+
+        return result;
     }
 
     /// <summary>Records a signed batch and moves its documents to Batched, in one transaction. Returns the batch id.</summary>
