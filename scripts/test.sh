@@ -1,25 +1,36 @@
 #!/usr/bin/env bash
-# The whole test suite: every .NET test project in the solution, then the independent JavaScript check of the
-# published Merkle test vectors. Needs only the .NET SDK and Node.js. Exit code 0 means everything passed.
+# The whole test suite. Needs only the .NET SDK and Node.js/npm: npm packages (Hardhat, Ganache, solc-js,
+# OpenAttestation) are installed from chaincode-adapters/ethereum/package-lock.json on first use.
+#   1. the Solidity artifacts are recompiled with the pinned solc and compared with the committed ones;
+#   2. every .NET test project (unit, functional, crash-recovery, Hardhat integration);
+#   3. the Ethereum end-to-end script (contracts, OpenAttestation verification, Ganache restart);
+#   4. the independent JavaScript check of the published Merkle vectors.
+# Prints "tests: N passed, N failed" last; exit code 0 means everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
+eth=chaincode-adapters/ethereum
+if [ ! -f "$eth/node_modules/.package-lock.json" ] || [ "$eth/package-lock.json" -nt "$eth/node_modules/.package-lock.json" ]; then
+  (cd "$eth" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-
 status=0
-dotnet test Customs.Ledger.sln --nologo 2>&1 | tee "$log" || status=$?
 
-node tests/data/vectors/verify-vectors.mjs | tee -a "$log" || status=$?
+(cd "$eth" && npm run --silent check-artifacts) 2>&1 | tee -a "$log" || status=1
+dotnet test Customs.Ledger.sln --nologo 2>&1 | tee -a "$log" || status=1
+(cd "$eth" && npm run --silent e2e) 2>&1 | tee -a "$log" || status=1
+node tests/data/vectors/verify-vectors.mjs 2>&1 | tee -a "$log" || status=1
 
-# One closing line over all runners: "N passed, N failed".
+# One closing line over all runners.
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
-vectors=$(grep -Eo 'vectors: [0-9]+ passed, [0-9]+ failed' "$log" | awk '{p+=$2; f+=$4} END {print p+0, f+0}')
-passed=$((passed + ${vectors% *}))
-failed=$((failed + ${vectors#* }))
+others=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | awk '{p+=$1; f+=$3} END {print p+0, f+0}')
+passed=$((passed + ${others% *}))
+failed=$((failed + ${others#* }))
 echo "tests: $passed passed, $failed failed"
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1

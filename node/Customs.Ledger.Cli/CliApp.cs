@@ -52,6 +52,7 @@ public static class CliApp
         root.Subcommands.Add(BundleCommands.Disclose());
         root.Subcommands.Add(OfflineCommands.Map());
         root.Subcommands.Add(LedgerCommand.Create());
+        root.Subcommands.Add(EthereumCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

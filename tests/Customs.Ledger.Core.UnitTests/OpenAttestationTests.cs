@@ -8,7 +8,7 @@ namespace Customs.Ledger.Core.UnitTests;
 
 public class OpenAttestationTests
 {
-    private static readonly OaIssuer Issuer = new("HMRC (GB)", "0x00000000000000000000000000000000000000aa");
+    private static readonly OaIssuer Issuer = new("HMRC (GB)", "0x00000000000000000000000000000000000000aa", "gb-hmrc.invalid");
 
     [Theory]
     [InlineData("plain", "\"plain\"")]

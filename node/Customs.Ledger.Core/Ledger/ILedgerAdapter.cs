@@ -44,7 +44,14 @@ public sealed record AnchorRequest(byte[] BatchRoot, int DocumentCount, byte[] I
 /// <param name="ReasonCode">Short reason code (e.g. WCO/ePhyto status codes), never free text.</param>
 /// <param name="IssuerKey">Issuer's public key (33-byte compressed secp256k1).</param>
 /// <param name="Signature">Issuer's 65-byte signature over <see cref="RevocationDigest.Compute"/>(documentRoot, reasonCode).</param>
-public sealed record RevocationRequest(byte[] DocumentRoot, byte[] BatchRoot, string ReasonCode, byte[] IssuerKey, byte[] Signature);
+public sealed record RevocationRequest(byte[] DocumentRoot, byte[] BatchRoot, string ReasonCode, byte[] IssuerKey, byte[] Signature)
+{
+    /// <summary>
+    /// Further 32-byte hashes to revoke in the same write, e.g. the document's OpenAttestation target hash so that
+    /// OpenAttestation verifiers see the revocation. Ledgers that have no use for them may ignore them.
+    /// </summary>
+    public IReadOnlyList<byte[]> AdditionalRoots { get; init; } = [];
+}
 
 /// <summary>
 /// Where a write landed: the ledger, a transaction or block reference, the position (block height), and a self-contained

@@ -33,6 +33,8 @@ public static class OaV2Wrapper
         {
             ("issuers.0.name", issuer.Name, root),
             ("issuers.0.documentStore", issuer.DocumentStore, root),
+            ("issuers.0.identityProof.type", "DNS-TXT", root),
+            ("issuers.0.identityProof.location", issuer.IdentityLocation, root),
             ("customsLedger.documentId", documentId, root),
             ("customsLedger.profile", document.Document.ProfileId, root),
             ("customsLedger.kind", document.Document.Kind.ToString(), root),
@@ -147,5 +149,9 @@ public static class OaV2Wrapper
     }
 }
 
-/// <summary>The issuer as OpenAttestation names it: a display name and the document store contract address (0x…).</summary>
-public sealed record OaIssuer(string Name, string DocumentStore);
+/// <summary>
+/// The issuer as OpenAttestation names it: a display name, the document store contract address (0x…), and the DNS name
+/// whose TXT record (<c>openatts net=ethereum netId=&lt;chain id&gt; addr=&lt;store&gt;</c>) proves the issuer's identity
+/// (OpenAttestation's schema requires an identity proof; checking it needs public DNS and is left to the verifier).
+/// </summary>
+public sealed record OaIssuer(string Name, string DocumentStore, string IdentityLocation);

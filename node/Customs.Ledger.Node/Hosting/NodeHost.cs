@@ -1,4 +1,6 @@
 using Customs.Ledger.Adapters.Embedded;
+using Customs.Ledger.Adapters.Ethereum;
+using Customs.Ledger.Ledger;
 using Customs.Ledger.Node.Services;
 using Customs.Ledger.Node.Pipeline;
 using Customs.Ledger.Node.Storage;
@@ -45,25 +47,55 @@ public sealed class NodeHost : IAsyncDisposable
         var key = NodeKeys.Load(dataDirectory, options);
         DocumentStore? store = null;
         EmbeddedLedger? ledger = null;
+        EthereumLedger? ethereum = null;
+        EthereumAnchorVerifier? ethereumVerifier = null;
         try
         {
-            store = DocumentStore.Open(Path.Combine(dataDirectory, "node.db"));
-            // Ownership of the store and ledger passes to the NodeContext; on failure the catch below disposes them.
+            // Ownership of the store and ledgers passes to the NodeContext; on failure the catch below disposes them.
 #pragma warning disable CA2000
+            store = DocumentStore.Open(Path.Combine(dataDirectory, "node.db"));
             ledger = EmbeddedLedger.Open(Path.Combine(dataDirectory, "ledger.db"), key, "embedded:" + options.NodeId);
+            List<ILedgerAdapter> ledgers = [ledger];
+            List<IAnchorVerifier> verifiers = [new EmbeddedAnchorVerifier()];
+            if (options.Ethereum is { } eth)
+            {
+                ethereum = await EthereumLedger.OpenAsync(EthereumOptions(dataDirectory, eth), key, cancellationToken).ConfigureAwait(false);
+                ethereumVerifier = new EthereumAnchorVerifier(new Uri(eth.RpcUrl));
+                ledgers.Add(ethereum);
+                verifiers.Add(ethereumVerifier);
+            }
 #pragma warning restore CA2000
-            var context = new NodeContext(dataDirectory, options, key, store, [ledger], [new EmbeddedAnchorVerifier()]);
+
+            var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers);
             var host = new NodeHost(Build(context, logging), context);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             return host;
         }
         catch
         {
+            ethereumVerifier?.Dispose();
+            ethereum?.Dispose();
             ledger?.Dispose();
             store?.Dispose();
             key.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The Ethereum adapter's options from the node's settings.</summary>
+    public static EthereumLedgerOptions EthereumOptions(string dataDirectory, EthereumLedgerSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new EthereumLedgerOptions
+        {
+            RpcUrl = new Uri(settings.RpcUrl),
+            ChainId = settings.ChainId,
+            DocumentStoreAddress = settings.DocumentStore,
+            JournalPath = Path.Combine(dataDirectory, settings.JournalFile),
+            ConfirmationDepth = settings.ConfirmationDepth,
+            UseFinalizedTag = settings.UseFinalizedTag,
+            ZeroGasPrice = settings.ZeroGasPrice,
+        };
     }
 
     private static WebApplication Build(NodeContext context, Action<ILoggingBuilder>? logging)
@@ -127,7 +159,7 @@ public sealed class NodeHost : IAsyncDisposable
     }
 
     /// <summary>Creates a data directory: node.json, an encrypted node key (and password file if none is given), empty stores.</summary>
-    public static Crypto.Secp256k1PublicKey Init(string dataDirectory, NodeOptions options)
+    public static Crypto.Secp256k1PublicKey Init(string dataDirectory, NodeOptions options, Crypto.Secp256k1PrivateKey? existingKey = null)
     {
         Directory.CreateDirectory(dataDirectory);
         if (File.Exists(Path.Combine(dataDirectory, NodeOptions.FileName)))
@@ -135,7 +167,7 @@ public sealed class NodeHost : IAsyncDisposable
             throw new InvalidOperationException($"{dataDirectory} already holds a node (node.json exists).");
         }
 
-        var publicKey = NodeKeys.Create(dataDirectory, options);
+        var publicKey = NodeKeys.Create(dataDirectory, options, existingKey);
         options.Save(dataDirectory);
         return publicKey;
     }

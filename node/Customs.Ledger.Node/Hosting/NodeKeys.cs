@@ -12,8 +12,11 @@ public static class NodeKeys
 {
     public const string PasswordVariable = "CUSTOMS_LEDGER_PASSWORD";
 
-    /// <summary>Generates a key, writes it encrypted, and (when no password is given) a random password file.</summary>
-    public static Secp256k1PublicKey Create(string dataDirectory, NodeOptions options)
+    /// <summary>
+    /// Writes the node key encrypted — a freshly generated one, or <paramref name="existing"/> (e.g. an account already
+    /// funded or granted roles on a permissioned chain) — and, when no password is given, a random password file.
+    /// </summary>
+    public static Secp256k1PublicKey Create(string dataDirectory, NodeOptions options, Secp256k1PrivateKey? existing = null)
     {
         var keystore = Path.Combine(dataDirectory, options.KeystoreFile);
         Directory.CreateDirectory(Path.GetDirectoryName(keystore)!);
@@ -22,6 +25,12 @@ public static class NodeKeys
         {
             password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
             WritePrivate(Path.Combine(dataDirectory, options.PasswordFile), password);
+        }
+
+        if (existing is not null)
+        {
+            Web3Keystore.WriteFile(keystore, Web3Keystore.Encrypt(existing, password));
+            return existing.PublicKey;
         }
 
         using var key = Secp256k1PrivateKey.Generate();

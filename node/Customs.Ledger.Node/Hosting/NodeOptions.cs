@@ -86,6 +86,16 @@ public sealed record EthereumLedgerSettings
     /// <summary>Address (0x…) of the DocumentStore contract the node anchors on (the node key needs its issuer and revoker roles).</summary>
     public required string DocumentStore { get; init; }
 
+    /// <summary>
+    /// DNS name named as the issuer's identity proof in OpenAttestation exports (publish a TXT record
+    /// <c>openatts net=ethereum netId=&lt;chain id&gt; addr=&lt;document store&gt;</c> there). Defaults to
+    /// <c>&lt;node id&gt;.invalid</c>, a reserved name that says plainly no DNS identity was set up.
+    /// </summary>
+    public string? IdentityDomain { get; init; }
+
+    /// <summary>Address of the ParticipantRegistry contract mirroring agreements, if deployed.</summary>
+    public string? ParticipantRegistry { get; init; }
+
     /// <summary>Blocks on top of the anchoring block before a document counts as anchored. Defaults to 1.</summary>
     public int ConfirmationDepth { get; init; } = 1;
 

@@ -50,9 +50,9 @@ public sealed class NodeContext : IDisposable
 
     public void Dispose()
     {
-        foreach (var ledger in Ledgers.OfType<IDisposable>())
+        foreach (var disposable in Ledgers.OfType<IDisposable>().Concat(AnchorVerifiers.OfType<IDisposable>()))
         {
-            ledger.Dispose();
+            disposable.Dispose();
         }
 
         Store.Dispose();

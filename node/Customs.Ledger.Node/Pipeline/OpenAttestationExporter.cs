@@ -15,7 +15,7 @@ public sealed class OpenAttestationExporter(NodeContext node)
 {
     /// <summary>The OA issuer: display name and the configured document store.</summary>
     public static OaIssuer? IssuerOf(NodeContext node) => node.Options.Ethereum is { } eth
-        ? new OaIssuer($"{node.Options.Agency} ({node.Options.Country})", eth.DocumentStore)
+        ? new OaIssuer($"{node.Options.Agency} ({node.Options.Country})", eth.DocumentStore, eth.IdentityDomain ?? $"{node.Options.NodeId.ToLowerInvariant()}.invalid")
         : null;
 
     /// <summary>The OA Merkle tree of a batch's documents, or null when no Ethereum document store is configured.</summary>

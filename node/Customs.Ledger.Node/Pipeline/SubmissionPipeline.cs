@@ -66,12 +66,17 @@ public sealed class SubmissionPipeline(NodeContext node)
 
         var digest = Ledger.RevocationDigest.Compute(doc.Root, reasonCode);
         var signature = node.Key.Sign(digest).ToRecoverableBytes();
+        var request = new Ledger.RevocationRequest(doc.Root, batch.Batch.Root, reasonCode, node.Key.PublicKey.ToCompressedBytes(), signature)
+        {
+            // With an Ethereum document store, the document's OpenAttestation target hash is revoked too.
+            AdditionalRoots = OpenAttestationExporter.IssuerOf(node) is { } issuer
+                ? [OpenAttestation.OaV2Wrapper.TargetHash(SaltedDocument.FromSalts(new CanonicalDocument(doc.ProfileId, doc.Kind, doc.Leaves), doc.Salts), doc.Id, issuer)]
+                : [],
+        };
         var receipts = new List<Ledger.AnchorReceipt>();
         foreach (var ledger in node.Ledgers)
         {
-            receipts.Add(await ledger.RevokeAsync(
-                new Ledger.RevocationRequest(doc.Root, batch.Batch.Root, reasonCode, node.Key.PublicKey.ToCompressedBytes(), signature),
-                cancellationToken).ConfigureAwait(false));
+            receipts.Add(await ledger.RevokeAsync(request, cancellationToken).ConfigureAwait(false));
         }
 
         await node.Store.RevokeAsync(id, reasonCode, receipts, cancellationToken).ConfigureAwait(false);

@@ -1,0 +1,51 @@
+using System.CommandLine;
+using Customs.Ledger.Adapters.Ethereum;
+using Customs.Ledger.Node.Hosting;
+using Spectre.Console;
+
+namespace Customs.Ledger.Cli.Commands;
+
+/// <summary>
+/// <c>ethereum-deploy</c>: deploy a DocumentStore (and a ParticipantRegistry) with the node's key on an Ethereum-compatible
+/// chain and record them in node.json, so the node anchors there as well as on its embedded ledger. The node's account
+/// pays the gas (or use --zero-gas on free-gas permissioned networks) and holds the issuer and revoker roles.
+/// </summary>
+internal static class EthereumCommand
+{
+    public static Command Create()
+    {
+        var rpc = new Option<Uri>("--rpc") { Description = "JSON-RPC endpoint of the chain", Required = true, CustomParser = CliApp.ParseUri };
+        var chainId = new Option<long>("--chain-id") { Description = "The chain id the node must find there", Required = true };
+        var confirmations = new Option<int>("--confirmations") { Description = "Blocks on top before a document counts as anchored", DefaultValueFactory = _ => 1 };
+        var zeroGas = new Option<bool>("--zero-gas") { Description = "The network charges no gas (gasPrice 0)" };
+        var command = new Command("ethereum-deploy", "Deploy the DocumentStore and ParticipantRegistry with the node key and anchor there too") { CliApp.DataDir, rpc, chainId, confirmations, zeroGas };
+        command.SetAction(async (parse, ct) =>
+        {
+            var dir = parse.GetValue(CliApp.DataDir)!.FullName;
+            try
+            {
+                var options = NodeOptions.Load(dir);
+                using var key = NodeKeys.Load(dir, options);
+                var settings = new EthereumLedgerSettings
+                {
+                    RpcUrl = parse.GetValue(rpc)!.ToString(),
+                    ChainId = parse.GetValue(chainId),
+                    DocumentStore = string.Empty,
+                    ConfirmationDepth = parse.GetValue(confirmations),
+                    ZeroGasPrice = parse.GetValue(zeroGas),
+                };
+                using var ledger = await EthereumLedger.DeployAsync(NodeHost.EthereumOptions(dir, settings), key, $"{options.Agency} ({options.Country}) document store", ct);
+                var registry = await ledger.DeployParticipantRegistryAsync(null, ct);
+                (options with { Ethereum = settings with { DocumentStore = ledger.DocumentStoreAddress, ParticipantRegistry = registry } }).Save(dir);
+                AnsiConsole.MarkupLine($"DocumentStore {ledger.DocumentStoreAddress} and ParticipantRegistry {registry} deployed on chain {settings.ChainId} by {ledger.Account}");
+                AnsiConsole.MarkupLine($"ledger id {Markup.Escape(ledger.LedgerId)} recorded in {Markup.Escape(Path.Combine(dir, NodeOptions.FileName))}");
+                return CliApp.Ok;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or ChainMismatchException or LedgerWriteException or LedgerUnavailableException)
+            {
+                return Output.Error(CliApp.BadInput, ex.Message);
+            }
+        });
+        return command;
+    }
+}

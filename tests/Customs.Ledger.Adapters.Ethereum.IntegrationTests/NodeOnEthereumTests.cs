@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Hosting;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Xunit.Abstractions;
+
+namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
+
+/// <summary>
+/// The whole node on a real EVM chain: <c>customs-ledger ethereum-deploy</c> deploys the contracts with the node key, the
+/// node anchors every batch on its embedded ledger and on Hardhat, the bundle verifies against both, and the
+/// OpenAttestation export is checked by OpenAttestation's own verifier (@govtechsg/oa-verify) against the chain.
+/// </summary>
+[Collection(HardhatCollection.Name)]
+public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task AnchoredOnHardhat_BundleVerifies_AndOpenAttestationVerifierAcceptsTheExport_UntilRevoked()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-eth-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            // The node key is a funded account of the test chain (generated at fixture start, imported here).
+            NodeHost.Init(dir, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50 }, chain.Key(9));
+            var (code, text) = await RunCliAsync("ethereum-deploy", "--data-dir", dir, "--rpc", chain.RpcUrl, "--chain-id", chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(code == 0, text);
+            Assert.NotNull(NodeOptions.Load(dir).Ethereum?.ParticipantRegistry);
+
+            await using var host = await NodeHost.StartAsync(dir, logging: _ => { }).WaitAsync(Timeout);
+            using var channel = GrpcChannel.ForAddress(host.Address);
+            var documents = new DocumentService.DocumentServiceClient(channel);
+            var verification = new VerificationService.VerificationServiceClient(channel);
+
+            var xml = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dms-declaration.xml"));
+            var receipt = (await documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xml), SourceName = "declaration.xml" }).ResponseAsync.WaitAsync(Timeout)).Receipt;
+            await WaitAnchoredAsync(documents, receipt.DocumentId);
+
+            var status = await documents.GetStatusAsync(new GetStatusRequest { DocumentId = receipt.DocumentId }).ResponseAsync.WaitAsync(Timeout);
+            Assert.Equal(2, status.Anchors.Count);
+            Assert.Contains(status.Anchors, a => a.LedgerId.StartsWith($"eip155:{chain.ChainId}:", StringComparison.Ordinal));
+
+            var bundle = await documents.GetBundleAsync(new GetBundleRequest { DocumentId = receipt.DocumentId }).ResponseAsync.WaitAsync(Timeout);
+            var report = await verification.VerifyAsync(new VerifyRequest { Bundle = bundle }).ResponseAsync.WaitAsync(Timeout);
+            Assert.True(report.Verdict == Verdict.Valid, string.Join("; ", report.Checks.Select(c => $"{c.Name}={c.Verdict}: {c.Reason}")));
+            Assert.Contains("eip155", report.Checks.Single(c => c.Name == "anchored").Reason, StringComparison.Ordinal);
+
+            // OpenAttestation export, verified by OpenAttestation's own verifier against the chain.
+            var exported = (await documents.ExportAsync(new ExportRequest { DocumentId = receipt.DocumentId, Format = "openattestation" }).ResponseAsync.WaitAsync(Timeout)).Content.ToStringUtf8();
+            var file = Path.Combine(dir, "oa.json");
+            await File.WriteAllTextAsync(file, exported);
+            var fragments = await OaVerifyAsync(file);
+            Assert.Equal("VALID", fragments["OpenAttestationHash"]);
+            Assert.Equal("VALID", fragments["OpenAttestationEthereumDocumentStoreStatus"]);
+
+            // One changed value: integrity fails.
+            var tampered = JsonNode.Parse(exported)!;
+            var value = tampered["data"]!["customsLedger"]!["leaves"]![10]!["value"]!;
+            var parts = value.GetValue<string>().Split(':', 3);
+            tampered["data"]!["customsLedger"]!["leaves"]![10]!["value"] = $"{parts[0]}:{parts[1]}:{parts[2]}X";
+            var tamperedFile = Path.Combine(dir, "oa-tampered.json");
+            await File.WriteAllTextAsync(tamperedFile, tampered.ToJsonString());
+            Assert.Equal("INVALID", (await OaVerifyAsync(tamperedFile))["OpenAttestationHash"]);
+
+            // Revocation through the node reaches the chain: OpenAttestation's status check fails, as does ours.
+            await documents.RevokeAsync(new RevokeRequest { DocumentId = receipt.DocumentId, ReasonCode = "41" }).ResponseAsync.WaitAsync(Timeout);
+            var afterRevocation = await OaVerifyAsync(file);
+            Assert.Equal("VALID", afterRevocation["OpenAttestationHash"]);
+            Assert.Equal("INVALID", afterRevocation["OpenAttestationEthereumDocumentStoreStatus"]);
+            var revokedReport = await verification.VerifyAsync(new VerifyRequest { Bundle = bundle }).ResponseAsync.WaitAsync(Timeout);
+            Assert.Equal(Verdict.Invalid, revokedReport.Checks.Single(c => c.Name == "status").Verdict);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
+    private static async Task WaitAnchoredAsync(DocumentService.DocumentServiceClient documents, string id)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
+        await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
+        {
+            if (e.Type == "anchored" && e.DocumentId == id)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Runs scripts/oa-verify.mjs (@govtechsg/oa-verify with the hash and document-store status fragments).</summary>
+    private async Task<Dictionary<string, string>> OaVerifyAsync(string file)
+    {
+        var info = new ProcessStartInfo("node") { WorkingDirectory = ChainProcess.EthereumDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add("scripts/oa-verify.mjs");
+        info.ArgumentList.Add("--rpc");
+        info.ArgumentList.Add(chain.RpcUrl);
+        info.ArgumentList.Add(file);
+        var (code, stdout, stderr) = await RunAsync(info);
+        output.WriteLine(stdout + stderr);
+        Assert.True(code == 0, stderr);
+        return JsonSerializer.Deserialize<JsonElement[]>(stdout)!
+            .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("status").GetString()!);
+    }
+
+    private async Task<(int, string)> RunCliAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "customs-ledger.dll"));
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        info.Environment["NO_COLOR"] = "1";
+        var (code, stdout, stderr) = await RunAsync(info);
+        output.WriteLine(stdout + stderr);
+        return (code, stdout + stderr);
+    }
+
+    private static async Task<(int, string, string)> RunAsync(ProcessStartInfo info)
+    {
+        info.UseShellExecute = false;
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(Timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        return (process.ExitCode, await stdout, await stderr);
+    }
+}
