@@ -15,7 +15,9 @@ internal static class BundleCommands
         var file = new Argument<FileInfo>("bundle") { Description = "Bundle file (JSON)" };
         var online = new Option<Uri?>("--node") { Description = "Ask this node (which also knows current revocations) instead of verifying offline", CustomParser = CliApp.ParseUri };
         var trust = new Option<string[]>("--trust-issuer") { Description = "Hex issuer keys to trust; without it the key the bundle names is accepted", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("verify", "Verify a proof bundle: integrity, inclusion, signature, issuer, anchored, status") { file, online, trust };
+        var require = new Option<string[]>("--require-ledger") { Description = "Ledger ids that must each hold a valid anchor (default: at least one)", AllowMultipleArgumentsPerToken = true };
+        var rpc = new Option<Uri?>("--rpc") { Description = "Ethereum JSON-RPC endpoint to check eip155 anchors against (offline verification cannot check them)", CustomParser = CliApp.ParseUri };
+        var command = new Command("verify", "Verify a proof bundle: integrity, inclusion, signature, issuer, anchored, status") { file, online, trust, require, rpc };
         command.SetAction(async (parse, ct) =>
         {
             if (!TryRead(parse.GetValue(file)!, out var bundle, out var error))
@@ -52,7 +54,19 @@ internal static class BundleCommands
                 }
 
                 var keys = parse.GetValue(trust) is { Length: > 0 } hex ? hex.Select(Convert.FromHexString).ToList() : null;
-                report = BundleMapping.ToProto(Bundles.BundleVerifier.Verify(domain, new Bundles.VerificationPolicy { TrustedIssuerKeys = keys, AnchorVerifiers = [new EmbeddedAnchorVerifier()] }));
+                using var ethereum = parse.GetValue(rpc) is { } endpoint ? new Adapters.Ethereum.EthereumAnchorVerifier(endpoint) : null;
+                List<Ledger.IAnchorVerifier> verifiers = [new EmbeddedAnchorVerifier()];
+                if (ethereum is not null)
+                {
+                    verifiers.Add(ethereum);
+                }
+
+                report = BundleMapping.ToProto(Bundles.BundleVerifier.Verify(domain, new Bundles.VerificationPolicy
+                {
+                    TrustedIssuerKeys = keys,
+                    AnchorVerifiers = verifiers,
+                    RequiredLedgers = parse.GetValue(require) ?? [],
+                }));
             }
 
             Output.Report(report);

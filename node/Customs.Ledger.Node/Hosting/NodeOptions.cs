@@ -45,6 +45,12 @@ public sealed record NodeOptions
     /// <summary>File holding the keystore password, relative to the data directory, used when CUSTOMS_LEDGER_PASSWORD is not set.</summary>
     public string PasswordFile { get; init; } = "keys/password";
 
+    /// <summary>
+    /// Verification policy of this node's VerificationService: ledger ids that must each hold a valid anchor
+    /// (e.g. <c>["embedded:GB-HMRC", "eip155:1337:0x…"]</c>). Empty (the default) = at least one valid anchor.
+    /// </summary>
+    public IReadOnlyList<string> RequiredLedgers { get; init; } = [];
+
     /// <summary>An Ethereum-compatible ledger to anchor on as well as the embedded one; null = embedded only.</summary>
     public EthereumLedgerSettings? Ethereum { get; init; }
 

@@ -26,7 +26,7 @@ public sealed class VerificationGrpcService(NodeContext node) : VerificationServ
             throw GrpcErrors.Invalid("malformed bundle: " + ex.Message);
         }
 
-        var policy = new VerificationPolicy { AnchorVerifiers = node.AnchorVerifiers };
+        var policy = new VerificationPolicy { AnchorVerifiers = node.AnchorVerifiers, RequiredLedgers = node.Options.RequiredLedgers };
         Bundles.BundleStatus? current = null;
         if (node.Store.Get(bundle.DocumentId) is { } stored && stored.Root.AsSpan().SequenceEqual(bundle.DocumentRoot))
         {
