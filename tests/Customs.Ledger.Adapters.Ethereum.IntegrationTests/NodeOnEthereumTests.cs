@@ -85,6 +85,67 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
         }
     }
 
+    [Fact]
+    public async Task GasPerDocument_FallsWithBatchSize_AndStaysUnder100AtAThousand()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-gas-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            // A long window so that each burst below becomes exactly one batch.
+            NodeHost.Init(dir, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 15_000, BatchMaxDocuments = 1000 }, chain.Key(9));
+            var (code, text) = await RunCliAsync("ethereum-deploy", "--data-dir", dir, "--rpc", chain.RpcUrl, "--chain-id", chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(code == 0, text);
+            await using var host = await NodeHost.StartAsync(dir, logging: _ => { }).WaitAsync(Timeout);
+            using var channel = GrpcChannel.ForAddress(host.Address);
+            var documents = new DocumentService.DocumentServiceClient(channel);
+            var ethereum = (EthereumLedger)host.Context.Ledgers.Single(l => l is EthereumLedger);
+            var template = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dms-declaration.xml"));
+
+            foreach (var size in new[] { 1, 100, 1000 })
+            {
+                var ids = new List<string>();
+                using (var call = documents.SubmitStream())
+                {
+                    var reading = Task.Run(async () =>
+                    {
+                        await foreach (var r in call.ResponseStream.ReadAllAsync())
+                        {
+                            ids.Add(r.Receipt.DocumentId);
+                        }
+                    });
+                    for (var i = 0; i < size; i++)
+                    {
+                        var xml = template.Replace("LRN-TEST-0001", $"LRN-GAS-{size}-{i}-{Guid.NewGuid():N}", StringComparison.Ordinal);
+                        await call.RequestStream.WriteAsync(new SubmitRequest { Xml = ByteString.CopyFromUtf8(xml) }).WaitAsync(Timeout);
+                    }
+
+                    await call.RequestStream.CompleteAsync().WaitAsync(Timeout);
+                    await reading.WaitAsync(Timeout);
+                }
+
+                await WaitAnchoredAsync(documents, ids[^1]);
+                var status = await documents.GetStatusAsync(new GetStatusRequest { DocumentId = ids[^1] }).ResponseAsync.WaitAsync(Timeout);
+                var tx = ethereum.GetAnchorTransaction(status.BatchRoot.ToByteArray());
+                Assert.NotNull(tx);
+                var bundle = await documents.GetBundleAsync(new GetBundleRequest { DocumentId = ids[^1] }).ResponseAsync.WaitAsync(Timeout);
+                Assert.Equal(size, bundle.Batch.Size);
+                output.WriteLine($"batch of {size,5} documents: {tx!.GasUsed:N0} gas per batch, {tx.GasUsed / (double)size:N1} gas per document");
+                if (size == 1000)
+                {
+                    Assert.True(tx.GasUsed / (double)size <= 100, $"{tx.GasUsed} gas for {size} documents");
+                }
+            }
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
     private static async Task WaitAnchoredAsync(DocumentService.DocumentServiceClient documents, string id)
     {
         using var cts = new CancellationTokenSource(Timeout);
