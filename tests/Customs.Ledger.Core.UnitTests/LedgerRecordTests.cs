@@ -71,11 +71,22 @@ public class LedgerRecordTests
     }
 
     [Theory]
+    [InlineData("GB\n", "HMRC")]
+    [InlineData("GB", "HMRC\n")]
     [InlineData("GBR", "HMRC")]
     [InlineData("gb", "HMRC")]
     [InlineData("GB", "Her Majesty's Revenue and Customs, 100 Parliament Street, London")]
     public void InvalidIssuer_IsRefused(string country, string agency) =>
         Assert.Throws<ArgumentException>(() => LedgerRecordBuilder.Build(SaltedDocument.Create(Fixture.Map("dms-declaration.xml")), new Issuer(country, agency)));
+
+    [Fact]
+    public void CodeWithATrailingNewline_OrNonAsciiDigits_NeverReachesTheRecord()
+    {
+        var doc = Fixture.MapText("<MetaData xmlns='urn:wco:datamodel:WCO:DocumentMetaData-DMS:2'><WCODataModelVersionCode>\u0663.\u0666</WCODataModelVersionCode><Declaration xmlns='urn:wco:datamodel:WCO:DEC-DMS:2'><TypeCode>IM&#10;A</TypeCode></Declaration></MetaData>");
+        var record = LedgerRecordBuilder.Build(SaltedDocument.Create(doc), Uk);
+        Assert.Null(record.WcoDataModelVersion);
+        Assert.Null(record.DocumentTypeCode);
+    }
 
     [Fact]
     public void CanonicalJson_HasFixedMemberOrder()

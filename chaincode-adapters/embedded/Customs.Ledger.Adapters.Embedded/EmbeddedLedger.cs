@@ -365,10 +365,10 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         }
     }
 
-    [GeneratedRegex("^embedded:[A-Za-z0-9._-]{1,64}$")]
+    [GeneratedRegex("^embedded:[A-Za-z0-9._-]{1,64}\\z")]
     private static partial Regex LedgerIdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,16}$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,16}\\z")]
     private static partial Regex ReasonCodePattern();
 
     private static ChainVerification Broken(long count, long height, string reason) => new(false, count, height, reason);

@@ -27,7 +27,7 @@ internal static class NodeCommands
                 Agency = parse.GetValue(agency)!,
                 Listen = parse.GetValue(listen)!,
             };
-            if (!System.Text.RegularExpressions.Regex.IsMatch(options.Country, "^[A-Z]{2}$"))
+            if (!System.Text.RegularExpressions.Regex.IsMatch(options.Country, "^[A-Z]{2}\\z"))
             {
                 return Output.Error(CliApp.BadInput, "--country must be an ISO 3166-1 alpha-2 code such as GB");
             }

@@ -21,6 +21,6 @@ public static partial class RevocationDigest
         return SHA256.HashData([.. Encoding.UTF8.GetBytes(Domain), .. documentRoot, .. Encoding.UTF8.GetBytes(reasonCode!)]);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,16}$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,16}\\z")]
     private static partial Regex ReasonPattern();
 }

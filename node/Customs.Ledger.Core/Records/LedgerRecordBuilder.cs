@@ -112,21 +112,21 @@ public static partial class LedgerRecordBuilder
 
     private static string? MatchText(string? value, Regex pattern) => value is not null && pattern.IsMatch(value) ? value : null;
 
-    [GeneratedRegex("^[A-Z]{2}$")]
+    [GeneratedRegex("^[A-Z]{2}\\z")]
     private static partial Regex CountryPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9 ._-]{1,35}$")]
+    [GeneratedRegex("^[A-Za-z0-9 ._-]{1,35}\\z")]
     private static partial Regex AgencyPattern();
 
     // Codes are short: WCO an..3/an..4 type codes, n..2 function codes, SPS status codes.
-    [GeneratedRegex("^[A-Za-z0-9]{1,4}$")]
+    [GeneratedRegex("^[A-Za-z0-9]{1,4}\\z")]
     private static partial Regex CodePattern();
 
-    [GeneratedRegex(@"^\d{1,2}(\.\d{1,2}){0,2}$")]
+    [GeneratedRegex(@"^[0-9]{1,2}(\.[0-9]{1,2}){0,2}\z")]
     private static partial Regex VersionPattern();
 
     // Digits and date separators only: 20210719150756Z, 20230526205509+01, 2024-05-01T10:00:00Z.
-    [GeneratedRegex(@"^[0-9][0-9TZ:+.\-]{5,34}$")]
+    [GeneratedRegex(@"^[0-9][0-9TZ:+.\-]{5,34}\z")]
     private static partial Regex DatePattern();
 }
 
