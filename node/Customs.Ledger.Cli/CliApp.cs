@@ -53,6 +53,7 @@ public static class CliApp
         root.Subcommands.Add(OfflineCommands.Map());
         root.Subcommands.Add(LedgerCommand.Create());
         root.Subcommands.Add(EthereumCommand.Create());
+        root.Subcommands.Add(CaCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
         return root;
     }

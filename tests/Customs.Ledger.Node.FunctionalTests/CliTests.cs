@@ -112,6 +112,48 @@ public class CliTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task ConsortiumCa_IssuesANodeCertificate_ThatVerifies_UntilRevoked_AndAForeignCaRefusesIt()
+    {
+        var root = Directory.CreateTempSubdirectory("customs-ledger-ca-");
+        try
+        {
+            var ca = Path.Combine(root.FullName, "ca");
+            var foreign = Path.Combine(root.FullName, "foreign-ca");
+            var node = Path.Combine(root.FullName, "node");
+            Assert.Equal(0, (await CliProcess.RunAsync("ca", "create", "--ca-dir", ca, "--name", "Pilot")).ExitCode);
+            Assert.Equal(0, (await CliProcess.RunAsync("ca", "create", "--ca-dir", foreign, "--name", "Pilot")).ExitCode);
+            Assert.Equal(0, (await CliProcess.RunAsync("init", "--data-dir", node, "--node-id", "NL-NVWA", "--country", "NL", "--agency", "NVWA")).ExitCode);
+            Assert.DoesNotContain("BEGIN PRIVATE KEY", await File.ReadAllTextAsync(Path.Combine(ca, "ca.key.pem")), StringComparison.Ordinal);
+            Assert.DoesNotContain("BEGIN EC PRIVATE KEY", await File.ReadAllTextAsync(Path.Combine(ca, "ca.key.pem")), StringComparison.Ordinal);
+            Assert.Contains("ENCRYPTED PRIVATE KEY", await File.ReadAllTextAsync(Path.Combine(ca, "ca.key.pem")), StringComparison.Ordinal);
+
+            var (code, output) = await CliProcess.RunAsync("ca", "issue", "--ca-dir", ca, "--data-dir", node);
+            Assert.True(code == 0, output);
+            var serial = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("serial ", StringComparison.Ordinal))["serial ".Length..];
+            var p12 = Path.Combine(node, "tls", "node.p12");
+            var p12Password = Path.Combine(node, "tls", "node.p12.password");
+
+            (code, output) = await CliProcess.RunAsync("ca", "verify", p12, "--ca-dir", ca, "--p12-password-file", p12Password);
+            Assert.True(code == 0, output);
+            Assert.Contains("VALID NL/NVWA/NL-NVWA", output, StringComparison.Ordinal);
+
+            (code, output) = await CliProcess.RunAsync("ca", "verify", p12, "--ca-dir", foreign, "--p12-password-file", p12Password);
+            Assert.Equal(1, code);
+            Assert.Contains("NotTrusted", output, StringComparison.Ordinal);
+
+            (code, output) = await CliProcess.RunAsync("ca", "revoke", "--ca-dir", ca, "--serial", serial, "--reason", "KeyCompromise");
+            Assert.True(code == 0, output);
+            (code, output) = await CliProcess.RunAsync("ca", "verify", p12, "--ca-dir", ca, "--p12-password-file", p12Password);
+            Assert.Equal(1, code);
+            Assert.Contains("Revoked", output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task CliAgainstAStoppedNode_ExitsWithCode3()
     {
         var (code, output) = await CliProcess.RunAsync("status", "x", "--node", "http://127.0.0.1:1");
