@@ -55,6 +55,7 @@ public static class CliApp
         root.Subcommands.Add(EthereumCommand.Create());
         root.Subcommands.Add(CaCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(AgreementCommands.Create());
         return root;
     }
 }

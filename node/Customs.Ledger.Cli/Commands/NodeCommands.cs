@@ -63,6 +63,11 @@ internal static class NodeCommands
             try
             {
                 await using var host = await NodeHost.StartAsync(dir.FullName, o => url is null ? o : o with { Listen = url }, cancellationToken: cancellationToken);
+                if (host.PeerAddress is { } peer)
+                {
+                    Console.WriteLine($"customs-ledger node {host.Context.Options.NodeId} peer API (mutual TLS) on {peer}");
+                }
+
                 Console.WriteLine($"customs-ledger node {host.Context.Options.NodeId} listening on {host.Address}");
                 await host.WaitForShutdownAsync(cancellationToken);
                 return CliApp.Ok;

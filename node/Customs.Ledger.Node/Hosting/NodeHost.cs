@@ -22,13 +22,18 @@ namespace Customs.Ledger.Node.Hosting;
 public sealed class NodeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly WebApplication? _peerApp;
     private readonly NodeContext _context;
 
-    private NodeHost(WebApplication app, NodeContext context)
+    private NodeHost(WebApplication app, WebApplication? peerApp, NodeContext context)
     {
         _app = app;
+        _peerApp = peerApp;
         _context = context;
     }
+
+    /// <summary>The peer API address (mutual TLS), when the node has one.</summary>
+    public Uri? PeerAddress { get; private set; }
 
     /// <summary>The address Kestrel bound (with the real port when port 0 was asked for).</summary>
     public Uri Address { get; private set; } = null!;
@@ -67,7 +72,7 @@ public sealed class NodeHost : IAsyncDisposable
 #pragma warning restore CA2000
 
             var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers);
-            var host = new NodeHost(Build(context, logging), context);
+            var host = new NodeHost(Build(context, logging), context.Exchange is null ? null : BuildPeer(context, logging), context);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             return host;
         }
@@ -122,7 +127,9 @@ public sealed class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton<SubmissionPipeline>();
         builder.Services.AddSingleton<BundleFactory>();
         builder.Services.AddSingleton<OpenAttestationExporter>();
+        builder.Services.AddSingleton<ExchangePipeline>();
         builder.Services.AddHostedService<Batcher>();
+        builder.Services.AddHostedService<DeliveryWorker>();
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = context.Options.MaxMessageBytes + (64 * 1024);
@@ -136,16 +143,71 @@ public sealed class NodeHost : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<DocumentGrpcService>();
         app.MapGrpcService<VerificationGrpcService>();
+        app.MapGrpcService<ExchangeGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
+        return app;
+    }
+
+    /// <summary>
+    /// The peer API: its own Kestrel server (so the client API can never be reached with a peer certificate, nor the
+    /// peer API without one) on HTTPS, requiring a client certificate validated against the consortium trust store.
+    /// </summary>
+    private static WebApplication BuildPeer(NodeContext context, Action<ILoggingBuilder>? logging)
+    {
+        var exchange = context.Exchange!;
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        if (logging is null)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        }
+        else
+        {
+            logging(builder.Logging);
+        }
+
+        builder.WebHost.UseKestrelHttpsConfiguration();
+        builder.WebHost.UseUrls(exchange.Settings.Listen);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2);
+            k.ConfigureHttpsDefaults(https =>
+            {
+                https.ServerCertificate = exchange.Certificate;
+                https.ClientCertificateMode = Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.RequireCertificate;
+                https.ClientCertificateValidation = exchange.Trust.KestrelClientCertificateValidation;
+            });
+        });
+        builder.Services.AddSingleton(context);
+        builder.Services.AddSingleton<BundleFactory>();
+        builder.Services.AddSingleton<ExchangePipeline>();
+        builder.Services.AddGrpc(o =>
+        {
+            o.MaxReceiveMessageSize = Exchange.SealedEnvelope.MaxPayloadLength + (64 * 1024);
+            o.EnableDetailedErrors = false;
+        });
+        var app = builder.Build();
+        app.MapGrpcService<PeerGrpcService>();
         return app;
     }
 
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        Address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
+        Address = BoundAddress(_app);
+        if (_peerApp is not null)
+        {
+            await _peerApp.StartAsync(cancellationToken).ConfigureAwait(false);
+            PeerAddress = BoundAddress(_peerApp);
+        }
+    }
+
+    private static Uri BoundAddress(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        return new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal));
     }
 
     /// <summary>Runs until <paramref name="cancellationToken"/> fires or the host is told to stop (SIGTERM/Ctrl+C).</summary>
@@ -153,6 +215,12 @@ public sealed class NodeHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_peerApp is not null)
+        {
+            await _peerApp.StopAsync().ConfigureAwait(false);
+            await _peerApp.DisposeAsync().ConfigureAwait(false);
+        }
+
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _context.Dispose();

@@ -51,6 +51,15 @@ public sealed record NodeOptions
     /// </summary>
     public IReadOnlyList<string> RequiredLedgers { get; init; } = [];
 
+    /// <summary>The node-to-node (peer) API with mutual TLS; null = this node does not exchange documents.</summary>
+    public PeerSettings? Peer { get; init; }
+
+    /// <summary>Where other nodes' peer APIs are, by node id.</summary>
+    public IReadOnlyList<PeerAddress> Peers { get; init; } = [];
+
+    /// <summary>Signed agreements file (relative to the data directory), written by <c>customs-ledger agreement</c>.</summary>
+    public string AgreementsFile { get; init; } = "agreements.json";
+
     /// <summary>An Ethereum-compatible ledger to anchor on as well as the embedded one; null = embedded only.</summary>
     public EthereumLedgerSettings? Ethereum { get; init; }
 
@@ -114,3 +123,34 @@ public sealed record EthereumLedgerSettings
     /// <summary>Transaction journal (nonces, signed transactions), relative to the data directory.</summary>
     public string JournalFile { get; init; } = "ethereum-journal.db";
 }
+
+/// <summary>
+/// The peer endpoint: HTTPS with a client certificate required and validated against the consortium trust store (never
+/// "accept any certificate"). Paths are relative to the data directory; <c>customs-ledger ca issue</c> writes these files.
+/// </summary>
+public sealed record PeerSettings
+{
+    /// <summary>Peer API address. Defaults to <c>https://127.0.0.1:7401</c>; port 0 picks a free port.</summary>
+    public string Listen { get; init; } = "https://127.0.0.1:7401";
+
+    /// <summary>This node's certificate and key (PKCS#12).</summary>
+    public string Certificate { get; init; } = "tls/node.p12";
+
+    /// <summary>File holding the PKCS#12 password.</summary>
+    public string CertificatePasswordFile { get; init; } = "tls/node.p12.password";
+
+    /// <summary>The consortium CA certificate(s), PEM.</summary>
+    public string TrustedCa { get; init; } = "tls/consortium-ca.pem";
+
+    /// <summary>The consortium CRL, PEM (refresh it when the CA revokes a certificate).</summary>
+    public string Crl { get; init; } = "tls/consortium-ca.crl.pem";
+
+    /// <summary>Longest wait for a peer's answer. Defaults to 30 s.</summary>
+    public int DeliveryTimeoutSeconds { get; init; } = 30;
+
+    /// <summary>Longest back-off between delivery attempts. Defaults to 60 s (first retry after 0.5 s, doubling).</summary>
+    public int MaxRetryDelaySeconds { get; init; } = 60;
+}
+
+/// <summary>A known peer: node id and peer API address.</summary>
+public sealed record PeerAddress(string NodeId, string Address);

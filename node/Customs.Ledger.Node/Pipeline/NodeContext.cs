@@ -22,7 +22,11 @@ public sealed class NodeContext : IDisposable
         Issuer = new Issuer(options.Country, options.Agency);
         Mapper = new WcoMapper();
         Schemas = options.SchemaFolder is { Length: > 0 } folder ? XsdSchemaFolder.Load(Path.Combine(dataDirectory, folder)) : null;
+        Exchange = ExchangeContext.Load(dataDirectory, options);
     }
+
+    /// <summary>The node-to-node exchange set-up, or null when the node has no peer API.</summary>
+    public ExchangeContext? Exchange { get; }
 
     public string DataDirectory { get; }
 
@@ -55,6 +59,7 @@ public sealed class NodeContext : IDisposable
             disposable.Dispose();
         }
 
+        Exchange?.Dispose();
         Store.Dispose();
         Key.Dispose();
     }

@@ -21,7 +21,7 @@ public sealed class VerificationGrpcService(NodeContext node) : VerificationServ
         {
             bundle = BundleMapping.FromProto(request.Bundle);
         }
-        catch (Exception ex) when (ex is FormatException or InvalidProtocolBufferException or ArgumentException)
+        catch (Exception ex) when (ex is FormatException or InvalidProtocolBufferException or InvalidJsonException or ArgumentException)
         {
             throw GrpcErrors.Invalid("malformed bundle: " + ex.Message);
         }

@@ -361,6 +361,23 @@ public sealed class DocumentStore : IDisposable
         }
     }
 
+    /// <summary>Appends an event (e.g. <c>delivered</c>, <c>received</c> for the exchange) to the log watchers read.</summary>
+    public async Task AppendEventAsync(string type, string? documentId, string? detail, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var c = Connect();
+            using var tx = c.BeginTransaction();
+            AddEvent(c, tx, type, documentId, null, detail);
+            tx.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public StoredDocument? Get(string id)
     {
         using var c = Connect();

@@ -1,0 +1,71 @@
+using System.Security.Cryptography.X509Certificates;
+using Customs.Ledger.Exchange;
+using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Storage;
+using Customs.Ledger.Pki;
+
+namespace Customs.Ledger.Node.Pipeline;
+
+/// <summary>What the exchange needs: this node's TLS identity, the trust store, agreements, peers and the outbox/inbox.</summary>
+public sealed class ExchangeContext : IDisposable
+{
+    private ExchangeContext(PeerSettings settings, X509Certificate2 certificate, TrustStore trust, IReadOnlyList<SignedAgreement> agreements, ExchangeStore store, IReadOnlyList<PeerAddress> peers)
+    {
+        Settings = settings;
+        Certificate = certificate;
+        Trust = trust;
+        Agreements = agreements;
+        Policy = new AgreementPolicy(agreements);
+        Store = store;
+        Peers = peers;
+    }
+
+    public PeerSettings Settings { get; }
+
+    /// <summary>This node's certificate with its private key (server and client side of mutual TLS).</summary>
+    public X509Certificate2 Certificate { get; }
+
+    public TrustStore Trust { get; }
+
+    public IReadOnlyList<SignedAgreement> Agreements { get; }
+
+    public AgreementPolicy Policy { get; }
+
+    public ExchangeStore Store { get; }
+
+    public IReadOnlyList<PeerAddress> Peers { get; }
+
+    /// <summary>Pulsed when a message enters the outbox (wakes the delivery worker).</summary>
+    public NodeSignal Outgoing { get; } = new();
+
+    /// <summary>Loads the exchange set-up named by <paramref name="options"/>, or returns null when the node has no peer API.</summary>
+    public static ExchangeContext? Load(string dataDirectory, NodeOptions options)
+    {
+        if (options.Peer is not { } peer)
+        {
+            return null;
+        }
+
+        string Path(string relative) => System.IO.Path.Combine(dataDirectory, relative);
+        var trust = TrustStore.LoadCaBundle(Path(peer.TrustedCa));
+        if (File.Exists(Path(peer.Crl)))
+        {
+            trust.LoadCrl(Path(peer.Crl));
+        }
+
+        var certificate = NodeCertificateFiles.LoadPkcs12(Path(peer.Certificate), File.ReadAllText(Path(peer.CertificatePasswordFile)).Trim());
+        var agreementsPath = Path(options.AgreementsFile);
+        var agreements = File.Exists(agreementsPath) ? AgreementJson.ParseList(File.ReadAllText(agreementsPath)) : [];
+        return new ExchangeContext(peer, certificate, trust, agreements, ExchangeStore.Open(Path("exchange.db")), options.Peers);
+    }
+
+    /// <summary>The agreement party with node id <paramref name="nodeId"/>, from any agreement, or null.</summary>
+    public AgreementParty? Party(string nodeId) =>
+        Agreements.SelectMany(a => a.Agreement.Parties).FirstOrDefault(p => string.Equals(p.NodeId, nodeId, StringComparison.Ordinal));
+
+    public void Dispose()
+    {
+        Certificate.Dispose();
+        Store.Dispose();
+    }
+}

@@ -1,0 +1,79 @@
+using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Node.Storage;
+using Google.Protobuf;
+using Grpc.Core;
+
+namespace Customs.Ledger.Node.Services;
+
+/// <summary>The client API for sending documents to other nodes (see exchange.proto).</summary>
+public sealed class ExchangeGrpcService(NodeContext node, ExchangePipeline exchange) : ExchangeService.ExchangeServiceBase
+{
+    public override async Task<OutboxMessage> Send(SendRequest request, ServerCallContext context)
+    {
+        try
+        {
+            return ToProto(await exchange.SendAsync(request.DocumentId, request.RecipientNodeId, context.CancellationToken).ConfigureAwait(false));
+        }
+        catch (KeyNotFoundException ex)
+        {
+            throw GrpcErrors.NotFound(ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw GrpcErrors.Precondition(ex.Message);
+        }
+    }
+
+    public override Task<OutboxMessage> GetOutboxMessage(GetOutboxMessageRequest request, ServerCallContext context)
+    {
+        var row = Store().GetOutbox(request.MessageId) ?? throw GrpcErrors.NotFound($"message {request.MessageId} not found");
+        return Task.FromResult(ToProto(row));
+    }
+
+    public override Task<ListInboxResponse> ListInbox(ListInboxRequest request, ServerCallContext context)
+    {
+        var response = new ListInboxResponse();
+        foreach (var row in Store().Inbox(request.Max is > 0 and <= 1000 ? request.Max : 100))
+        {
+            var message = new InboxMessage
+            {
+                MessageId = row.MessageId,
+                SenderNodeId = row.Sender,
+                DocumentId = row.DocumentId ?? string.Empty,
+                Outcome = row.Outcome,
+                ReasonCode = row.ReasonCode ?? string.Empty,
+                Receipt = ByteString.CopyFrom(row.Receipt),
+            };
+            message.ReceiptAnchors.AddRange(row.ReceiptAnchors.Select(BundleMapping.ToProto));
+            response.Messages.Add(message);
+        }
+
+        return Task.FromResult(response);
+    }
+
+    private ExchangeStore Store() => node.Exchange?.Store ?? throw GrpcErrors.Precondition("this node has no peer API configured ('peer' in node.json)");
+
+    private static OutboxMessage ToProto(OutboxRow row)
+    {
+        var message = new OutboxMessage
+        {
+            MessageId = row.MessageId,
+            DocumentId = row.DocumentId,
+            RecipientNodeId = row.Recipient,
+            State = row.State switch
+            {
+                OutboxStatus.Acknowledged => OutboxState.Acknowledged,
+                OutboxStatus.Rejected => OutboxState.Rejected,
+                _ => OutboxState.Pending,
+            },
+            Attempts = row.Attempts,
+            LastError = row.LastError ?? string.Empty,
+            Receipt = row.Receipt is null ? ByteString.Empty : ByteString.CopyFrom(row.Receipt),
+            ReasonCode = row.ReasonCode ?? string.Empty,
+            Pointer = row.Pointer ?? string.Empty,
+        };
+        message.ReceiptAnchors.AddRange(row.ReceiptAnchors.Select(BundleMapping.ToProto));
+        return message;
+    }
+}

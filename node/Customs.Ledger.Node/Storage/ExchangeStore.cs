@@ -1,0 +1,284 @@
+using Customs.Ledger.Ledger;
+using Microsoft.Data.Sqlite;
+
+namespace Customs.Ledger.Node.Storage;
+
+/// <summary>
+/// The durable outbox (messages this node sends) and inbox (messages it received) in <c>exchange.db</c> (WAL,
+/// synchronous=FULL). The inbox is keyed by message id: a message is stored, and answered, exactly once.
+/// </summary>
+public sealed class ExchangeStore : IDisposable
+{
+    private readonly string _connectionString;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+
+    private ExchangeStore(string path)
+    {
+        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = """
+            PRAGMA journal_mode=WAL;
+            CREATE TABLE IF NOT EXISTS outbox(
+              message_id TEXT PRIMARY KEY,
+              document_id TEXT NOT NULL,
+              recipient TEXT NOT NULL,
+              envelope BLOB NOT NULL,
+              state INTEGER NOT NULL,
+              attempts INTEGER NOT NULL DEFAULT 0,
+              next_attempt INTEGER NOT NULL,
+              last_error TEXT,
+              receipt BLOB,
+              reason_code TEXT,
+              pointer TEXT,
+              receipt_anchors BLOB,
+              created_at INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt);
+            CREATE TABLE IF NOT EXISTS inbox(
+              message_id TEXT PRIMARY KEY,
+              sender TEXT NOT NULL,
+              document_id TEXT,
+              outcome TEXT NOT NULL,
+              reason_code TEXT,
+              bundle BLOB,
+              receipt BLOB NOT NULL,
+              receipt_anchors BLOB,
+              received_at INTEGER NOT NULL);
+            """;
+        cmd.ExecuteNonQuery();
+    }
+
+    public static ExchangeStore Open(string path) => new(path);
+
+    public async Task AddOutboxAsync(OutboxRow row, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var c = Connect();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "INSERT INTO outbox(message_id, document_id, recipient, envelope, state, next_attempt, created_at) VALUES($m, $d, $r, $e, $s, $n, $n)";
+            cmd.Parameters.AddWithValue("$m", row.MessageId);
+            cmd.Parameters.AddWithValue("$d", row.DocumentId);
+            cmd.Parameters.AddWithValue("$r", row.Recipient);
+            cmd.Parameters.AddWithValue("$e", row.Envelope);
+            cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Pending);
+            cmd.Parameters.AddWithValue("$n", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            cmd.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Pending messages whose next attempt is due, oldest first.</summary>
+    public IReadOnlyList<OutboxRow> DueOutbox(DateTimeOffset now, int max)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SelectOutbox + " WHERE state = $s AND next_attempt <= $now ORDER BY created_at LIMIT $max";
+        cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Pending);
+        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        cmd.Parameters.AddWithValue("$max", max);
+        return ReadOutbox(cmd);
+    }
+
+    /// <summary>When the next pending message is due, or null when none is pending.</summary>
+    public DateTimeOffset? NextDue()
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT MIN(next_attempt) FROM outbox WHERE state = $s";
+        cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Pending);
+        return cmd.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
+    public OutboxRow? GetOutbox(string messageId)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SelectOutbox + " WHERE message_id = $m";
+        cmd.Parameters.AddWithValue("$m", messageId);
+        return ReadOutbox(cmd).FirstOrDefault();
+    }
+
+    public async Task RecordAttemptFailedAsync(string messageId, string error, DateTimeOffset nextAttempt, CancellationToken cancellationToken)
+    {
+        await WriteAsync(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $err, next_attempt = $n WHERE message_id = $m AND state = $pending",
+            cmd =>
+            {
+                cmd.Parameters.AddWithValue("$m", messageId);
+                cmd.Parameters.AddWithValue("$err", error);
+                cmd.Parameters.AddWithValue("$n", nextAttempt.ToUnixTimeMilliseconds());
+                cmd.Parameters.AddWithValue("$pending", (int)OutboxStatus.Pending);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RecordReceiptAsync(string messageId, OutboxStatus state, byte[] receipt, string? reasonCode, string? pointer, IReadOnlyList<AnchorReceipt> anchors, CancellationToken cancellationToken)
+    {
+        await WriteAsync(
+            "UPDATE outbox SET attempts = attempts + 1, state = $s, receipt = $r, reason_code = $code, pointer = $p, receipt_anchors = $a, last_error = NULL WHERE message_id = $m",
+            cmd =>
+            {
+                cmd.Parameters.AddWithValue("$m", messageId);
+                cmd.Parameters.AddWithValue("$s", (int)state);
+                cmd.Parameters.AddWithValue("$r", receipt);
+                cmd.Parameters.AddWithValue("$code", (object?)reasonCode ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$p", (object?)pointer ?? DBNull.Value);
+                cmd.Parameters.AddWithValue("$a", ReceiptCodec.Encode(anchors));
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    public InboxRow? GetInbox(string messageId)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SelectInbox + " WHERE message_id = $m";
+        cmd.Parameters.AddWithValue("$m", messageId);
+        return ReadInbox(cmd).FirstOrDefault();
+    }
+
+    public IReadOnlyList<InboxRow> Inbox(int max)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SelectInbox + " ORDER BY received_at DESC LIMIT $max";
+        cmd.Parameters.AddWithValue("$max", max);
+        return ReadInbox(cmd);
+    }
+
+    /// <summary>Stores a received message once; returns the stored row (the existing one if the id was seen before).</summary>
+    public async Task<InboxRow> AddInboxAsync(InboxRow row, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var c = Connect();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = """
+                INSERT OR IGNORE INTO inbox(message_id, sender, document_id, outcome, reason_code, bundle, receipt, received_at)
+                VALUES($m, $s, $d, $o, $r, $b, $rc, $at)
+                """;
+            cmd.Parameters.AddWithValue("$m", row.MessageId);
+            cmd.Parameters.AddWithValue("$s", row.Sender);
+            cmd.Parameters.AddWithValue("$d", (object?)row.DocumentId ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$o", row.Outcome);
+            cmd.Parameters.AddWithValue("$r", (object?)row.ReasonCode ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$b", (object?)row.Bundle ?? DBNull.Value);
+            cmd.Parameters.AddWithValue("$rc", row.Receipt);
+            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            cmd.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
+        return GetInbox(row.MessageId)!;
+    }
+
+    public async Task RecordInboxAnchorsAsync(string messageId, IReadOnlyList<AnchorReceipt> anchors, CancellationToken cancellationToken) =>
+        await WriteAsync(
+            "UPDATE inbox SET receipt_anchors = $a WHERE message_id = $m",
+            cmd =>
+            {
+                cmd.Parameters.AddWithValue("$m", messageId);
+                cmd.Parameters.AddWithValue("$a", ReceiptCodec.Encode(anchors));
+            },
+            cancellationToken).ConfigureAwait(false);
+
+    public void Dispose() => _writeLock.Dispose();
+
+    private const string SelectOutbox = "SELECT message_id, document_id, recipient, envelope, state, attempts, last_error, receipt, reason_code, pointer, receipt_anchors FROM outbox";
+    private const string SelectInbox = "SELECT message_id, sender, document_id, outcome, reason_code, bundle, receipt, receipt_anchors FROM inbox";
+
+    private async Task WriteAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var c = Connect();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = sql;
+            bind(cmd);
+            cmd.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static List<OutboxRow> ReadOutbox(SqliteCommand cmd)
+    {
+        var rows = new List<OutboxRow>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            rows.Add(new OutboxRow(r.GetString(0), r.GetString(1), r.GetString(2), (byte[])r[3])
+            {
+                State = (OutboxStatus)r.GetInt32(4),
+                Attempts = r.GetInt32(5),
+                LastError = r.IsDBNull(6) ? null : r.GetString(6),
+                Receipt = r.IsDBNull(7) ? null : (byte[])r[7],
+                ReasonCode = r.IsDBNull(8) ? null : r.GetString(8),
+                Pointer = r.IsDBNull(9) ? null : r.GetString(9),
+                ReceiptAnchors = r.IsDBNull(10) ? [] : ReceiptCodec.Decode((byte[])r[10]),
+            });
+        }
+
+        return rows;
+    }
+
+    private static List<InboxRow> ReadInbox(SqliteCommand cmd)
+    {
+        var rows = new List<InboxRow>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            rows.Add(new InboxRow(r.GetString(0), r.GetString(1), r.IsDBNull(2) ? null : r.GetString(2), r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : (byte[])r[5], (byte[])r[6])
+            {
+                ReceiptAnchors = r.IsDBNull(7) ? [] : ReceiptCodec.Decode((byte[])r[7]),
+            });
+        }
+
+        return rows;
+    }
+
+    private SqliteConnection Connect()
+    {
+        var c = new SqliteConnection(_connectionString);
+        c.Open();
+        using var pragma = c.CreateCommand();
+        pragma.CommandText = "PRAGMA synchronous=FULL;";
+        pragma.ExecuteNonQuery();
+        return c;
+    }
+}
+
+public enum OutboxStatus
+{
+    Pending = 1,
+    Acknowledged = 2,
+    Rejected = 3,
+}
+
+public sealed record OutboxRow(string MessageId, string DocumentId, string Recipient, byte[] Envelope)
+{
+    public OutboxStatus State { get; init; } = OutboxStatus.Pending;
+    public int Attempts { get; init; }
+    public string? LastError { get; init; }
+    public byte[]? Receipt { get; init; }
+    public string? ReasonCode { get; init; }
+    public string? Pointer { get; init; }
+    public IReadOnlyList<AnchorReceipt> ReceiptAnchors { get; init; } = [];
+}
+
+public sealed record InboxRow(string MessageId, string Sender, string? DocumentId, string Outcome, string? ReasonCode, byte[]? Bundle, byte[] Receipt)
+{
+    public IReadOnlyList<AnchorReceipt> ReceiptAnchors { get; init; } = [];
+}

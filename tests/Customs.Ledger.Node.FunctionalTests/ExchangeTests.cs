@@ -1,0 +1,164 @@
+using System.Net.Security;
+using Customs.Ledger.Api.V1;
+using Customs.Ledger.Crypto;
+using Customs.Ledger.Exchange;
+using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Pki;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Customs.Ledger.Node.FunctionalTests;
+
+/// <summary>
+/// Two administrations' nodes on 127.0.0.1, each with a consortium certificate, a signed bilateral agreement
+/// (GB-HMRC may send phytosanitary certificates, type 851, to NL-NVWA) and a mutual-TLS peer API.
+/// </summary>
+public sealed class ExchangeTests : IAsyncLifetime
+{
+    private readonly ExchangeSetup _setup = new(Path.Combine(Path.GetTempPath(), "customs-ledger-x-" + Guid.NewGuid().ToString("N")[..8]));
+    private NodeHost? _a;
+    private NodeHost? _b;
+    private GrpcChannel? _channelA;
+
+    private NodeHost A => _a!;
+
+    private NodeHost B => _b!;
+
+    private Secp256k1PrivateKey _keyA => _setup.KeyA;
+
+    private Secp256k1PrivateKey _keyB => _setup.KeyB;
+
+    private ConsortiumCa _ca => _setup.Ca;
+
+    public async Task InitializeAsync()
+    {
+        _setup.PrepareB();
+        _b = await NodeHost.StartAsync(_setup.DirB, logging: _ => { }).DefaultTimeout();
+        _setup.PrepareA(B.PeerAddress!);
+        _a = await NodeHost.StartAsync(_setup.DirA, logging: _ => { }).DefaultTimeout();
+        _channelA = GrpcChannel.ForAddress(A.Address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _channelA?.Dispose();
+        if (_a is not null)
+        {
+            await _a.DisposeAsync();
+        }
+
+        if (_b is not null)
+        {
+            await _b.DisposeAsync();
+        }
+
+        _setup.Dispose();
+    }
+
+    [Fact]
+    public async Task PhytosanitaryCertificate_IsDeliveredVerifiedAndAcknowledged_AndBothSidesHoldTheAnchoredReceipt()
+    {
+        var documents = new DocumentService.DocumentServiceClient(_channelA);
+        var exchange = new ExchangeService.ExchangeServiceClient(_channelA);
+        var receipt = (await documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(NodeFixture.Unique("ephyto-certificate.xml")) }).DefaultTimeout()).Receipt;
+        await WaitEventAsync(documents, "anchored", receipt.DocumentId);
+
+        var sent = await exchange.SendAsync(new SendRequest { DocumentId = receipt.DocumentId, RecipientNodeId = "NL-NVWA" }).DefaultTimeout();
+        Assert.Equal(OutboxState.Pending, sent.State);
+        await WaitEventAsync(documents, "delivered", receipt.DocumentId);
+
+        var outbox = await exchange.GetOutboxMessageAsync(new GetOutboxMessageRequest { MessageId = sent.MessageId }).DefaultTimeout();
+        Assert.Equal(OutboxState.Acknowledged, outbox.State);
+        var signedReceipt = ExchangeReceipt.Parse(outbox.Receipt.Span);
+        Assert.True(signedReceipt.Verify(_keyB.PublicKey));
+        Assert.Equal(ReceiptOutcome.Accepted, signedReceipt.Outcome);
+        Assert.Equal(receipt.DocumentId, signedReceipt.Content.DocumentId);
+        var anchor = Assert.Single(outbox.ReceiptAnchors);
+        Assert.Equal("embedded:NL-NVWA", anchor.LedgerId);
+
+        using var channelB = GrpcChannel.ForAddress(B.Address);
+        var inbox = await new ExchangeService.ExchangeServiceClient(channelB).ListInboxAsync(new ListInboxRequest()).DefaultTimeout();
+        var received = Assert.Single(inbox.Messages, m => m.MessageId == sent.MessageId);
+        Assert.Equal("ACCEPTED", received.Outcome);
+        Assert.Equal("GB-HMRC", received.SenderNodeId);
+        Assert.Equal(outbox.Receipt, received.Receipt);
+    }
+
+    [Fact]
+    public async Task DocumentTypeOutsideTheAgreement_IsRefusedBeforeAnythingIsSent()
+    {
+        var documents = new DocumentService.DocumentServiceClient(_channelA);
+        var receipt = (await documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(NodeFixture.Unique("dms-declaration.xml")) }).DefaultTimeout()).Receipt;
+        await WaitEventAsync(documents, "anchored", receipt.DocumentId);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new ExchangeService.ExchangeServiceClient(_channelA).SendAsync(new SendRequest { DocumentId = receipt.DocumentId, RecipientNodeId = "NL-NVWA" }).ResponseAsync.DefaultTimeout());
+        Assert.Equal(StatusCode.FailedPrecondition, ex.StatusCode);
+        Assert.Contains("IMA", ex.Status.Detail, StringComparison.Ordinal);
+        Assert.Empty(A.Context.Exchange!.Store.DueOutbox(DateTimeOffset.UtcNow.AddDays(1), 100));
+    }
+
+    [Fact]
+    public async Task ForeignCaCertificate_CannotConnectToThePeerApi()
+    {
+        var foreign = ConsortiumCa.Create("Pilot", "Customs Pilot"); // same names, another key
+        using var certificate = foreign.IssueNodeCertificate(new NodeIdentityRequest { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", LedgerPublicKey = _keyA.PublicKey }).ToX509Certificate2();
+        using var channel = PeerChannel(certificate);
+        var ex = await Assert.ThrowsAsync<RpcException>(() => new PeerService.PeerServiceClient(channel).DeliverAsync(new DeliverRequest { Envelope = ByteString.CopyFrom([1, 2, 3]) }).ResponseAsync.DefaultTimeout());
+        Assert.Equal(StatusCode.Unavailable, ex.StatusCode);
+        Assert.Empty(B.Context.Exchange!.Store.Inbox(100));
+    }
+
+    [Fact]
+    public async Task TamperedDelivery_GetsASignedRejection_AndARepeatGetsTheSameReceipt()
+    {
+        using var certificate = _ca.IssueNodeCertificate(new NodeIdentityRequest { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", LedgerPublicKey = _keyA.PublicKey }).ToX509Certificate2();
+        using var channel = PeerChannel(certificate);
+        var peer = new PeerService.PeerServiceClient(channel);
+        var envelope = SealedEnvelope.Seal(new EnvelopeHeader("GB-HMRC", "NL-NVWA", Guid.NewGuid().ToString("N"), "851", DateTimeOffset.UtcNow), "not a bundle"u8, _keyB.PublicKey, _keyA);
+        var bytes = envelope.ToBytes();
+        bytes[bytes.Length - 100] ^= 0x01; // inside the ciphertext/tag: the signature no longer verifies
+
+        var response = await peer.DeliverAsync(new DeliverRequest { Envelope = ByteString.CopyFrom(bytes) }).ResponseAsync.DefaultTimeout();
+        var rejection = ExchangeReceipt.Parse(response.Receipt.Span);
+        Assert.True(rejection.Verify(_keyB.PublicKey));
+        Assert.Equal(ReceiptOutcome.Rejected, rejection.Outcome);
+        Assert.Equal("ENVELOPE", rejection.Content.ReasonCode);
+        Assert.Empty(response.ReceiptAnchors); // an unauthenticated envelope claims nothing: not stored, not anchored
+
+        // An intact envelope whose payload is no bundle: rejected once, and the same receipt on a repeat (exactly once).
+        var first = await peer.DeliverAsync(new DeliverRequest { Envelope = ByteString.CopyFrom(envelope.ToBytes()) }).ResponseAsync.DefaultTimeout();
+        var again = await peer.DeliverAsync(new DeliverRequest { Envelope = ByteString.CopyFrom(envelope.ToBytes()) }).ResponseAsync.DefaultTimeout();
+        Assert.Equal("BUNDLE", ExchangeReceipt.Parse(first.Receipt.Span).Content.ReasonCode);
+        Assert.Equal(first.Receipt, again.Receipt);
+        Assert.NotEmpty(first.ReceiptAnchors);
+    }
+
+    private GrpcChannel PeerChannel(System.Security.Cryptography.X509Certificates.X509Certificate2 clientCertificate)
+    {
+        var trust = _ca.CreateTrustStore();
+#pragma warning disable CA2000 // owned by the channel
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = [clientCertificate],
+                RemoteCertificateValidationCallback = trust.ValidateServerCertificate,
+            },
+        };
+#pragma warning restore CA2000
+        return GrpcChannel.ForAddress(B.PeerAddress!, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+    }
+
+    internal static async Task WaitEventAsync(DocumentService.DocumentServiceClient documents, string type, string documentId)
+    {
+        using var cts = new CancellationTokenSource(TaskExtensions.Timeout);
+        using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
+        await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
+        {
+            if (e.Type == type && e.DocumentId == documentId)
+            {
+                return;
+            }
+        }
+    }
+}
