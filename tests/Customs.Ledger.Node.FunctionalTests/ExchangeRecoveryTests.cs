@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
@@ -14,12 +12,11 @@ public class ExchangeRecoveryTests
     public async Task RecipientKilledDuringDelivery_ReceivesEachCertificateOnce_AndAcknowledgesEachOnce()
     {
         using var setup = new ExchangeSetup(Path.Combine(Path.GetTempPath(), "customs-ledger-xr-" + Guid.NewGuid().ToString("N")[..8]));
-        var port = FreePort();
-        setup.PrepareB($"https://127.0.0.1:{port}");
+        setup.PrepareB();
         var b = await NodeProcess.StartAsync(setup.DirB);
         try
         {
-            setup.PrepareA(new Uri($"https://127.0.0.1:{port}/"));
+            setup.PrepareA();
             await using var a = await NodeHost.StartAsync(setup.DirA, logging: _ => { }).DefaultTimeout();
             using var channel = GrpcChannel.ForAddress(a.Address);
             var documents = new DocumentService.DocumentServiceClient(channel);
@@ -72,12 +69,5 @@ public class ExchangeRecoveryTests
         {
             await b.DisposeAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

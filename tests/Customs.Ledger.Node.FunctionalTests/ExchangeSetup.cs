@@ -17,7 +17,7 @@ internal sealed class ExchangeSetup : IDisposable
         var agreement = new Agreement(
             "GB-NL-SPS-2026", "bilateral",
             [new AgreementParty("GB", "HMRC", "GB-HMRC", KeyA.PublicKey), new AgreementParty("NL", "NVWA", "NL-NVWA", KeyB.PublicKey)],
-            [new AgreementRoute("GB-HMRC", "NL-NVWA", ["851"])],
+            [new AgreementRoute("GB-HMRC", "NL-NVWA", ["851", "AEO"])],
             ["embedded:GB-HMRC"],
             DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds()),
             DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(365).ToUnixTimeSeconds()));
@@ -38,9 +38,25 @@ internal sealed class ExchangeSetup : IDisposable
 
     public SignedAgreement Agreement { get; }
 
-    public void PrepareB(string peerListen = "https://127.0.0.1:0") => Prepare(DirB, "NL-NVWA", "NL", "NVWA", KeyB, [], peerListen);
+    /// <summary>Fixed loopback ports for the two peer APIs, so each node knows the other's address before either starts.</summary>
+    public int PeerPortA { get; } = FreePort();
 
-    public void PrepareA(Uri peerOfB) => Prepare(DirA, "GB-HMRC", "GB", "HMRC", KeyA, [new PeerAddress("NL-NVWA", peerOfB.ToString())], "https://127.0.0.1:0");
+    public int PeerPortB { get; } = FreePort();
+
+    public Uri PeerA => new($"https://127.0.0.1:{PeerPortA}/");
+
+    public Uri PeerB => new($"https://127.0.0.1:{PeerPortB}/");
+
+    public void PrepareB() => Prepare(DirB, "NL-NVWA", "NL", "NVWA", KeyB, [new PeerAddress("GB-HMRC", PeerA.ToString())], $"https://127.0.0.1:{PeerPortB}");
+
+    public void PrepareA() => Prepare(DirA, "GB-HMRC", "GB", "HMRC", KeyA, [new PeerAddress("NL-NVWA", PeerB.ToString())], $"https://127.0.0.1:{PeerPortA}");
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public void Dispose()
     {

@@ -35,7 +35,7 @@ public sealed class ExchangeTests : IAsyncLifetime
     {
         _setup.PrepareB();
         _b = await NodeHost.StartAsync(_setup.DirB, logging: _ => { }).DefaultTimeout();
-        _setup.PrepareA(B.PeerAddress!);
+        _setup.PrepareA();
         _a = await NodeHost.StartAsync(_setup.DirA, logging: _ => { }).DefaultTimeout();
         _channelA = GrpcChannel.ForAddress(A.Address);
     }
@@ -83,6 +83,67 @@ public sealed class ExchangeTests : IAsyncLifetime
         Assert.Equal("ACCEPTED", received.Outcome);
         Assert.Equal("GB-HMRC", received.SenderNodeId);
         Assert.Equal(outbox.Receipt, received.Receipt);
+    }
+
+    [Fact]
+    public async Task StakeholderVerifiesADisclosedBundleAtTheRecipient_ThenTheIssuersRevocationReachesTheRecipient()
+    {
+        var documents = new DocumentService.DocumentServiceClient(_channelA);
+        var receipt = (await documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(NodeFixture.Unique("ephyto-certificate.xml")) }).DefaultTimeout()).Receipt;
+        await WaitEventAsync(documents, "anchored", receipt.DocumentId);
+        await new ExchangeService.ExchangeServiceClient(_channelA).SendAsync(new SendRequest { DocumentId = receipt.DocumentId, RecipientNodeId = "NL-NVWA" }).DefaultTimeout();
+        await WaitEventAsync(documents, "delivered", receipt.DocumentId);
+
+        // A stakeholder holds only codes: no party names, no quantities.
+        var request = new GetBundleRequest { DocumentId = receipt.DocumentId };
+        request.Disclose.AddRange(["SPSCertificate/SPSExchangedDocument/TypeCode", "SPSCertificate/SPSExchangedDocument/StatusCode"]);
+        var bundle = await documents.GetBundleAsync(request).DefaultTimeout();
+        var json = Services.BundleMapping.ToJson(bundle);
+        Assert.DoesNotContain("Example Growers", json, StringComparison.Ordinal);
+        Assert.DoesNotContain("1100", json, StringComparison.Ordinal);
+
+        using var channelB = GrpcChannel.ForAddress(B.Address);
+        var verifierAtB = new VerificationService.VerificationServiceClient(channelB);
+        var before = await verifierAtB.VerifyAsync(new VerifyRequest { Bundle = bundle }).DefaultTimeout();
+        Assert.True(before.Verdict == Verdict.Valid, string.Join("; ", before.Checks.Select(c => $"{c.Name}={c.Verdict}: {c.Reason}")));
+
+        var eventsAtB = new DocumentService.DocumentServiceClient(channelB);
+        await documents.RevokeAsync(new RevokeRequest { DocumentId = receipt.DocumentId, ReasonCode = "41" }).DefaultTimeout();
+        await WaitAsync(eventsAtB, e => e.Type == "revocation-notice" && e.Detail == "GB-HMRC:REVOKED");
+
+        var after = await verifierAtB.VerifyAsync(new VerifyRequest { Bundle = bundle }).DefaultTimeout();
+        var status = after.Checks.Single(c => c.Name == "status");
+        Assert.Equal(Verdict.Invalid, status.Verdict);
+        Assert.Contains("revoked", status.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AeoSuspension_ReachesTheMraPartnerWithoutPolling_AndAQueryGetsTheIssuersSignedAnswer()
+    {
+        var exchangeA = new ExchangeService.ExchangeServiceClient(_channelA);
+        await exchangeA.SetAeoStatusAsync(new SetAeoStatusRequest { TraderId = "GB123456789000", Status = "GRANTED", AuthorisationType = "AEOF" }).DefaultTimeout();
+        var suspended = await exchangeA.SetAeoStatusAsync(new SetAeoStatusRequest { TraderId = "GB123456789000", Status = "SUSPENDED", AuthorisationType = "AEOF", ReasonCode = "AUDIT" }).DefaultTimeout();
+        Assert.Equal(1, suspended.PartnersNotified);
+        Assert.Equal(2, suspended.Sequence);
+
+        using var channelB = GrpcChannel.ForAddress(B.Address);
+        await WaitAsync(new DocumentService.DocumentServiceClient(channelB), e => e.Type == "aeo-status" && e.Detail == "GB-HMRC:SUSPENDED");
+
+        var exchangeB = new ExchangeService.ExchangeServiceClient(channelB);
+        var pushed = await exchangeB.GetAeoStatusAsync(new GetAeoStatusRequest { TraderId = "gb123456789000", IssuerNodeId = "GB-HMRC" }).DefaultTimeout();
+        Assert.Equal("SUSPENDED", pushed.Status);
+        Assert.Equal(2, pushed.Sequence);
+        Assert.True(pushed.Verified);
+        Assert.Equal("pushed", pushed.Source);
+
+        var asked = await exchangeB.GetAeoStatusAsync(new GetAeoStatusRequest { TraderId = "GB123456789000", IssuerNodeId = "GB-HMRC", AskIssuer = true }).DefaultTimeout();
+        Assert.Equal("SUSPENDED", asked.Status);
+        Assert.True(asked.Verified);
+        Assert.Equal("issuer", asked.Source);
+        Assert.DoesNotContain("GB123456789000", asked.Notice.ToStringUtf8(), StringComparison.Ordinal);
+
+        var unknown = await exchangeB.GetAeoStatusAsync(new GetAeoStatusRequest { TraderId = "GB000000000001", IssuerNodeId = "GB-HMRC", AskIssuer = true }).DefaultTimeout();
+        Assert.Equal(string.Empty, unknown.Status);
     }
 
     [Fact]
@@ -147,6 +208,19 @@ public sealed class ExchangeTests : IAsyncLifetime
         };
 #pragma warning restore CA2000
         return GrpcChannel.ForAddress(B.PeerAddress!, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
+    }
+
+    private static async Task WaitAsync(DocumentService.DocumentServiceClient documents, Func<NodeEvent, bool> match)
+    {
+        using var cts = new CancellationTokenSource(TaskExtensions.Timeout);
+        using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
+        await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
+        {
+            if (match(e))
+            {
+                return;
+            }
+        }
     }
 
     internal static async Task WaitEventAsync(DocumentService.DocumentServiceClient documents, string type, string documentId)

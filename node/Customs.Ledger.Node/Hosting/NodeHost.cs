@@ -128,6 +128,8 @@ public sealed class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton<BundleFactory>();
         builder.Services.AddSingleton<OpenAttestationExporter>();
         builder.Services.AddSingleton<ExchangePipeline>();
+        builder.Services.AddSingleton<NoticePipeline>();
+        builder.Services.AddSingleton<DeliveryClient>();
         builder.Services.AddHostedService<Batcher>();
         builder.Services.AddHostedService<DeliveryWorker>();
         builder.Services.AddGrpc(o =>
@@ -183,6 +185,7 @@ public sealed class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton(context);
         builder.Services.AddSingleton<BundleFactory>();
         builder.Services.AddSingleton<ExchangePipeline>();
+        builder.Services.AddSingleton<NoticePipeline>();
         builder.Services.AddGrpc(o =>
         {
             o.MaxReceiveMessageSize = Exchange.SealedEnvelope.MaxPayloadLength + (64 * 1024);

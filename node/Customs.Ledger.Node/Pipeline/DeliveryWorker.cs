@@ -4,7 +4,6 @@ using Customs.Ledger.Node.Services;
 using Customs.Ledger.Node.Storage;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -16,9 +15,8 @@ namespace Customs.Ledger.Node.Pipeline;
 /// answers with a receipt signed by its agreement key. Failures are retried with exponential back-off (0.5 s doubling,
 /// capped); the envelope is the same bytes every time, so the recipient answers a repeat with the same receipt.
 /// </summary>
-public sealed partial class DeliveryWorker(NodeContext node, ILogger<DeliveryWorker> logger) : BackgroundService
+public sealed partial class DeliveryWorker(NodeContext node, DeliveryClient peers, ILogger<DeliveryWorker> logger) : BackgroundService
 {
-    private readonly Dictionary<string, GrpcChannel> _channels = [];
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -51,19 +49,31 @@ public sealed partial class DeliveryWorker(NodeContext node, ILogger<DeliveryWor
                 break;
             }
         }
-
-        foreach (var channel in _channels.Values)
-        {
-            channel.Dispose();
-        }
     }
 
     private async Task DeliverAsync(ExchangeContext exchange, OutboxRow row, CancellationToken cancellationToken)
     {
-        var peer = exchange.Peers.First(p => p.NodeId == row.Recipient);
         try
         {
-            var client = new PeerService.PeerServiceClient(Channel(exchange, peer.Address));
+            var client = peers.For(row.Recipient);
+            if (row.Kind == "notice")
+            {
+                try
+                {
+                    await client.NotifyAsync(new NotifyRequest { Notice = ByteString.CopyFrom(row.Envelope) }, deadline: DateTime.UtcNow.AddSeconds(exchange.Settings.DeliveryTimeoutSeconds), cancellationToken: cancellationToken).ConfigureAwait(false);
+                    await exchange.Store.RecordReceiptAsync(row.MessageId, OutboxStatus.Acknowledged, [], null, null, [], cancellationToken).ConfigureAwait(false);
+                    LogDelivered(logger, row.MessageId, row.Recipient, "notice stored");
+                }
+                catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.FailedPrecondition)
+                {
+                    // The partner refuses this notice for good: retrying would not change its answer.
+                    await exchange.Store.RecordReceiptAsync(row.MessageId, OutboxStatus.Rejected, [], ex.StatusCode.ToString(), null, [], cancellationToken).ConfigureAwait(false);
+                    LogDelivered(logger, row.MessageId, row.Recipient, "notice refused: " + ex.StatusCode);
+                }
+
+                return;
+            }
+
             var response = await client.DeliverAsync(
                 new DeliverRequest { Envelope = ByteString.CopyFrom(row.Envelope) },
                 deadline: DateTime.UtcNow.AddSeconds(exchange.Settings.DeliveryTimeoutSeconds),
@@ -88,29 +98,6 @@ public sealed partial class DeliveryWorker(NodeContext node, ILogger<DeliveryWor
             await exchange.Store.RecordAttemptFailedAsync(row.MessageId, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name, DateTimeOffset.UtcNow + delay, cancellationToken).ConfigureAwait(false);
             LogRetry(logger, row.MessageId, row.Recipient, row.Attempts + 1, delay.TotalSeconds);
         }
-    }
-
-    private GrpcChannel Channel(ExchangeContext exchange, string address)
-    {
-        if (_channels.TryGetValue(address, out var channel))
-        {
-            return channel;
-        }
-
-#pragma warning disable CA2000 // the handler is owned by the channel, disposed with it
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions =
-            {
-                ClientCertificates = [exchange.Certificate],
-                RemoteCertificateValidationCallback = exchange.Trust.ValidateServerCertificate,
-            },
-            EnableMultipleHttp2Connections = true,
-        };
-#pragma warning restore CA2000
-        channel = GrpcChannel.ForAddress(address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true, MaxSendMessageSize = 17 * 1024 * 1024 });
-        _channels[address] = channel;
-        return channel;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Message {MessageId} delivered to {Recipient}: {Outcome}")]

@@ -11,7 +11,7 @@ namespace Customs.Ledger.Node.Pipeline;
 /// validate → map → salt → persist durably → acknowledge. Batching, signing and anchoring happen after the
 /// acknowledgement, in <see cref="Batcher"/>; a document acknowledged here is already on disk.
 /// </summary>
-public sealed class SubmissionPipeline(NodeContext node)
+public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
 {
     /// <summary>Accepts one document. Throws <see cref="XmlIngestionException"/> for a document the node refuses.</summary>
     /// <param name="xml">The document.</param>
@@ -80,6 +80,9 @@ public sealed class SubmissionPipeline(NodeContext node)
         }
 
         await node.Store.RevokeAsync(id, reasonCode, receipts, cancellationToken).ConfigureAwait(false);
+
+        // Partners that received the document hear of its revocation without asking.
+        await notices.NotifyRevocationAsync(id, doc.Root, reasonCode, cancellationToken).ConfigureAwait(false);
         node.Events.Pulse();
         return node.Store.Get(id)!;
     }

@@ -7,7 +7,7 @@ using Grpc.Core;
 namespace Customs.Ledger.Node.Services;
 
 /// <summary>The client API for sending documents to other nodes (see exchange.proto).</summary>
-public sealed class ExchangeGrpcService(NodeContext node, ExchangePipeline exchange) : ExchangeService.ExchangeServiceBase
+public sealed class ExchangeGrpcService(NodeContext node, ExchangePipeline exchange, NoticePipeline notices, DeliveryClient peers) : ExchangeService.ExchangeServiceBase
 {
     public override async Task<OutboxMessage> Send(SendRequest request, ServerCallContext context)
     {
@@ -51,6 +51,74 @@ public sealed class ExchangeGrpcService(NodeContext node, ExchangePipeline excha
 
         return Task.FromResult(response);
     }
+
+    public override async Task<SetAeoStatusResponse> SetAeoStatus(SetAeoStatusRequest request, ServerCallContext context)
+    {
+        try
+        {
+            var (partners, sequence) = await notices.SetAeoStatusAsync(request.TraderId, request.Status, NullIfEmpty(request.AuthorisationType), NullIfEmpty(request.ReasonCode), context.CancellationToken).ConfigureAwait(false);
+            return new SetAeoStatusResponse { PartnersNotified = partners, Sequence = sequence };
+        }
+        catch (ArgumentException ex)
+        {
+            throw GrpcErrors.Invalid(ex.Message);
+        }
+        catch (FormatException ex)
+        {
+            throw GrpcErrors.Invalid(ex.Message);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw GrpcErrors.Precondition(ex.Message);
+        }
+    }
+
+    public override async Task<AeoStatusAnswer> GetAeoStatus(GetAeoStatusRequest request, ServerCallContext context)
+    {
+        var agreement = notices.AeoAgreementWith(request.IssuerNodeId) ?? throw GrpcErrors.Precondition($"no agreement lets {request.IssuerNodeId} share AEO status with this node");
+        var party = agreement.Parties.First(p => p.NodeId == request.IssuerNodeId);
+        var subject = Exchange.AeoIdentifier.Compute(agreement, request.TraderId);
+        byte[]? bytes;
+        string source;
+        if (request.AskIssuer)
+        {
+            try
+            {
+                bytes = await peers.QueryAeoAsync(request.IssuerNodeId, subject, context.CancellationToken).ConfigureAwait(false);
+            }
+            catch (KeyNotFoundException ex)
+            {
+                throw GrpcErrors.Precondition(ex.Message);
+            }
+
+            source = "issuer";
+        }
+        else
+        {
+            bytes = Store().LatestNotice(request.IssuerNodeId, nameof(Exchange.NoticeKind.AeoStatus), Convert.ToHexStringLower(subject));
+            source = "pushed";
+        }
+
+        if (bytes is null || bytes.Length == 0)
+        {
+            return new AeoStatusAnswer { IssuerNodeId = request.IssuerNodeId, Source = source };
+        }
+
+        var notice = Exchange.StatusNotice.Parse(bytes);
+        var verified = notice.Verify(party.LedgerKey) && notice.Content.Kind == Exchange.NoticeKind.AeoStatus && notice.Content.Subject.Span.SequenceEqual(subject);
+        return new AeoStatusAnswer
+        {
+            Status = notice.Content.Status,
+            AuthorisationType = notice.Content.AuthorisationType ?? string.Empty,
+            IssuerNodeId = notice.Content.IssuerId,
+            Sequence = notice.Content.Sequence,
+            Notice = ByteString.CopyFrom(bytes),
+            Verified = verified,
+            Source = source,
+        };
+    }
+
+    private static string? NullIfEmpty(string s) => s.Length == 0 ? null : s;
 
     private ExchangeStore Store() => node.Exchange?.Store ?? throw GrpcErrors.Precondition("this node has no peer API configured ('peer' in node.json)");
 

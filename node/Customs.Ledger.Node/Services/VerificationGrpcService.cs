@@ -7,7 +7,7 @@ using Google.Protobuf;
 namespace Customs.Ledger.Node.Services;
 
 /// <summary>Verifies bundles (see verification.proto). For documents this node issued, the status is read live.</summary>
-public sealed class VerificationGrpcService(NodeContext node) : VerificationService.VerificationServiceBase
+public sealed class VerificationGrpcService(NodeContext node, NoticePipeline notices) : VerificationService.VerificationServiceBase
 {
     public override Task<Api.V1.VerificationReport> Verify(VerifyRequest request, ServerCallContext context)
     {
@@ -31,6 +31,11 @@ public sealed class VerificationGrpcService(NodeContext node) : VerificationServ
         if (node.Store.Get(bundle.DocumentId) is { } stored && stored.Root.AsSpan().SequenceEqual(bundle.DocumentRoot))
         {
             current = BundleFactory.StatusOf(stored);
+        }
+        else if (notices.RevocationOf(bundle.DocumentRoot, bundle.Issuer.NodeId) is { } revocation)
+        {
+            // Another administration's document: its issuer told this node of the revocation (a signed notice).
+            current = bundle.Status with { State = Bundles.DocumentState.Revoked, RevocationReason = revocation.Content.ReasonCode, AsOf = revocation.Content.Timestamp };
         }
 
         return Task.FromResult(BundleMapping.ToProto(BundleVerifier.Verify(bundle, policy, current)));

@@ -32,7 +32,8 @@ public sealed class ExchangeStore : IDisposable
               reason_code TEXT,
               pointer TEXT,
               receipt_anchors BLOB,
-              created_at INTEGER NOT NULL);
+              created_at INTEGER NOT NULL,
+              kind TEXT NOT NULL DEFAULT 'document');
             CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt);
             CREATE TABLE IF NOT EXISTS inbox(
               message_id TEXT PRIMARY KEY,
@@ -44,20 +45,37 @@ public sealed class ExchangeStore : IDisposable
               receipt BLOB NOT NULL,
               receipt_anchors BLOB,
               received_at INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS notices_in(
+              notice_id TEXT PRIMARY KEY,
+              issuer TEXT NOT NULL,
+              kind TEXT NOT NULL,
+              subject TEXT NOT NULL,
+              sequence INTEGER NOT NULL,
+              notice BLOB NOT NULL,
+              received_at INTEGER NOT NULL);
+            CREATE INDEX IF NOT EXISTS notices_by_subject ON notices_in(issuer, kind, subject, sequence);
+            CREATE TABLE IF NOT EXISTS aeo_register(
+              subject TEXT PRIMARY KEY,
+              sequence INTEGER NOT NULL,
+              notice BLOB NOT NULL);
             """;
         cmd.ExecuteNonQuery();
     }
 
     public static ExchangeStore Open(string path) => new(path);
 
-    public async Task AddOutboxAsync(OutboxRow row, CancellationToken cancellationToken)
+    public async Task AddOutboxAsync(OutboxRow row, CancellationToken cancellationToken) => await AddOutboxAsync(row, "document", cancellationToken).ConfigureAwait(false);
+
+    /// <summary>Queues a message of <paramref name="kind"/> ("document" envelope or "notice").</summary>
+    public async Task AddOutboxAsync(OutboxRow row, string kind, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var c = Connect();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "INSERT INTO outbox(message_id, document_id, recipient, envelope, state, next_attempt, created_at) VALUES($m, $d, $r, $e, $s, $n, $n)";
+            cmd.CommandText = "INSERT INTO outbox(message_id, document_id, recipient, envelope, state, next_attempt, created_at, kind) VALUES($m, $d, $r, $e, $s, $n, $n, $k)";
+            cmd.Parameters.AddWithValue("$k", kind);
             cmd.Parameters.AddWithValue("$m", row.MessageId);
             cmd.Parameters.AddWithValue("$d", row.DocumentId);
             cmd.Parameters.AddWithValue("$r", row.Recipient);
@@ -142,6 +160,75 @@ public sealed class ExchangeStore : IDisposable
         return ReadInbox(cmd).FirstOrDefault();
     }
 
+    /// <summary>Acknowledged document messages of <paramref name="documentId"/> (whose recipients hear of its revocation).</summary>
+    public IReadOnlyList<OutboxRow> DeliveredDocument(string documentId)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = SelectOutbox + " WHERE document_id = $d AND kind = 'document' AND state = $s";
+        cmd.Parameters.AddWithValue("$d", documentId);
+        cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Acknowledged);
+        return ReadOutbox(cmd);
+    }
+
+    /// <summary>Stores a verified notice once. Returns false when its id was already stored.</summary>
+    public async Task<bool> AddNoticeAsync(string noticeId, string issuer, string kind, string subjectHex, long sequence, byte[] notice, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var c = Connect();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "INSERT OR IGNORE INTO notices_in(notice_id, issuer, kind, subject, sequence, notice, received_at) VALUES($id, $i, $k, $s, $q, $n, $at)";
+            cmd.Parameters.AddWithValue("$id", noticeId);
+            cmd.Parameters.AddWithValue("$i", issuer);
+            cmd.Parameters.AddWithValue("$k", kind);
+            cmd.Parameters.AddWithValue("$s", subjectHex);
+            cmd.Parameters.AddWithValue("$q", sequence);
+            cmd.Parameters.AddWithValue("$n", notice);
+            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            return cmd.ExecuteNonQuery() == 1;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>The latest (highest sequence) notice of <paramref name="kind"/> about <paramref name="subjectHex"/>, from <paramref name="issuer"/> (any when null).</summary>
+    public byte[]? LatestNotice(string? issuer, string kind, string subjectHex)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT notice FROM notices_in WHERE kind = $k AND subject = $s AND ($i IS NULL OR issuer = $i) ORDER BY sequence DESC LIMIT 1";
+        cmd.Parameters.AddWithValue("$k", kind);
+        cmd.Parameters.AddWithValue("$s", subjectHex);
+        cmd.Parameters.AddWithValue("$i", (object?)issuer ?? DBNull.Value);
+        return cmd.ExecuteScalar() as byte[];
+    }
+
+    /// <summary>This node's own current AEO notice for a salted identifier, if any.</summary>
+    public (long Sequence, byte[] Notice)? OwnAeo(string subjectHex)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT sequence, notice FROM aeo_register WHERE subject = $s";
+        cmd.Parameters.AddWithValue("$s", subjectHex);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? (r.GetInt64(0), (byte[])r[1]) : null;
+    }
+
+    public async Task SetOwnAeoAsync(string subjectHex, long sequence, byte[] notice, CancellationToken cancellationToken) =>
+        await WriteAsync(
+            "INSERT INTO aeo_register(subject, sequence, notice) VALUES($s, $q, $n) ON CONFLICT(subject) DO UPDATE SET sequence = excluded.sequence, notice = excluded.notice",
+            cmd =>
+            {
+                cmd.Parameters.AddWithValue("$s", subjectHex);
+                cmd.Parameters.AddWithValue("$q", sequence);
+                cmd.Parameters.AddWithValue("$n", notice);
+            },
+            cancellationToken).ConfigureAwait(false);
+
     public IReadOnlyList<InboxRow> Inbox(int max)
     {
         using var c = Connect();
@@ -193,7 +280,7 @@ public sealed class ExchangeStore : IDisposable
 
     public void Dispose() => _writeLock.Dispose();
 
-    private const string SelectOutbox = "SELECT message_id, document_id, recipient, envelope, state, attempts, last_error, receipt, reason_code, pointer, receipt_anchors FROM outbox";
+    private const string SelectOutbox = "SELECT message_id, document_id, recipient, envelope, state, attempts, last_error, receipt, reason_code, pointer, receipt_anchors, kind FROM outbox";
     private const string SelectInbox = "SELECT message_id, sender, document_id, outcome, reason_code, bundle, receipt, receipt_anchors FROM inbox";
 
     private async Task WriteAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
@@ -228,6 +315,7 @@ public sealed class ExchangeStore : IDisposable
                 ReasonCode = r.IsDBNull(8) ? null : r.GetString(8),
                 Pointer = r.IsDBNull(9) ? null : r.GetString(9),
                 ReceiptAnchors = r.IsDBNull(10) ? [] : ReceiptCodec.Decode((byte[])r[10]),
+                Kind = r.GetString(11),
             });
         }
 
@@ -276,6 +364,9 @@ public sealed record OutboxRow(string MessageId, string DocumentId, string Recip
     public string? ReasonCode { get; init; }
     public string? Pointer { get; init; }
     public IReadOnlyList<AnchorReceipt> ReceiptAnchors { get; init; } = [];
+
+    /// <summary>"document" (a sealed envelope) or "notice" (a signed status notice).</summary>
+    public string Kind { get; init; } = "document";
 }
 
 public sealed record InboxRow(string MessageId, string Sender, string? DocumentId, string Outcome, string? ReasonCode, byte[]? Bundle, byte[] Receipt)
