@@ -56,6 +56,7 @@ public static class CliApp
         root.Subcommands.Add(CaCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AgreementCommands.Create());
+        root.Subcommands.Add(PilotCommand.Create());
         return root;
     }
 }

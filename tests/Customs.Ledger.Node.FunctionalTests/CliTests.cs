@@ -154,6 +154,17 @@ public class CliTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task Pilot_WalksTwoAdministrationsThroughExchangeRevocationAndAeo()
+    {
+        var (code, output) = await CliProcess.RunAsync("pilot");
+        Assert.True(code == 0, output);
+        Assert.Contains("its signed receipt: Accepted (signature valid: True)", output, StringComparison.Ordinal);
+        Assert.Contains("bundle is VALID", output, StringComparison.Ordinal);
+        Assert.Contains("revoked (reason 41)", output, StringComparison.Ordinal);
+        Assert.Contains("knows: SUSPENDED (signed by GB-HMRC: True", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CliAgainstAStoppedNode_ExitsWithCode3()
     {
         var (code, output) = await CliProcess.RunAsync("status", "x", "--node", "http://127.0.0.1:1");

@@ -1,95 +1,35 @@
-using Customs.Ledger.Crypto;
-using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
-using Customs.Ledger.Pki;
 
 namespace Customs.Ledger.Node.FunctionalTests;
 
-/// <summary>
-/// Test set-up for two administrations: GB-HMRC (A) and NL-NVWA (B), a consortium CA that issued both node
-/// certificates, and a bilateral agreement signed by both allowing phytosanitary certificates (851) from A to B.
-/// </summary>
+/// <summary>The pilot network (<see cref="PilotNetwork"/>) in a temporary folder that is deleted afterwards.</summary>
 internal sealed class ExchangeSetup : IDisposable
 {
-    public ExchangeSetup(string root)
-    {
-        Root = root;
-        var agreement = new Agreement(
-            "GB-NL-SPS-2026", "bilateral",
-            [new AgreementParty("GB", "HMRC", "GB-HMRC", KeyA.PublicKey), new AgreementParty("NL", "NVWA", "NL-NVWA", KeyB.PublicKey)],
-            [new AgreementRoute("GB-HMRC", "NL-NVWA", ["851", "AEO"])],
-            ["embedded:GB-HMRC"],
-            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds()),
-            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(365).ToUnixTimeSeconds()));
-        Agreement = new SignedAgreement(agreement, [agreement.Sign(KeyA), agreement.Sign(KeyB)]);
-    }
+    private readonly PilotNetwork _network;
 
-    public string Root { get; }
+    public ExchangeSetup(string root) => _network = new PilotNetwork(root);
 
-    public string DirA => Path.Combine(Root, "a");
+    public string DirA => _network.DirA;
 
-    public string DirB => Path.Combine(Root, "b");
+    public string DirB => _network.DirB;
 
-    public Secp256k1PrivateKey KeyA { get; } = Secp256k1PrivateKey.Generate();
+    public Crypto.Secp256k1PrivateKey KeyA => _network.KeyA;
 
-    public Secp256k1PrivateKey KeyB { get; } = Secp256k1PrivateKey.Generate();
+    public Crypto.Secp256k1PrivateKey KeyB => _network.KeyB;
 
-    public ConsortiumCa Ca { get; } = ConsortiumCa.Create("Pilot", "Customs Pilot");
+    public Pki.ConsortiumCa Ca => _network.Ca;
 
-    public SignedAgreement Agreement { get; }
+    public void PrepareA() => _network.PrepareA();
 
-    /// <summary>Fixed loopback ports for the two peer APIs, so each node knows the other's address before either starts.</summary>
-    public int PeerPortA { get; } = FreePort();
-
-    public int PeerPortB { get; } = FreePort();
-
-    public Uri PeerA => new($"https://127.0.0.1:{PeerPortA}/");
-
-    public Uri PeerB => new($"https://127.0.0.1:{PeerPortB}/");
-
-    public void PrepareB() => Prepare(DirB, "NL-NVWA", "NL", "NVWA", KeyB, [new PeerAddress("GB-HMRC", PeerA.ToString())], $"https://127.0.0.1:{PeerPortB}");
-
-    public void PrepareA() => Prepare(DirA, "GB-HMRC", "GB", "HMRC", KeyA, [new PeerAddress("NL-NVWA", PeerB.ToString())], $"https://127.0.0.1:{PeerPortA}");
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public void PrepareB() => _network.PrepareB();
 
     public void Dispose()
     {
-        KeyA.Dispose();
-        KeyB.Dispose();
+        _network.Dispose();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(Root))
+        if (Directory.Exists(_network.Root))
         {
-            Directory.Delete(Root, recursive: true);
+            Directory.Delete(_network.Root, recursive: true);
         }
-    }
-
-    private void Prepare(string dir, string nodeId, string country, string agency, Secp256k1PrivateKey key, IReadOnlyList<PeerAddress> peers, string peerListen)
-    {
-        var options = new NodeOptions
-        {
-            NodeId = nodeId,
-            Country = country,
-            Agency = agency,
-            Listen = "http://127.0.0.1:0",
-            BatchWindowMilliseconds = 20,
-            Peer = new PeerSettings { Listen = peerListen, MaxRetryDelaySeconds = 2 },
-            Peers = peers,
-        };
-        NodeHost.Init(dir, options, key);
-        var tls = Path.Combine(dir, "tls");
-        Directory.CreateDirectory(tls);
-        var password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
-        File.WriteAllText(Path.Combine(tls, "node.p12.password"), password);
-        Ca.IssueNodeCertificate(new NodeIdentityRequest { NodeId = nodeId, Country = country, Agency = agency, LedgerPublicKey = key.PublicKey })
-            .SavePkcs12(Path.Combine(tls, "node.p12"), password);
-        File.WriteAllText(Path.Combine(tls, "consortium-ca.pem"), Ca.CertificatePem);
-        Ca.CreateCrl().Save(Path.Combine(tls, "consortium-ca.crl.pem"));
-        File.WriteAllText(Path.Combine(dir, "agreements.json"), AgreementJson.WriteList([Agreement]));
     }
 }

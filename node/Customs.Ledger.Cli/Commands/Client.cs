@@ -14,7 +14,10 @@ internal sealed class Client : IDisposable
         _channel = GrpcChannel.ForAddress(node, new GrpcChannelOptions { MaxReceiveMessageSize = 64 * 1024 * 1024, MaxSendMessageSize = 17 * 1024 * 1024 });
         Documents = new DocumentService.DocumentServiceClient(_channel);
         Verification = new VerificationService.VerificationServiceClient(_channel);
+        Exchange = new ExchangeService.ExchangeServiceClient(_channel);
     }
+
+    public ExchangeService.ExchangeServiceClient Exchange { get; }
 
     public DocumentService.DocumentServiceClient Documents { get; }
 

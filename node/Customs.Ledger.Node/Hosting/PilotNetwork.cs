@@ -1,0 +1,99 @@
+using Customs.Ledger.Crypto;
+using Customs.Ledger.Exchange;
+using Customs.Ledger.Pki;
+
+namespace Customs.Ledger.Node.Hosting;
+
+/// <summary>
+/// A two-administration pilot on one machine: GB-HMRC (A) and NL-NVWA (B), a consortium CA that issues both node
+/// certificates, and a bilateral agreement signed by both that lets A send phytosanitary certificates (851) and AEO status
+/// ("AEO") to B. Each node gets a data directory with its encrypted key, certificate, trust store, CRL, agreements file and
+/// the other's peer address (fixed loopback ports, so both know each other before either starts). Used by
+/// <c>customs-ledger pilot</c> and by the exchange tests.
+/// </summary>
+public sealed class PilotNetwork : IDisposable
+{
+    public PilotNetwork(string root)
+    {
+        Root = root;
+        var agreement = new Agreement(
+            "GB-NL-SPS-2026", "bilateral",
+            [new AgreementParty("GB", "HMRC", "GB-HMRC", KeyA.PublicKey), new AgreementParty("NL", "NVWA", "NL-NVWA", KeyB.PublicKey)],
+            [new AgreementRoute("GB-HMRC", "NL-NVWA", ["851", "AEO"])],
+            ["embedded:GB-HMRC"],
+            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(-1).ToUnixTimeSeconds()),
+            DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.AddDays(365).ToUnixTimeSeconds()));
+        Agreement = new SignedAgreement(agreement, [agreement.Sign(KeyA), agreement.Sign(KeyB)]);
+    }
+
+    public string Root { get; }
+
+    public string DirA => Path.Combine(Root, "gb-hmrc");
+
+    public string DirB => Path.Combine(Root, "nl-nvwa");
+
+    /// <summary>A's node key (generated here, stored encrypted in A's data directory).</summary>
+    public Secp256k1PrivateKey KeyA { get; } = Secp256k1PrivateKey.Generate();
+
+    public Secp256k1PrivateKey KeyB { get; } = Secp256k1PrivateKey.Generate();
+
+    public ConsortiumCa Ca { get; } = ConsortiumCa.Create("Pilot", "Customs Ledger Pilot");
+
+    public SignedAgreement Agreement { get; }
+
+    /// <summary>Fixed loopback ports for the two peer APIs.</summary>
+    public int PeerPortA { get; } = FreePort();
+
+    public int PeerPortB { get; } = FreePort();
+
+    public Uri PeerA => new($"https://127.0.0.1:{PeerPortA}/");
+
+    public Uri PeerB => new($"https://127.0.0.1:{PeerPortB}/");
+
+    public void PrepareA() => Prepare(DirA, "GB-HMRC", "GB", "HMRC", KeyA, [new PeerAddress("NL-NVWA", PeerB.ToString())], $"https://127.0.0.1:{PeerPortA}");
+
+    public void PrepareB() => Prepare(DirB, "NL-NVWA", "NL", "NVWA", KeyB, [new PeerAddress("GB-HMRC", PeerA.ToString())], $"https://127.0.0.1:{PeerPortB}");
+
+    public void Dispose()
+    {
+        KeyA.Dispose();
+        KeyB.Dispose();
+    }
+
+    private void Prepare(string dir, string nodeId, string country, string agency, Secp256k1PrivateKey key, IReadOnlyList<PeerAddress> peers, string peerListen)
+    {
+        NodeHost.Init(dir, new NodeOptions
+        {
+            NodeId = nodeId,
+            Country = country,
+            Agency = agency,
+            Listen = "http://127.0.0.1:0",
+            BatchWindowMilliseconds = 20,
+            Peer = new PeerSettings { Listen = peerListen, MaxRetryDelaySeconds = 2 },
+            Peers = peers,
+        }, key);
+        var tls = Path.Combine(dir, "tls");
+        Directory.CreateDirectory(tls);
+        var password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
+        var passwordFile = Path.Combine(tls, "node.p12.password");
+        File.WriteAllText(passwordFile, string.Empty);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.WriteAllText(passwordFile, password);
+        Ca.IssueNodeCertificate(new NodeIdentityRequest { NodeId = nodeId, Country = country, Agency = agency, LedgerPublicKey = key.PublicKey })
+            .SavePkcs12(Path.Combine(tls, "node.p12"), password);
+        File.WriteAllText(Path.Combine(tls, "consortium-ca.pem"), Ca.CertificatePem);
+        Ca.CreateCrl().Save(Path.Combine(tls, "consortium-ca.crl.pem"));
+        File.WriteAllText(Path.Combine(dir, "agreements.json"), AgreementJson.WriteList([Agreement]));
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
