@@ -13,9 +13,17 @@ namespace Customs.Ledger.Node.Hosting;
 /// </summary>
 public sealed class PilotNetwork : IDisposable
 {
-    public PilotNetwork(string root)
+    private readonly bool _ownsKeys;
+
+    /// <param name="root">Folder for both nodes.</param>
+    /// <param name="keyA">A's node key (e.g. an account funded on a test chain); generated when null. Not disposed here.</param>
+    /// <param name="keyB">B's node key; generated when null. Not disposed here.</param>
+    public PilotNetwork(string root, Secp256k1PrivateKey? keyA = null, Secp256k1PrivateKey? keyB = null)
     {
         Root = root;
+        _ownsKeys = keyA is null && keyB is null;
+        KeyA = keyA ?? Secp256k1PrivateKey.Generate();
+        KeyB = keyB ?? Secp256k1PrivateKey.Generate();
         var agreement = new Agreement(
             "GB-NL-SPS-2026", "bilateral",
             [new AgreementParty("GB", "HMRC", "GB-HMRC", KeyA.PublicKey), new AgreementParty("NL", "NVWA", "NL-NVWA", KeyB.PublicKey)],
@@ -33,9 +41,9 @@ public sealed class PilotNetwork : IDisposable
     public string DirB => Path.Combine(Root, "nl-nvwa");
 
     /// <summary>A's node key (generated here, stored encrypted in A's data directory).</summary>
-    public Secp256k1PrivateKey KeyA { get; } = Secp256k1PrivateKey.Generate();
+    public Secp256k1PrivateKey KeyA { get; }
 
-    public Secp256k1PrivateKey KeyB { get; } = Secp256k1PrivateKey.Generate();
+    public Secp256k1PrivateKey KeyB { get; }
 
     public ConsortiumCa Ca { get; } = ConsortiumCa.Create("Pilot", "Customs Ledger Pilot");
 
@@ -56,8 +64,11 @@ public sealed class PilotNetwork : IDisposable
 
     public void Dispose()
     {
-        KeyA.Dispose();
-        KeyB.Dispose();
+        if (_ownsKeys)
+        {
+            KeyA.Dispose();
+            KeyB.Dispose();
+        }
     }
 
     private void Prepare(string dir, string nodeId, string country, string agency, Secp256k1PrivateKey key, IReadOnlyList<PeerAddress> peers, string peerListen)

@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using Customs.Ledger.Api.V1;
+using Customs.Ledger.Exchange;
+using Customs.Ledger.Node.Hosting;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Xunit.Abstractions;
+
+namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
+
+/// <summary>
+/// The exchange scenario with one ledger shared by both administrations: each node anchors on its embedded ledger and on
+/// the same Hardhat chain (its own DocumentStore there), so the recipient checks the issuer's anchor on the shared chain.
+/// </summary>
+[Collection(HardhatCollection.Name)]
+public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITestOutputHelper output)
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
+
+    [Fact]
+    public async Task CertificateAnchoredOnTheSharedChain_IsVerifiedByTheRecipientThere_AndItsRevocationIsSeenByBoth()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "customs-ledger-2chain-" + Guid.NewGuid().ToString("N")[..8]);
+        using var network = new PilotNetwork(root, chain.Key(3), chain.Key(4));
+        try
+        {
+            network.PrepareA();
+            network.PrepareB();
+            foreach (var dir in new[] { network.DirA, network.DirB })
+            {
+                var (code, text) = await RunCliAsync("ethereum-deploy", "--data-dir", dir, "--rpc", chain.RpcUrl, "--chain-id", chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                Assert.True(code == 0, text);
+            }
+
+            await using var b = await NodeHost.StartAsync(network.DirB, logging: _ => { }).WaitAsync(Timeout);
+            await using var a = await NodeHost.StartAsync(network.DirA, logging: _ => { }).WaitAsync(Timeout);
+            using var channelA = GrpcChannel.ForAddress(a.Address);
+            using var channelB = GrpcChannel.ForAddress(b.Address);
+            var documentsA = new DocumentService.DocumentServiceClient(channelA);
+            var documentsB = new DocumentService.DocumentServiceClient(channelB);
+
+            var xml = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "ephyto-certificate.xml"));
+            var receipt = (await documentsA.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xml) }).ResponseAsync.WaitAsync(Timeout)).Receipt;
+            await WaitAsync(documentsA, e => e.Type == "anchored" && e.DocumentId == receipt.DocumentId);
+            var status = await documentsA.GetStatusAsync(new GetStatusRequest { DocumentId = receipt.DocumentId }).ResponseAsync.WaitAsync(Timeout);
+            Assert.Contains(status.Anchors, x => x.LedgerId.StartsWith($"eip155:{chain.ChainId}:", StringComparison.Ordinal));
+
+            var sent = await new ExchangeService.ExchangeServiceClient(channelA).SendAsync(new SendRequest { DocumentId = receipt.DocumentId, RecipientNodeId = "NL-NVWA" }).ResponseAsync.WaitAsync(Timeout);
+            await WaitAsync(documentsA, e => e.Type == "delivered" && e.Detail == sent.MessageId);
+            var outbox = await new ExchangeService.ExchangeServiceClient(channelA).GetOutboxMessageAsync(new GetOutboxMessageRequest { MessageId = sent.MessageId }).ResponseAsync.WaitAsync(Timeout);
+            Assert.Equal(OutboxState.Acknowledged, outbox.State);
+            Assert.True(ExchangeReceipt.Parse(outbox.Receipt.Span).Verify(network.KeyB.PublicKey));
+
+            // The recipient's receipt is anchored on its embedded ledger and on the shared chain.
+            Assert.Equal(2, outbox.ReceiptAnchors.Count);
+            Assert.Contains(outbox.ReceiptAnchors, x => x.LedgerId.StartsWith($"eip155:{chain.ChainId}:", StringComparison.Ordinal));
+
+            // A stakeholder's code-only bundle, verified at the recipient: A's anchor is checked on the shared chain.
+            var request = new GetBundleRequest { DocumentId = receipt.DocumentId };
+            request.Disclose.Add("SPSCertificate/SPSExchangedDocument/TypeCode");
+            var bundle = await documentsA.GetBundleAsync(request).ResponseAsync.WaitAsync(Timeout);
+            var verifierB = new VerificationService.VerificationServiceClient(channelB);
+            var report = await verifierB.VerifyAsync(new VerifyRequest { Bundle = bundle }).ResponseAsync.WaitAsync(Timeout);
+            Assert.True(report.Verdict == Verdict.Valid, string.Join("; ", report.Checks.Select(c => $"{c.Name}={c.Verdict}: {c.Reason}")));
+            Assert.Contains($"eip155:{chain.ChainId}", report.Checks.Single(c => c.Name == "anchored").Reason, StringComparison.Ordinal);
+
+            // Revocation: on the shared chain (A's store) and as a notice to B.
+            await documentsA.RevokeAsync(new RevokeRequest { DocumentId = receipt.DocumentId, ReasonCode = "41" }).ResponseAsync.WaitAsync(Timeout);
+            await WaitAsync(documentsB, e => e.Type == "revocation-notice");
+            var ethereumA = (EthereumLedger)a.Context.Ledgers.Single(l => l is EthereumLedger);
+            Assert.True(await ethereumA.IsRevokedAsync(status.DocumentRoot.ToByteArray(), CancellationToken.None).WaitAsync(Timeout));
+            var after = await verifierB.VerifyAsync(new VerifyRequest { Bundle = bundle }).ResponseAsync.WaitAsync(Timeout);
+            Assert.Equal(Verdict.Invalid, after.Checks.Single(c => c.Name == "status").Verdict);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(root))
+            {
+                Directory.Delete(root, recursive: true);
+            }
+        }
+    }
+
+    private static async Task WaitAsync(DocumentService.DocumentServiceClient documents, Func<NodeEvent, bool> match)
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
+        await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
+        {
+            if (match(e))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<(int, string)> RunCliAsync(params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "customs-ledger.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["NO_COLOR"] = "1";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(Timeout);
+        var text = await stdout + await stderr;
+        output.WriteLine(text);
+        return (process.ExitCode, text);
+    }
+}
