@@ -176,17 +176,9 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
 
     private async Task<(int, string)> RunCliAsync(params string[] args)
     {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "customs-ledger.dll"));
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
-        info.Environment["NO_COLOR"] = "1";
-        var (code, stdout, stderr) = await RunAsync(info);
-        output.WriteLine(stdout + stderr);
-        return (code, stdout + stderr);
+        var (code, text) = await CliProcess.RunAsync(args);
+        output.WriteLine(text);
+        return (code, text);
     }
 
     private static async Task<(int, string, string)> RunAsync(ProcessStartInfo info)

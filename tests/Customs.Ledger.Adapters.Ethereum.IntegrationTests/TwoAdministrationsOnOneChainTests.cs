@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
@@ -10,8 +9,9 @@ using Xunit.Abstractions;
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 
 /// <summary>
-/// The exchange scenario with one ledger shared by both administrations: each node anchors on its embedded ledger and on
-/// the same Hardhat chain (its own DocumentStore there), so the recipient checks the issuer's anchor on the shared chain.
+/// The exchange scenario with two real node processes (<c>customs-ledger node</c>) on 127.0.0.1 and one ledger shared by
+/// both administrations: each node anchors on its embedded ledger and on the same Hardhat chain (its own DocumentStore
+/// there), so the recipient checks the issuer's anchor on the shared chain.
 /// </summary>
 [Collection(HardhatCollection.Name)]
 public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITestOutputHelper output)
@@ -29,12 +29,13 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
             network.PrepareB();
             foreach (var dir in new[] { network.DirA, network.DirB })
             {
-                var (code, text) = await RunCliAsync("ethereum-deploy", "--data-dir", dir, "--rpc", chain.RpcUrl, "--chain-id", chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                var (code, text) = await CliProcess.RunAsync("ethereum-deploy", "--data-dir", dir, "--rpc", chain.RpcUrl, "--chain-id", chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                output.WriteLine(text);
                 Assert.True(code == 0, text);
             }
 
-            await using var b = await NodeHost.StartAsync(network.DirB, logging: _ => { }).WaitAsync(Timeout);
-            await using var a = await NodeHost.StartAsync(network.DirA, logging: _ => { }).WaitAsync(Timeout);
+            await using var b = await NodeProcess.StartAsync(network.DirB);
+            await using var a = await NodeProcess.StartAsync(network.DirA);
             using var channelA = GrpcChannel.ForAddress(a.Address);
             using var channelB = GrpcChannel.ForAddress(b.Address);
             var documentsA = new DocumentService.DocumentServiceClient(channelA);
@@ -68,8 +69,11 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
             // Revocation: on the shared chain (A's store) and as a notice to B.
             await documentsA.RevokeAsync(new RevokeRequest { DocumentId = receipt.DocumentId, ReasonCode = "41" }).ResponseAsync.WaitAsync(Timeout);
             await WaitAsync(documentsB, e => e.Type == "revocation-notice");
-            var ethereumA = (EthereumLedger)a.Context.Ledgers.Single(l => l is EthereumLedger);
-            Assert.True(await ethereumA.IsRevokedAsync(status.DocumentRoot.ToByteArray(), CancellationToken.None).WaitAsync(Timeout));
+            var storeA = NodeOptions.Load(network.DirA).Ethereum!.DocumentStore;
+            using (var reader = await EthereumLedger.OpenAsync(TestSupport.Options(chain.RpcUrl, chain.ChainId, storeA), chain.Key(5), CancellationToken.None).WaitAsync(Timeout))
+            {
+                Assert.True(await reader.IsRevokedAsync(status.DocumentRoot.ToByteArray(), CancellationToken.None).WaitAsync(Timeout));
+            }
             var after = await verifierB.VerifyAsync(new VerifyRequest { Bundle = bundle }).ResponseAsync.WaitAsync(Timeout);
             Assert.Equal(Verdict.Invalid, after.Checks.Single(c => c.Name == "status").Verdict);
         }
@@ -94,24 +98,5 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
                 return;
             }
         }
-    }
-
-    private async Task<(int, string)> RunCliAsync(params string[] args)
-    {
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "customs-ledger.dll"));
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        info.Environment["NO_COLOR"] = "1";
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync().WaitAsync(Timeout);
-        var text = await stdout + await stderr;
-        output.WriteLine(text);
-        return (process.ExitCode, text);
     }
 }

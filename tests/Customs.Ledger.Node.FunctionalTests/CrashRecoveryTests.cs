@@ -85,7 +85,7 @@ public class CrashRecoveryTests
 
                 if (waiting.Count > 0)
                 {
-                    using var cts = new CancellationTokenSource(TaskExtensions.Timeout);
+                    using var cts = new CancellationTokenSource(DefaultTimeouts.Timeout);
                     using var events = client.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
                     await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
                     {

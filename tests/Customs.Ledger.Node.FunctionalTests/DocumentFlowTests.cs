@@ -183,7 +183,7 @@ public class DocumentFlowTests(NodeFixture node)
 
         await call.RequestStream.CompleteAsync().DefaultTimeout();
         var responses = new List<SubmitResponse>();
-        using var cts = new CancellationTokenSource(TaskExtensions.Timeout);
+        using var cts = new CancellationTokenSource(DefaultTimeouts.Timeout);
         await foreach (var r in call.ResponseStream.ReadAllAsync(cts.Token))
         {
             responses.Add(r);
@@ -203,7 +203,7 @@ public class DocumentFlowTests(NodeFixture node)
 
         // Read everything so far, remember the checkpoint, then submit more and resume from it.
         var seen = new List<NodeEvent>();
-        using (var cts = new CancellationTokenSource(TaskExtensions.Timeout))
+        using (var cts = new CancellationTokenSource(DefaultTimeouts.Timeout))
         using (var call = node.Documents.WatchEvents(new WatchEventsRequest { AfterSequence = 0 }, cancellationToken: cts.Token))
         {
             await foreach (var e in call.ResponseStream.ReadAllAsync(cts.Token))
@@ -219,7 +219,7 @@ public class DocumentFlowTests(NodeFixture node)
         var checkpoint = seen[^1].Sequence;
         var second = await node.SubmitAsync(NodeFixture.Unique("dms-declaration.xml"));
         var resumed = new List<NodeEvent>();
-        using (var cts = new CancellationTokenSource(TaskExtensions.Timeout))
+        using (var cts = new CancellationTokenSource(DefaultTimeouts.Timeout))
         using (var call = node.Documents.WatchEvents(new WatchEventsRequest { AfterSequence = checkpoint }, cancellationToken: cts.Token))
         {
             await foreach (var e in call.ResponseStream.ReadAllAsync(cts.Token))

@@ -212,7 +212,7 @@ public sealed class ExchangeTests : IAsyncLifetime
 
     private static async Task WaitAsync(DocumentService.DocumentServiceClient documents, Func<NodeEvent, bool> match)
     {
-        using var cts = new CancellationTokenSource(TaskExtensions.Timeout);
+        using var cts = new CancellationTokenSource(DefaultTimeouts.Timeout);
         using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
         await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
         {
@@ -225,7 +225,7 @@ public sealed class ExchangeTests : IAsyncLifetime
 
     internal static async Task WaitEventAsync(DocumentService.DocumentServiceClient documents, string type, string documentId)
     {
-        using var cts = new CancellationTokenSource(TaskExtensions.Timeout);
+        using var cts = new CancellationTokenSource(DefaultTimeouts.Timeout);
         using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
         await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
         {

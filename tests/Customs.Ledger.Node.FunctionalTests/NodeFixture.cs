@@ -74,7 +74,7 @@ public sealed class NodeFixture : IAsyncLifetime
             return;
         }
 
-        using var cts = new CancellationTokenSource(TaskExtensions.Timeout);
+        using var cts = new CancellationTokenSource(DefaultTimeouts.Timeout);
         using var events = Documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
         await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
         {

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 
-namespace Customs.Ledger.Node.FunctionalTests;
+namespace Customs.Ledger.Testing;
 
 /// <summary>Runs the real <c>customs-ledger</c> executable (dotnet customs-ledger.dll) as a child process.</summary>
 internal static class CliProcess
@@ -30,7 +30,7 @@ internal static class CliProcess
         var stderr = process.StandardError.ReadToEndAsync();
         try
         {
-            await process.WaitForExitAsync().WaitAsync(TaskExtensions.Timeout);
+            await process.WaitForExitAsync().WaitAsync(DefaultTimeouts.Timeout);
         }
         catch (TimeoutException)
         {
@@ -97,7 +97,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        node.Address = await ready.Task.WaitAsync(TaskExtensions.Timeout);
+        node.Address = await ready.Task.WaitAsync(DefaultTimeouts.Timeout);
         return node;
     }
 
@@ -109,7 +109,7 @@ internal sealed class NodeProcess : IAsyncDisposable
             _process.Kill(entireProcessTree: true);
         }
 
-        await _process.WaitForExitAsync().WaitAsync(TaskExtensions.Timeout);
+        await _process.WaitForExitAsync().WaitAsync(DefaultTimeouts.Timeout);
     }
 
     public async ValueTask DisposeAsync()

@@ -1,7 +1,7 @@
-namespace Customs.Ledger.Node.FunctionalTests;
+namespace Customs.Ledger.Testing;
 
 /// <summary>Every awaited call in a test has a timeout: a test fails, it never hangs (grpc-dotnet's DefaultTimeout).</summary>
-internal static class TaskExtensions
+internal static class DefaultTimeouts
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
 
