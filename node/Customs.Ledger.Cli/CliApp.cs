@@ -57,6 +57,7 @@ public static class CliApp
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AgreementCommands.Create());
         root.Subcommands.Add(PilotCommand.Create());
+        root.Subcommands.Add(RegistryCommand.Create());
         return root;
     }
 }

@@ -34,6 +34,14 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
                 Assert.True(code == 0, text);
             }
 
+            // One registry for the agreement network (A's); A mirrors the signed agreement into it, both nodes enforce it.
+            var optionsA = NodeOptions.Load(network.DirA);
+            var optionsB = NodeOptions.Load(network.DirB);
+            (optionsB with { Ethereum = optionsB.Ethereum! with { ParticipantRegistry = optionsA.Ethereum!.ParticipantRegistry } }).Save(network.DirB);
+            var (published, publishText) = await CliProcess.RunAsync("registry", "publish", "--data-dir", network.DirA);
+            output.WriteLine(publishText);
+            Assert.True(published == 0, publishText);
+
             await using var b = await NodeProcess.StartAsync(network.DirB);
             await using var a = await NodeProcess.StartAsync(network.DirA);
             using var channelA = GrpcChannel.ForAddress(a.Address);
@@ -69,10 +77,16 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
             // Revocation: on the shared chain (A's store) and as a notice to B.
             await documentsA.RevokeAsync(new RevokeRequest { DocumentId = receipt.DocumentId, ReasonCode = "41" }).ResponseAsync.WaitAsync(Timeout);
             await WaitAsync(documentsB, e => e.Type == "revocation-notice");
-            var storeA = NodeOptions.Load(network.DirA).Ethereum!.DocumentStore;
+            var storeA = optionsA.Ethereum.DocumentStore;
             using (var reader = await EthereumLedger.OpenAsync(TestSupport.Options(chain.RpcUrl, chain.ChainId, storeA), chain.Key(5), CancellationToken.None).WaitAsync(Timeout))
             {
                 Assert.True(await reader.IsRevokedAsync(status.DocumentRoot.ToByteArray(), CancellationToken.None).WaitAsync(Timeout));
+
+                // Every party reads the same membership from the chain: A may anchor 851 and AEO, B (no route from B) may not.
+                var registry = optionsA.Ethereum.ParticipantRegistry!;
+                Assert.True(await Node.Pipeline.RegistryMirror.MayAnchorAsync(reader, registry, network.KeyA.PublicKey, "851", CancellationToken.None).WaitAsync(Timeout));
+                Assert.True(await Node.Pipeline.RegistryMirror.MayAnchorAsync(reader, registry, network.KeyA.PublicKey, "AEO", CancellationToken.None).WaitAsync(Timeout));
+                Assert.False(await Node.Pipeline.RegistryMirror.MayAnchorAsync(reader, registry, network.KeyB.PublicKey, "851", CancellationToken.None).WaitAsync(Timeout));
             }
             var after = await verifierB.VerifyAsync(new VerifyRequest { Bundle = bundle }).ResponseAsync.WaitAsync(Timeout);
             Assert.Equal(Verdict.Invalid, after.Checks.Single(c => c.Name == "status").Verdict);

@@ -49,6 +49,11 @@ public sealed class ExchangePipeline(NodeContext node, BundleFactory bundles)
             throw new InvalidOperationException($"no agreement allows sending document type {type} to {recipientNodeId}: {decision.Reason}");
         }
 
+        if (Registry() is { } registry && !await RegistryMirror.MayAnchorAsync(registry.Ledger, registry.Address, node.Key.PublicKey, type, cancellationToken).ConfigureAwait(false))
+        {
+            throw new InvalidOperationException($"the participant registry {registry.Address} does not let this node anchor document type {type}");
+        }
+
         var bundle = BundleMapping.ToJson(BundleMapping.ToProto(bundles.Create(documentId, [])));
         var header = new EnvelopeHeader(node.Options.NodeId, recipientNodeId, Guid.NewGuid().ToString("N"), type, DateTimeOffset.UtcNow);
         var envelope = SealedEnvelope.Seal(header, Encoding.UTF8.GetBytes(bundle), decision.Recipient!.LedgerKey, node.Key);
@@ -82,6 +87,12 @@ public sealed class ExchangePipeline(NodeContext node, BundleFactory bundles)
             return (Sign(envelope.MessageId, envelope.Hash, null, null, ReceiptOutcome.Rejected, refusal, null), []);
         }
 
+        // Where agreements are mirrored on chain, the registry must also let the sender anchor this document type.
+        if (Registry() is { } registry && !await RegistryMirror.MayAnchorAsync(registry.Ledger, registry.Address, decision!.Sender!.LedgerKey, envelope.DocumentTypeCode, cancellationToken).ConfigureAwait(false))
+        {
+            return (Sign(envelope.MessageId, envelope.Hash, null, null, ReceiptOutcome.Rejected, "REGISTRY", null), []);
+        }
+
         if (exchange.Store.GetInbox(envelope.MessageId) is { } seen)
         {
             var previous = ExchangeReceipt.Parse(seen.Receipt);
@@ -99,6 +110,12 @@ public sealed class ExchangePipeline(NodeContext node, BundleFactory bundles)
         node.Events.Pulse();
         return (final, anchors);
     }
+
+    /// <summary>The Ethereum ledger and ParticipantRegistry address, when the node mirrors agreements on chain.</summary>
+    private (Adapters.Ethereum.EthereumLedger Ledger, string Address)? Registry() =>
+        node.Options.Ethereum?.ParticipantRegistry is { Length: > 0 } address && node.Ledgers.OfType<Adapters.Ethereum.EthereumLedger>().FirstOrDefault() is { } ledger
+            ? (ledger, address)
+            : null;
 
     private (AgreementDecision? Decision, string? Refusal) Authenticate(SealedEnvelope envelope, NodeIdentity sender, ExchangeContext exchange)
     {
