@@ -146,18 +146,8 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
         }
     }
 
-    private static async Task WaitAnchoredAsync(DocumentService.DocumentServiceClient documents, string id)
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
-        await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
-        {
-            if (e.Type == "anchored" && e.DocumentId == id)
-            {
-                return;
-            }
-        }
-    }
+    private static Task WaitAnchoredAsync(DocumentService.DocumentServiceClient documents, string id) =>
+        NodeEvents.WaitAsync(documents, e => e.Type == "anchored" && e.DocumentId == id, Timeout);
 
     /// <summary>Runs scripts/oa-verify.mjs (@govtechsg/oa-verify with the hash and document-store status fragments).</summary>
     private async Task<Dictionary<string, string>> OaVerifyAsync(string file)

@@ -2,7 +2,6 @@ using Customs.Ledger.Api.V1;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
-using Grpc.Core;
 using Grpc.Net.Client;
 using Xunit.Abstractions;
 
@@ -51,12 +50,12 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
 
             var xml = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "ephyto-certificate.xml"));
             var receipt = (await documentsA.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xml) }).ResponseAsync.WaitAsync(Timeout)).Receipt;
-            await WaitAsync(documentsA, e => e.Type == "anchored" && e.DocumentId == receipt.DocumentId);
+            await NodeEvents.WaitAsync(documentsA, e => e.Type == "anchored" && e.DocumentId == receipt.DocumentId);
             var status = await documentsA.GetStatusAsync(new GetStatusRequest { DocumentId = receipt.DocumentId }).ResponseAsync.WaitAsync(Timeout);
             Assert.Contains(status.Anchors, x => x.LedgerId.StartsWith($"eip155:{chain.ChainId}:", StringComparison.Ordinal));
 
             var sent = await new ExchangeService.ExchangeServiceClient(channelA).SendAsync(new SendRequest { DocumentId = receipt.DocumentId, RecipientNodeId = "NL-NVWA" }).ResponseAsync.WaitAsync(Timeout);
-            await WaitAsync(documentsA, e => e.Type == "delivered" && e.Detail == sent.MessageId);
+            await NodeEvents.WaitAsync(documentsA, e => e.Type == "delivered" && e.Detail == sent.MessageId);
             var outbox = await new ExchangeService.ExchangeServiceClient(channelA).GetOutboxMessageAsync(new GetOutboxMessageRequest { MessageId = sent.MessageId }).ResponseAsync.WaitAsync(Timeout);
             Assert.Equal(OutboxState.Acknowledged, outbox.State);
             Assert.True(ExchangeReceipt.Parse(outbox.Receipt.Span).Verify(network.KeyB.PublicKey));
@@ -76,7 +75,7 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
 
             // Revocation: on the shared chain (A's store) and as a notice to B.
             await documentsA.RevokeAsync(new RevokeRequest { DocumentId = receipt.DocumentId, ReasonCode = "41" }).ResponseAsync.WaitAsync(Timeout);
-            await WaitAsync(documentsB, e => e.Type == "revocation-notice");
+            await NodeEvents.WaitAsync(documentsB, e => e.Type == "revocation-notice");
             var storeA = optionsA.Ethereum.DocumentStore;
             using (var reader = await EthereumLedger.OpenAsync(TestSupport.Options(chain.RpcUrl, chain.ChainId, storeA), chain.Key(5), CancellationToken.None).WaitAsync(Timeout))
             {
@@ -97,19 +96,6 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
             if (Directory.Exists(root))
             {
                 Directory.Delete(root, recursive: true);
-            }
-        }
-    }
-
-    private static async Task WaitAsync(DocumentService.DocumentServiceClient documents, Func<NodeEvent, bool> match)
-    {
-        using var cts = new CancellationTokenSource(Timeout);
-        using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
-        await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
-        {
-            if (match(e))
-            {
-                return;
             }
         }
     }

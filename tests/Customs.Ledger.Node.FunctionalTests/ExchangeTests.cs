@@ -109,7 +109,7 @@ public sealed class ExchangeTests : IAsyncLifetime
 
         var eventsAtB = new DocumentService.DocumentServiceClient(channelB);
         await documents.RevokeAsync(new RevokeRequest { DocumentId = receipt.DocumentId, ReasonCode = "41" }).DefaultTimeout();
-        await WaitAsync(eventsAtB, e => e.Type == "revocation-notice" && e.Detail == "GB-HMRC:REVOKED");
+        await NodeEvents.WaitAsync(eventsAtB, e => e.Type == "revocation-notice" && e.Detail == "GB-HMRC:REVOKED");
 
         var after = await verifierAtB.VerifyAsync(new VerifyRequest { Bundle = bundle }).DefaultTimeout();
         var status = after.Checks.Single(c => c.Name == "status");
@@ -127,7 +127,7 @@ public sealed class ExchangeTests : IAsyncLifetime
         Assert.Equal(2, suspended.Sequence);
 
         using var channelB = GrpcChannel.ForAddress(B.Address);
-        await WaitAsync(new DocumentService.DocumentServiceClient(channelB), e => e.Type == "aeo-status" && e.Detail == "GB-HMRC:SUSPENDED");
+        await NodeEvents.WaitAsync(new DocumentService.DocumentServiceClient(channelB), e => e.Type == "aeo-status" && e.Detail == "GB-HMRC:SUSPENDED");
 
         var exchangeB = new ExchangeService.ExchangeServiceClient(channelB);
         var pushed = await exchangeB.GetAeoStatusAsync(new GetAeoStatusRequest { TraderId = "gb123456789000", IssuerNodeId = "GB-HMRC" }).DefaultTimeout();
@@ -210,29 +210,6 @@ public sealed class ExchangeTests : IAsyncLifetime
         return GrpcChannel.ForAddress(B.PeerAddress!, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
     }
 
-    private static async Task WaitAsync(DocumentService.DocumentServiceClient documents, Func<NodeEvent, bool> match)
-    {
-        using var cts = new CancellationTokenSource(DefaultTimeouts.Timeout);
-        using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
-        await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
-        {
-            if (match(e))
-            {
-                return;
-            }
-        }
-    }
-
-    internal static async Task WaitEventAsync(DocumentService.DocumentServiceClient documents, string type, string documentId)
-    {
-        using var cts = new CancellationTokenSource(DefaultTimeouts.Timeout);
-        using var events = documents.WatchEvents(new WatchEventsRequest(), cancellationToken: cts.Token);
-        await foreach (var e in events.ResponseStream.ReadAllAsync(cts.Token))
-        {
-            if (e.Type == type && e.DocumentId == documentId)
-            {
-                return;
-            }
-        }
-    }
+    internal static Task WaitEventAsync(DocumentService.DocumentServiceClient documents, string type, string documentId) =>
+        NodeEvents.WaitAsync(documents, e => e.Type == type && e.DocumentId == documentId);
 }
