@@ -20,14 +20,7 @@ public sealed class DocumentStore : IDisposable
 
     private DocumentStore(string path)
     {
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Cache = SqliteCacheMode.Private,
-            Pooling = true,
-            DefaultTimeout = 30,
-        }.ToString();
+        _connectionString = DurableSqlite.ConnectionString(path);
     }
 
     /// <summary>Node-local secret used for content ids (created with the store).</summary>
@@ -553,15 +546,7 @@ public sealed class DocumentStore : IDisposable
         return leaves;
     }
 
-    private SqliteConnection Connect()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        using var pragma = c.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
-        pragma.ExecuteNonQuery();
-        return c;
-    }
+    private SqliteConnection Connect() => DurableSqlite.Open(_connectionString);
 
     private static void Execute(SqliteConnection c, string sql)
     {

@@ -14,7 +14,7 @@ public sealed class ExchangeStore : IDisposable
 
     private ExchangeStore(string path)
     {
-        _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true, DefaultTimeout = 30 }.ToString();
+        _connectionString = DurableSqlite.ConnectionString(path);
         using var c = Connect();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
@@ -337,15 +337,7 @@ public sealed class ExchangeStore : IDisposable
         return rows;
     }
 
-    private SqliteConnection Connect()
-    {
-        var c = new SqliteConnection(_connectionString);
-        c.Open();
-        using var pragma = c.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=FULL;";
-        pragma.ExecuteNonQuery();
-        return c;
-    }
+    private SqliteConnection Connect() => DurableSqlite.Open(_connectionString);
 }
 
 public enum OutboxStatus
