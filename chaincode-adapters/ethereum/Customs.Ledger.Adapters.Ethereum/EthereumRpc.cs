@@ -235,7 +235,15 @@ internal sealed partial class EthereumRpc : IDisposable
 
     private static bool IsTransport(Exception ex) =>
         ex is RpcClientUnknownException or RpcClientTimeoutException or HttpRequestException or TimeoutException or IOException
-            or System.Net.Sockets.SocketException or TaskCanceledException;
+            or System.Net.Sockets.SocketException or TaskCanceledException
+        || (ex is RpcResponseException rpc && IsNodeUnavailable(rpc.Message));
+
+    // A node that answers but cannot serve the request (stopping, database closed) is as good as unreachable: nothing was
+    // decided, so callers retry exactly as after a refused connection. Seen on Ganache while it stops: "Database is not
+    // open". Not the generic -32603 code: Hardhat uses it for a transaction that reverts when mined.
+    private static bool IsNodeUnavailable(string message) =>
+        message.Contains("database is not open", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("shutting down", StringComparison.OrdinalIgnoreCase);
 
     [GeneratedRegex("reverted with reason string '(.*)'", RegexOptions.Singleline)]
     private static partial Regex ReasonString();
