@@ -31,7 +31,11 @@ failed=$(grep -Eo 'Failed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
 others=$(grep -Eo '[0-9]+ passed, [0-9]+ failed' "$log" | awk '{p+=$1; f+=$3} END {print p+0, f+0}')
 passed=$((passed + ${others% *}))
 failed=$((failed + ${others#* }))
-echo "tests: $passed passed, $failed failed"
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "tests: $passed passed, $failed failed (a runner did not build or run: see above)"
+else
+  echo "tests: $passed passed, $failed failed"
+fi
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
   exit 1
 fi

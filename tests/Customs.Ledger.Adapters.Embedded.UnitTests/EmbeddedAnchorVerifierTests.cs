@@ -232,4 +232,28 @@ public sealed class EmbeddedAnchorVerifierTests : IAsyncLifetime
         chars[63] = chars[63] == '0' ? '1' : '0';
         return new string(chars);
     }
+
+    [Fact]
+    public async Task Verify_BigBatch_ProofCarriesPayloadDigestOnly_AndStillBindsBlockAndRoot()
+    {
+        // 300 records make a payload well over the 16 KiB a proof carries whole.
+        using var ledger = EmbeddedLedger.Open(Path.Combine(_dir.Path, "big.db"), _key, LedgerId);
+        var request = Anchor(_issuer, documentRoots: Enumerable.Range(0, 300).Select(_ => RandomRoot()).ToList());
+        var receipt = await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(TestTimeout);
+        var proof = JsonNode.Parse(receipt.Proof)!.AsObject();
+
+        Assert.False(proof.ContainsKey("payload"));
+        Assert.Equal(64, proof["payloadSha256"]!.GetValue<string>().Length);
+        Assert.True(receipt.Proof.Length < 2_000, $"proof is {receipt.Proof.Length} bytes");
+        var check = _verifier.Verify(receipt, request.BatchRoot, Trusted);
+        Assert.True(check.Valid, check.Reason);
+        Assert.False(_verifier.Verify(receipt, RandomRoot(), Trusted).Valid);
+
+        // A different payload digest no longer matches the signed block hash.
+        proof["payloadSha256"] = Convert.ToHexStringLower(RandomRoot());
+        var tampered = receipt with { Proof = Encoding.UTF8.GetBytes(proof.ToJsonString()) };
+        var failed = _verifier.Verify(tampered, request.BatchRoot, Trusted);
+        Assert.False(failed.Valid);
+        Assert.Contains("block hash", failed.Reason, StringComparison.Ordinal);
+    }
 }

@@ -39,9 +39,24 @@ internal static class BlockCodec
         ReadOnlySpan<byte> subject,
         ReadOnlySpan<byte> payload)
     {
-        if (previousHash.Length != HashLength)
+        Span<byte> payloadDigest = stackalloc byte[HashLength];
+        Sha256.HashData(payload, payloadDigest);
+        return ComputeHashFromDigest(ledgerId, height, previousHash, timestampMs, kind, subject, payloadDigest);
+    }
+
+    /// <summary>The block hash from SHA-256(payload) instead of the payload (what a compact proof carries).</summary>
+    public static byte[] ComputeHashFromDigest(
+        string ledgerId,
+        long height,
+        ReadOnlySpan<byte> previousHash,
+        long timestampMs,
+        string kind,
+        ReadOnlySpan<byte> subject,
+        ReadOnlySpan<byte> payloadDigest)
+    {
+        if (previousHash.Length != HashLength || payloadDigest.Length != HashLength)
         {
-            throw new ArgumentException("The previous hash is 32 bytes.", nameof(previousHash));
+            throw new ArgumentException("The previous hash and the payload digest are 32 bytes.", nameof(previousHash));
         }
 
         var header = new ArrayBufferWriter<byte>(256);
@@ -52,7 +67,7 @@ internal static class BlockCodec
         WriteInt64(header, timestampMs);
         WritePrefixed(header, Encoding.UTF8.GetBytes(kind));
         WritePrefixed(header, subject);
-        Sha256.HashData(payload, header.GetSpan(HashLength));
+        payloadDigest.CopyTo(header.GetSpan(HashLength));
         header.Advance(HashLength);
 
         var hash = new byte[HashLength];

@@ -30,6 +30,14 @@ public sealed class EmbeddedBlock
     /// <summary>The proof format and block-hash domain string.</summary>
     public const string Format = BlockCodec.Domain;
 
+    /// <summary>
+    /// Largest anchor payload a proof carries whole (16 KiB, a batch of a few dozen documents). A larger one — the records
+    /// of a big batch — travels as its SHA-256 only, which the block hash commits to: otherwise every document's bundle
+    /// would carry every record of its batch (megabytes at 10,000 documents per batch). The records stay readable on the
+    /// ledger itself; the issuer's batch signature, which the payload repeats, is checked from the bundle.
+    /// </summary>
+    public const int InlinePayloadLimit = 16 * 1024;
+
     internal EmbeddedBlock(
         string ledgerId,
         byte[] ledgerKey,
@@ -53,6 +61,16 @@ public sealed class EmbeddedBlock
         Hash = hash;
         Signature = signature;
     }
+
+    /// <summary>A block read from a compact proof: the payload is known only by its SHA-256.</summary>
+    private static EmbeddedBlock DigestOnly(
+        string ledgerId, byte[] ledgerKey, long height, byte[] previousHash, long timestampMs, string kind, byte[] subject, byte[] hash, byte[] signature, byte[] payloadDigest) =>
+        new(ledgerId, ledgerKey, height, previousHash, timestampMs, kind, subject, [], hash, signature) { _payloadDigest = payloadDigest };
+
+    private byte[]? _payloadDigest;
+
+    /// <summary>True when this block came from a compact proof: <see cref="Payload"/> is empty, only its digest is known.</summary>
+    public bool PayloadIsDigestOnly => _payloadDigest is not null;
 
     /// <summary>The ledger this block belongs to, e.g. <c>embedded:GB-HMRC</c> (part of the hashed header).</summary>
     public string LedgerId { get; }
@@ -109,7 +127,15 @@ public sealed class EmbeddedBlock
             w.WriteNumber("timestampMs", TimestampMs);
             w.WriteString("kind", Kind);
             w.WriteString("subject", Convert.ToHexStringLower(Subject));
-            w.WriteBase64String("payload", Payload);
+            if (Kind == KindAnchor && Payload.Length > InlinePayloadLimit)
+            {
+                w.WriteString("payloadSha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Payload)));
+            }
+            else
+            {
+                w.WriteBase64String("payload", Payload);
+            }
+
             w.WriteString("hash", Reference);
             w.WriteString("signature", Convert.ToHexStringLower(Signature));
             w.WriteEndObject();
@@ -122,8 +148,9 @@ public sealed class EmbeddedBlock
     public AnchorReceipt ToReceipt() => new(LedgerId, Reference, Height, Timestamp, ToProofJson());
 
     /// <summary>Recomputes the header hash from the stored fields.</summary>
-    internal byte[] ComputeHash() =>
-        BlockCodec.ComputeHash(LedgerId, Height, PreviousHash, TimestampMs, Kind, Subject, Payload);
+    internal byte[] ComputeHash() => _payloadDigest is { } digest
+        ? BlockCodec.ComputeHashFromDigest(LedgerId, Height, PreviousHash, TimestampMs, Kind, Subject, digest)
+        : BlockCodec.ComputeHash(LedgerId, Height, PreviousHash, TimestampMs, Kind, Subject, Payload);
 
     /// <summary>Parses a proof produced by <see cref="ToProofJson"/>. Never throws on malformed input.</summary>
     internal static bool TryParseProof(ReadOnlyMemory<byte> json, [NotNullWhen(true)] out EmbeddedBlock? block, [NotNullWhen(false)] out string? reason)
@@ -187,8 +214,19 @@ public sealed class EmbeddedBlock
                 return false;
             }
 
-            if (!root.TryGetProperty("payload", out var payloadElement) || payloadElement.ValueKind != JsonValueKind.String
-                || !payloadElement.TryGetBytesFromBase64(out var payload))
+            byte[]? payload = null;
+            byte[]? payloadDigest = null;
+            if (root.TryGetProperty("payloadSha256", out _))
+            {
+                if (root.TryGetProperty("payload", out _) || !string.Equals(kind, KindAnchor, StringComparison.Ordinal)
+                    || !BlockCodec.TryGetHex(root, "payloadSha256", BlockCodec.HashLength, out payloadDigest))
+                {
+                    reason = "the proof's payloadSha256 is not 32 bytes of hex, or is given with a payload or for a block that is not an anchor";
+                    return false;
+                }
+            }
+            else if (!root.TryGetProperty("payload", out var payloadElement) || payloadElement.ValueKind != JsonValueKind.String
+                || !payloadElement.TryGetBytesFromBase64(out payload))
             {
                 reason = "the proof's payload is not base64";
                 return false;
@@ -206,7 +244,9 @@ public sealed class EmbeddedBlock
                 return false;
             }
 
-            block = new EmbeddedBlock(ledgerId, ledgerKey, height, previousHash, timestampMs, kind, subject, payload, hash, signature);
+            block = payloadDigest is not null
+                ? DigestOnly(ledgerId, ledgerKey, height, previousHash, timestampMs, kind, subject, hash, signature, payloadDigest)
+                : new EmbeddedBlock(ledgerId, ledgerKey, height, previousHash, timestampMs, kind, subject, payload!, hash, signature);
             reason = null;
             return true;
         }

@@ -49,6 +49,7 @@ public sealed class NodeHost : IAsyncDisposable
     {
         var options = NodeOptions.Load(dataDirectory);
         options = configure?.Invoke(options) ?? options;
+        EnsureThreadPoolHeadroom();
         var key = NodeKeys.Load(dataDirectory, options);
         DocumentStore? store = null;
         EmbeddedLedger? ledger = null;
@@ -227,6 +228,18 @@ public sealed class NodeHost : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _context.Dispose();
+    }
+
+    /// <summary>
+    /// SQLite calls (reads, the batcher's transactions, the embedded ledger's fsync) block their thread; the pool starts
+    /// with one thread per core and adds more only slowly, so on a 2-core machine one fsync halved the mapping capacity.
+    /// A few more threads ready from the start keep the cores busy while some wait on the disk.
+    /// </summary>
+    private static void EnsureThreadPoolHeadroom()
+    {
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        var wanted = Math.Max(workers, Environment.ProcessorCount * 4);
+        ThreadPool.SetMinThreads(wanted, io);
     }
 
     /// <summary>Creates a data directory: node.json, an encrypted node key (and password file if none is given), empty stores.</summary>

@@ -68,12 +68,12 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
     {
         foreach (var batch in node.Store.UnanchoredBatches())
         {
-            var documents = node.Store.BatchDocuments(batch.Id);
-            var records = documents.Select(d => d.Record).ToList();
+            // Only the records are read, unless an Ethereum document store also needs the batch's OpenAttestation root
+            // (issued in the same transaction), which is computed from the documents' leaves and salts.
+            var records = node.Store.BatchRecords(batch.Id);
             var request = new AnchorRequest(batch.Root, batch.Size, node.Key.PublicKey.ToCompressedBytes(), batch.Signature, records)
             {
-                // With an Ethereum document store, the batch's OpenAttestation root is issued in the same transaction.
-                AdditionalRoots = OpenAttestationExporter.BatchTree(node, documents) is { } oa ? [oa.Root] : [],
+                AdditionalRoots = OpenAttestationExporter.IssuerOf(node) is not null && OpenAttestationExporter.BatchTree(node, node.Store.BatchDocuments(batch.Id)) is { } oa ? [oa.Root] : [],
             };
             var receipts = new List<AnchorReceipt>();
             foreach (var ledger in node.Ledgers)

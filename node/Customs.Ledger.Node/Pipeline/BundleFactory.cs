@@ -8,6 +8,10 @@ namespace Customs.Ledger.Node.Pipeline;
 /// <summary>Builds proof bundles of stored documents, and the current status of any document this node issued.</summary>
 public sealed class BundleFactory(NodeContext node)
 {
+    // A batch never changes once stored; bundles of one batch are usually asked for together (a stakeholder fetching a
+    // shipment's documents), so the last few batch trees are kept instead of being rebuilt for every bundle.
+    private readonly RecentCache<long, BatchTree> _trees = new(capacity: 32);
+
     /// <summary>
     /// The bundle of document <paramref name="id"/>, disclosing the leaves <paramref name="disclose"/> selects (all when empty).
     /// Throws <see cref="KeyNotFoundException"/> for an unknown id and <see cref="InvalidOperationException"/> before anchoring.
@@ -23,7 +27,7 @@ public sealed class BundleFactory(NodeContext node)
         var canonical = new CanonicalDocument(doc.ProfileId, doc.Kind, doc.Leaves);
         var salted = SaltedDocument.FromSalts(canonical, doc.Salts);
         var disclosed = disclose.Count == 0 ? salted.DiscloseAll() : salted.Disclose(l => DisclosurePattern.MatchesAny(l.Path, disclose));
-        var tree = BatchTree.Build(node.Store.BatchDocuments(batchId).Select(d => d.Root).ToList());
+        var tree = _trees.GetOrAdd(batchId, id => BatchTree.Build(node.Store.BatchRoots(id)));
         return new ProofBundle
         {
             DocumentId = doc.Id,

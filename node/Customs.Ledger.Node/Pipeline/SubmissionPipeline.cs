@@ -27,12 +27,9 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
         }
 
         var document = node.Mapper.Map(xml, source);
+        // A resubmitted document is found by the store, inside the transaction that would insert it (so two copies in
+        // flight at once are caught too); it comes back with Duplicate = true.
         var id = ContentId.Compute(document, node.Store.NodeSecret);
-        if (node.Store.Get(id) is { } existing)
-        {
-            return existing with { Duplicate = true };
-        }
-
         string? supersedesRoot = null;
         if (supersedes is not null)
         {

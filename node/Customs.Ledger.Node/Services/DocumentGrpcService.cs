@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Pipeline;
 using Customs.Ledger.Node.Storage;
@@ -14,6 +15,9 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
     /// <summary>Events read from the store per round while catching up a watcher.</summary>
     private const int EventPage = 500;
 
+    /// <summary>Documents of one stream in progress at once (mapping or waiting for their commit).</summary>
+    private const int StreamWindow = 256;
+
     public override async Task<SubmitResponse> Submit(SubmitRequest request, ServerCallContext context)
     {
         try
@@ -27,30 +31,65 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         }
     }
 
+    /// <summary>
+    /// Documents of one stream are mapped in parallel, up to <see cref="StreamWindow"/> at a time, and stored by group
+    /// commit; responses go back in request order, each only once its document is durable. A full window stops the
+    /// reading of requests, so HTTP/2 flow control holds back a client faster than the node (back-pressure).
+    /// </summary>
     public override async Task SubmitStream(IAsyncStreamReader<SubmitRequest> requestStream, IServerStreamWriter<SubmitResponse> responseStream, ServerCallContext context)
     {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
+        var window = Channel.CreateBounded<Task<SubmitResponse>>(new BoundedChannelOptions(StreamWindow) { SingleReader = true, SingleWriter = true });
+        var replies = ReplyInOrderAsync(window.Reader, responseStream, stop);
         long count = 0;
-        while (await requestStream.MoveNext(context.CancellationToken).ConfigureAwait(false))
+        try
         {
-            if (++count > node.Options.MaxStreamDocuments)
+            while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
-                throw new RpcException(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, $"a stream may carry at most {node.Options.MaxStreamDocuments:N0} documents; open another"));
-            }
+                if (++count > node.Options.MaxStreamDocuments)
+                {
+                    throw new RpcException(new global::Grpc.Core.Status(StatusCode.ResourceExhausted, $"a stream may carry at most {node.Options.MaxStreamDocuments:N0} documents; open another"));
+                }
 
-            var request = requestStream.Current;
-            SubmitResponse response;
-            try
-            {
-                // Durable before the next request is read: HTTP/2 flow control then holds back a fast client.
-                var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, context.CancellationToken).ConfigureAwait(false);
-                response = new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
+                var request = requestStream.Current;
+                await window.Writer.WriteAsync(Task.Run(() => SubmitOneAsync(request, stop.Token), stop.Token), stop.Token).ConfigureAwait(false);
             }
-            catch (XmlIngestionException ex)
-            {
-                response = new SubmitResponse { ClientReference = request.ClientReference, Error = GrpcErrors.ToDocumentError(ex) };
-            }
+        }
+        finally
+        {
+            // Documents already taken are answered before the call ends, even when it ends with an error.
+            window.Writer.TryComplete();
+            await replies.ConfigureAwait(false);
+        }
+    }
 
-            await responseStream.WriteAsync(response, context.CancellationToken).ConfigureAwait(false);
+    private async Task<SubmitResponse> SubmitOneAsync(SubmitRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, cancellationToken).ConfigureAwait(false);
+            return new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
+        }
+        catch (XmlIngestionException ex)
+        {
+            return new SubmitResponse { ClientReference = request.ClientReference, Error = GrpcErrors.ToDocumentError(ex) };
+        }
+    }
+
+    private static async Task ReplyInOrderAsync(ChannelReader<Task<SubmitResponse>> window, IServerStreamWriter<SubmitResponse> responseStream, CancellationTokenSource stop)
+    {
+        try
+        {
+            await foreach (var pending in window.ReadAllAsync().ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(await pending.ConfigureAwait(false), stop.Token).ConfigureAwait(false);
+            }
+        }
+        catch
+        {
+            // A failed write or document ends the call: stop reading requests too.
+            await stop.CancelAsync().ConfigureAwait(false);
+            throw;
         }
     }
 
@@ -120,6 +159,7 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
     public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<NodeEvent> responseStream, ServerCallContext context)
     {
         var after = request.AfterSequence;
+        var types = request.EventTypes.Count == 0 ? null : request.EventTypes.ToHashSet(StringComparer.Ordinal);
         while (!context.CancellationToken.IsCancellationRequested)
         {
             // Take the signal before reading, so an event appended in between wakes us (no lost wake-up, no polling).
@@ -127,6 +167,12 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
             var events = node.Store.EventsAfter(after, EventPage);
             foreach (var e in events)
             {
+                after = e.Sequence;
+                if (types is not null && !types.Contains(e.Type))
+                {
+                    continue;
+                }
+
                 await responseStream.WriteAsync(
                     new NodeEvent
                     {
@@ -138,7 +184,6 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
                         Detail = e.Detail ?? string.Empty,
                     },
                     context.CancellationToken).ConfigureAwait(false);
-                after = e.Sequence;
             }
 
             if (events.Count < EventPage)

@@ -8,8 +8,9 @@ using Microsoft.Data.Sqlite;
 namespace Customs.Ledger.Node.Storage;
 
 /// <summary>
-/// The node's durable state in one SQLite file (<c>node.db</c>, WAL, synchronous=FULL): documents with their leaves and
-/// salts (which never leave this node except in bundles the issuer hands out), batches, anchors and the event log.
+/// The node's durable state in one SQLite file (<c>node.db</c>, WAL, synchronous=FULL): documents (a small row each, whose
+/// state changes) and their content — leaves, salts (which never leave this node except in bundles the issuer hands out)
+/// and ledger record, written once — batches, anchors and the event log.
 /// Every method is one transaction; a method that returns has made its change durable. Thread-safe: writes are
 /// serialised, reads use their own connections.
 /// </summary>
@@ -18,9 +19,18 @@ public sealed class DocumentStore : IDisposable
     private readonly string _connectionString;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
+    /// <summary>Submissions waiting for the group-commit writer; callers beyond this wait (back-pressure).</summary>
+    private const int AcceptQueueCapacity = 4096;
+
+    /// <summary>Most submissions in one transaction: bounds how long one commit holds the write lock.</summary>
+    private const int AcceptGroupMax = 1024;
+
+    private readonly GroupCommit<NewDocument, StoredDocument> _accepts;
+
     private DocumentStore(string path)
     {
         _connectionString = DurableSqlite.ConnectionString(path);
+        _accepts = new GroupCommit<NewDocument, StoredDocument>("document store", AcceptQueueCapacity, AcceptGroupMax, AcceptGroup);
     }
 
     /// <summary>Node-local secret used for content ids (created with the store).</summary>
@@ -45,10 +55,7 @@ public sealed class DocumentStore : IDisposable
               seq INTEGER NOT NULL UNIQUE,
               profile TEXT NOT NULL,
               kind TEXT NOT NULL,
-              leaves BLOB NOT NULL,
-              salts BLOB NOT NULL,
               root BLOB NOT NULL,
-              record BLOB NOT NULL,
               state INTEGER NOT NULL,
               batch_id INTEGER,
               batch_index INTEGER,
@@ -57,7 +64,13 @@ public sealed class DocumentStore : IDisposable
               revocation_receipt BLOB,
               superseded_by TEXT,
               supersedes TEXT);
+            CREATE TABLE IF NOT EXISTS document_content(
+              seq INTEGER PRIMARY KEY,
+              leaves BLOB NOT NULL,
+              salts BLOB NOT NULL,
+              record BLOB NOT NULL);
             CREATE INDEX IF NOT EXISTS documents_by_state ON documents(state, seq);
+            CREATE INDEX IF NOT EXISTS documents_by_batch ON documents(batch_id, batch_index);
             CREATE TABLE IF NOT EXISTS batches(
               id INTEGER PRIMARY KEY,
               root BLOB NOT NULL UNIQUE,
@@ -81,6 +94,7 @@ public sealed class DocumentStore : IDisposable
               at INTEGER NOT NULL,
               detail TEXT);
             """);
+        MoveContentOutOfDocuments(c);
         using var select = c.CreateCommand();
         select.CommandText = "SELECT value FROM meta WHERE key = 'node_secret'";
         if (select.ExecuteScalar() is byte[] secret)
@@ -96,66 +110,127 @@ public sealed class DocumentStore : IDisposable
         insert.ExecuteNonQuery();
     }
 
+    // Stores written before the content split kept leaves, salts and record in the documents row; each state change
+    // (batched, anchored) then rewrote kilobytes per document. They move to document_content once, in one transaction.
+    private static void MoveContentOutOfDocuments(SqliteConnection c)
+    {
+        using var columns = c.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'leaves'";
+        if ((long)columns.ExecuteScalar()! == 0)
+        {
+            return;
+        }
+
+        using var tx = c.BeginTransaction();
+        using var move = c.CreateCommand();
+        move.Transaction = tx;
+        move.CommandText = """
+            INSERT INTO document_content(seq, leaves, salts, record) SELECT seq, leaves, salts, record FROM documents;
+            ALTER TABLE documents DROP COLUMN leaves;
+            ALTER TABLE documents DROP COLUMN salts;
+            ALTER TABLE documents DROP COLUMN record;
+            """;
+        move.ExecuteNonQuery();
+        tx.Commit();
+    }
+
     /// <summary>
     /// Stores a newly accepted document and its 'accepted' event, or returns the stored one when the id exists
-    /// (<c>Duplicate</c> = true). Durable when it returns.
+    /// (<c>Duplicate</c> = true). Durable when it returns. Concurrent callers share transactions (group commit).
     /// </summary>
-    public async Task<StoredDocument> AcceptAsync(NewDocument doc, CancellationToken cancellationToken)
+    public Task<StoredDocument> AcceptAsync(NewDocument doc, CancellationToken cancellationToken) =>
+        _accepts.EnqueueAsync(doc, cancellationToken);
+
+    // One transaction for a group of submissions, on the group-commit thread. A document refused on its own (amending a
+    // revoked document) is left out; the others are stored. Two copies of one document in a group: the second finds the
+    // first (same transaction).
+    private GroupOutcome<StoredDocument>[] AcceptGroup(IReadOnlyList<NewDocument> docs)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var outcomes = new GroupOutcome<StoredDocument>[docs.Count];
+        _writeLock.Wait();
         try
         {
             using var c = Connect();
             using var tx = c.BeginTransaction();
-            if (Get(c, tx, doc.Id) is { } existing)
-            {
-                return existing with { Duplicate = true };
-            }
+            using var exists = c.CreateCommand();
+            exists.Transaction = tx;
+            exists.CommandText = "SELECT 1 FROM documents WHERE id = $id";
+            var existsId = exists.Parameters.Add("$id", SqliteType.Text);
+            using var insert = c.CreateCommand();
+            insert.Transaction = tx;
+            insert.CommandText = """
+                INSERT INTO documents(id, seq, profile, kind, root, state, accepted_at, supersedes)
+                VALUES($id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents), $profile, $kind, $root, $state, $at, $supersedes)
+                RETURNING seq
+                """;
+            var p = new[] { "$id", "$profile", "$kind", "$root", "$state", "$at", "$supersedes" }
+                .ToDictionary(n => n, n => insert.Parameters.Add(new SqliteParameter { ParameterName = n }));
 
-            if (doc.Supersedes is not null)
+            // The content goes to its own table: the documents row stays small, so marking a batch's documents batched
+            // and then anchored rewrites a few pages instead of every document's kilobytes.
+            using var content = c.CreateCommand();
+            content.Transaction = tx;
+            content.CommandText = "INSERT INTO document_content(seq, leaves, salts, record) VALUES($seq, $leaves, $salts, $record)";
+            var cSeq = content.Parameters.Add("$seq", SqliteType.Integer);
+            var cLeaves = content.Parameters.Add("$leaves", SqliteType.Blob);
+            var cSalts = content.Parameters.Add("$salts", SqliteType.Blob);
+            var cRecord = content.Parameters.Add("$record", SqliteType.Blob);
+            using var events = new EventWriter(c, tx);
+            for (var i = 0; i < docs.Count; i++)
             {
-                var old = Get(c, tx, doc.Supersedes) ?? throw new KeyNotFoundException($"document {doc.Supersedes} not found");
-                if (old.State is DocumentState.Revoked or DocumentState.Superseded)
+                var doc = docs[i];
+                existsId.Value = doc.Id;
+                if (exists.ExecuteScalar() is not null)
                 {
-                    throw new InvalidOperationException($"document {doc.Supersedes} is {old.State.ToString().ToLowerInvariant()} and cannot be amended");
+                    outcomes[i] = GroupOutcome<StoredDocument>.Stored(Get(c, tx, doc.Id)! with { Duplicate = true });
+                    continue;
                 }
+
+                if (doc.Supersedes is not null)
+                {
+                    var old = Get(c, tx, doc.Supersedes);
+                    if (old is null || old.State is DocumentState.Revoked or DocumentState.Superseded)
+                    {
+                        outcomes[i] = GroupOutcome<StoredDocument>.Refused(old is null
+                            ? new KeyNotFoundException($"document {doc.Supersedes} not found")
+                            : new InvalidOperationException($"document {doc.Supersedes} is {old.State.ToString().ToLowerInvariant()} and cannot be amended"));
+                        continue;
+                    }
+                }
+
+                p["$id"].Value = doc.Id;
+                p["$profile"].Value = doc.ProfileId;
+                p["$kind"].Value = doc.Kind.ToString();
+                p["$root"].Value = doc.Root;
+                p["$state"].Value = (int)DocumentState.Accepted;
+                p["$at"].Value = doc.AcceptedAt.ToUnixTimeMilliseconds();
+                p["$supersedes"].Value = (object?)doc.Supersedes ?? DBNull.Value;
+                cSeq.Value = (long)insert.ExecuteScalar()!;
+                cLeaves.Value = EncodeLeaves(doc.Leaves);
+                cSalts.Value = doc.Salts;
+                cRecord.Value = doc.Record;
+                content.ExecuteNonQuery();
+
+                if (doc.Supersedes is not null)
+                {
+                    using var cmd = c.CreateCommand();
+                    cmd.Transaction = tx;
+                    cmd.CommandText = "UPDATE documents SET state = $state, superseded_by = $new WHERE id = $old";
+                    cmd.Parameters.AddWithValue("$state", (int)DocumentState.Superseded);
+                    cmd.Parameters.AddWithValue("$new", doc.Id);
+                    cmd.Parameters.AddWithValue("$old", doc.Supersedes);
+                    cmd.ExecuteNonQuery();
+                    events.Add("superseded", doc.Supersedes, null, "superseded by " + doc.Id);
+                }
+
+                events.Add("accepted", doc.Id, null, null);
+                outcomes[i] = GroupOutcome<StoredDocument>.Stored(new StoredDocument(
+                    doc.Id, doc.ProfileId, doc.Kind, doc.Leaves, doc.Salts, doc.Root, doc.Record, DocumentState.Accepted, null, null,
+                    DateTimeOffset.FromUnixTimeMilliseconds(doc.AcceptedAt.ToUnixTimeMilliseconds()), null, [], null, doc.Supersedes));
             }
 
-            using (var cmd = c.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = """
-                    INSERT INTO documents(id, seq, profile, kind, leaves, salts, root, record, state, accepted_at, supersedes)
-                    VALUES($id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents), $profile, $kind, $leaves, $salts, $root, $record, $state, $at, $supersedes)
-                    """;
-                cmd.Parameters.AddWithValue("$id", doc.Id);
-                cmd.Parameters.AddWithValue("$profile", doc.ProfileId);
-                cmd.Parameters.AddWithValue("$kind", doc.Kind.ToString());
-                cmd.Parameters.AddWithValue("$leaves", EncodeLeaves(doc.Leaves));
-                cmd.Parameters.AddWithValue("$salts", doc.Salts);
-                cmd.Parameters.AddWithValue("$root", doc.Root);
-                cmd.Parameters.AddWithValue("$record", doc.Record);
-                cmd.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
-                cmd.Parameters.AddWithValue("$at", doc.AcceptedAt.ToUnixTimeMilliseconds());
-                cmd.Parameters.AddWithValue("$supersedes", (object?)doc.Supersedes ?? DBNull.Value);
-                cmd.ExecuteNonQuery();
-            }
-
-            if (doc.Supersedes is not null)
-            {
-                using var cmd = c.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText = "UPDATE documents SET state = $state, superseded_by = $new WHERE id = $old";
-                cmd.Parameters.AddWithValue("$state", (int)DocumentState.Superseded);
-                cmd.Parameters.AddWithValue("$new", doc.Id);
-                cmd.Parameters.AddWithValue("$old", doc.Supersedes);
-                cmd.ExecuteNonQuery();
-                AddEvent(c, tx, "superseded", doc.Supersedes, null, "superseded by " + doc.Id);
-            }
-
-            AddEvent(c, tx, "accepted", doc.Id, null, null);
             tx.Commit();
-            return Get(c, null, doc.Id)!;
+            return outcomes;
         }
         finally
         {
@@ -256,6 +331,28 @@ public sealed class DocumentStore : IDisposable
         return ReadDocuments(cmd);
     }
 
+    /// <summary>The document roots of a batch, in batch order (what its batch tree is built from).</summary>
+    public IReadOnlyList<byte[]> BatchRoots(long batchId) => BatchColumn(batchId, "root");
+
+    /// <summary>The ledger records of a batch's documents, in batch order (what an anchor carries).</summary>
+    public IReadOnlyList<byte[]> BatchRecords(long batchId) => BatchColumn(batchId, "record");
+
+    private List<byte[]> BatchColumn(long batchId, string column)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {column} FROM documents JOIN document_content USING (seq) WHERE batch_id = $batch ORDER BY batch_index";
+        cmd.Parameters.AddWithValue("$batch", batchId);
+        var result = new List<byte[]>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            result.Add((byte[])r[0]);
+        }
+
+        return result;
+    }
+
     /// <summary>Records the anchors of a batch and moves its documents to Anchored (with one 'anchored' event each).</summary>
     public async Task CompleteBatchAsync(StoredBatch batch, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken)
     {
@@ -310,9 +407,10 @@ public sealed class DocumentStore : IDisposable
                 cmd.ExecuteNonQuery();
             }
 
+            using var events = new EventWriter(c, tx);
             foreach (var id in ids)
             {
-                AddEvent(c, tx, "anchored", id, batch.Root, null);
+                events.Add("anchored", id, batch.Root, null);
             }
 
             tx.Commit();
@@ -455,12 +553,13 @@ public sealed class DocumentStore : IDisposable
 
     public void Dispose()
     {
+        _accepts.Dispose();
         _writeLock.Dispose();
         SqliteConnection.ClearAllPools();
     }
 
     private const string SelectDocument =
-        "SELECT id, profile, kind, leaves, salts, root, record, state, batch_id, batch_index, accepted_at, revocation_reason, revocation_receipt, superseded_by, supersedes FROM documents";
+        "SELECT id, profile, kind, leaves, salts, root, record, state, batch_id, batch_index, accepted_at, revocation_reason, revocation_receipt, superseded_by, supersedes FROM documents JOIN document_content USING (seq)";
 
     private static StoredDocument? Get(SqliteConnection c, SqliteTransaction? tx, string id)
     {
@@ -500,15 +599,43 @@ public sealed class DocumentStore : IDisposable
 
     private static void AddEvent(SqliteConnection c, SqliteTransaction tx, string type, string? documentId, byte[]? batchRoot, string? detail)
     {
-        using var cmd = c.CreateCommand();
-        cmd.Transaction = tx;
-        cmd.CommandText = "INSERT INTO events(type, document_id, batch_root, at, detail) VALUES($type, $doc, $root, $at, $detail)";
-        cmd.Parameters.AddWithValue("$type", type);
-        cmd.Parameters.AddWithValue("$doc", (object?)documentId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$root", (object?)batchRoot ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
-        cmd.ExecuteNonQuery();
+        using var events = new EventWriter(c, tx);
+        events.Add(type, documentId, batchRoot, detail);
+    }
+
+    /// <summary>Appends events within one transaction through one prepared statement (a batch adds one per document).</summary>
+    private sealed class EventWriter : IDisposable
+    {
+        private readonly SqliteCommand _cmd;
+        private readonly SqliteParameter _type;
+        private readonly SqliteParameter _doc;
+        private readonly SqliteParameter _root;
+        private readonly SqliteParameter _at;
+        private readonly SqliteParameter _detail;
+
+        public EventWriter(SqliteConnection c, SqliteTransaction tx)
+        {
+            _cmd = c.CreateCommand();
+            _cmd.Transaction = tx;
+            _cmd.CommandText = "INSERT INTO events(type, document_id, batch_root, at, detail) VALUES($type, $doc, $root, $at, $detail)";
+            _type = _cmd.Parameters.Add("$type", SqliteType.Text);
+            _doc = _cmd.Parameters.Add("$doc", SqliteType.Text);
+            _root = _cmd.Parameters.Add("$root", SqliteType.Blob);
+            _at = _cmd.Parameters.Add("$at", SqliteType.Integer);
+            _detail = _cmd.Parameters.Add("$detail", SqliteType.Text);
+        }
+
+        public void Add(string type, string? documentId, byte[]? batchRoot, string? detail)
+        {
+            _type.Value = type;
+            _doc.Value = (object?)documentId ?? DBNull.Value;
+            _root.Value = (object?)batchRoot ?? DBNull.Value;
+            _at.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            _detail.Value = (object?)detail ?? DBNull.Value;
+            _cmd.ExecuteNonQuery();
+        }
+
+        public void Dispose() => _cmd.Dispose();
     }
 
     // Leaves are stored as their canonical encodings, each prefixed with its 4-byte length: exact and self-checking.

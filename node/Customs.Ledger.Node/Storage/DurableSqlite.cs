@@ -23,7 +23,9 @@ internal static class DurableSqlite
         var c = new SqliteConnection(connectionString);
         c.Open();
         using var pragma = c.CreateCommand();
-        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+        // 16 MiB page cache per connection (SQLite's default is 2 MiB): the id index of a million documents takes random
+        // inserts, and a bigger cache keeps its upper levels in memory. Pooled connections are few.
+        pragma.CommandText = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA cache_size=-16384;";
         pragma.ExecuteNonQuery();
         return c;
     }

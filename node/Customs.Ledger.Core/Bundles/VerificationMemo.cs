@@ -1,0 +1,88 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using Customs.Ledger.Ledger;
+
+namespace Customs.Ledger.Bundles;
+
+/// <summary>
+/// Remembers the outcome of the two costly checks of a bundle — the batch signature (a secp256k1 verification) and each
+/// anchor proof (the embedded ledger's block signature) — for the length of one bulk verification under one policy.
+/// Bundles of one batch carry the same root, signature and anchors, so a batch of 1,000 documents costs two
+/// signature verifications instead of 2,000. Both checks are pure functions of their inputs, which form the key (their
+/// SHA-256, so no input can be confused with another); the answer is the same as checking again.
+/// </summary>
+internal sealed class VerificationMemo
+{
+    /// <summary>Most remembered outcomes (a few hundred bytes each); when full, the memo starts over.</summary>
+    private const int Capacity = 65_536;
+
+    private readonly ConcurrentDictionary<Key, (Verdict, string)> _signatures = new();
+    private readonly ConcurrentDictionary<Key, AnchorCheck> _anchors = new();
+
+    public (Verdict, string) Signature(ProofBundle b, Func<ProofBundle, (Verdict, string)> check)
+    {
+        var key = Key.Of("signature", b.Issuer.PublicKey ?? [], b.BatchRoot ?? [], b.BatchSignature ?? []);
+        if (_signatures.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var outcome = check(b);
+        Remember(_signatures, key, outcome);
+        return outcome;
+    }
+
+    public AnchorCheck Anchor(AnchorReceipt anchor, byte[] anchoredRoot, Func<AnchorCheck> check)
+    {
+        var key = Key.Of(
+            "anchor",
+            Encoding.UTF8.GetBytes(anchor.LedgerId ?? string.Empty),
+            Encoding.UTF8.GetBytes(anchor.Reference ?? string.Empty),
+            BitConverter.GetBytes(anchor.Height),
+            BitConverter.GetBytes(anchor.Timestamp.ToUnixTimeMilliseconds()),
+            anchor.Proof ?? [],
+            anchoredRoot ?? []);
+        if (_anchors.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var outcome = check();
+        Remember(_anchors, key, outcome);
+        return outcome;
+    }
+
+    private static void Remember<T>(ConcurrentDictionary<Key, T> memo, Key key, T outcome)
+    {
+        if (memo.Count >= Capacity)
+        {
+            memo.Clear();
+        }
+
+        memo[key] = outcome;
+    }
+
+    /// <summary>SHA-256 of the length-prefixed inputs.</summary>
+    private readonly record struct Key(UInt128 High, UInt128 Low)
+    {
+        public static Key Of(string purpose, params byte[][] parts)
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            sha.AppendData(Encoding.ASCII.GetBytes(purpose));
+            Span<byte> length = stackalloc byte[4];
+            foreach (var part in parts)
+            {
+                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, part.Length);
+                sha.AppendData(length);
+                sha.AppendData(part);
+            }
+
+            Span<byte> digest = stackalloc byte[32];
+            sha.GetHashAndReset(digest);
+            return new Key(
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest[..16]),
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest[16..]));
+        }
+    }
+}

@@ -1,0 +1,151 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Customs.Ledger.Adapters.Ethereum.IntegrationTests;
+using Customs.Ledger.Crypto;
+using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Testing;
+
+namespace Customs.Ledger.LoadGen;
+
+/// <summary>
+/// A fresh node in a temporary data directory, run as its own process (<c>customs-ledger node</c>) on 127.0.0.1:0; with
+/// <c>ethereum</c>, also a Hardhat chain on a free loopback port with the node's generated key funded, and the contracts
+/// deployed by <c>customs-ledger ethereum-deploy</c>. Everything is stopped and deleted on dispose.
+/// </summary>
+internal sealed class NodeUnderTest : IAsyncDisposable
+{
+    private readonly StringBuilder _log = new();
+    private Process? _node;
+    private Process? _chain;
+
+    private NodeUnderTest(string dataDirectory) => DataDirectory = dataDirectory;
+
+    public string DataDirectory { get; }
+
+    public Uri Address { get; private set; } = null!;
+
+    public int Pid => _node!.Id;
+
+    public static async Task<NodeUnderTest> StartAsync(string ledger, int batchMax, int batchWindowMs, TextWriter progress)
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-loadgen-" + Guid.NewGuid().ToString("N")[..8]);
+        var run = new NodeUnderTest(dir);
+        try
+        {
+            var options = new NodeOptions
+            {
+                NodeId = "LOADGEN", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0",
+                BatchMaxDocuments = batchMax, BatchWindowMilliseconds = batchWindowMs,
+            };
+            if (ledger == "ethereum")
+            {
+                using var key = Secp256k1PrivateKey.Generate();
+                var chainId = 50_000 + Random.Shared.Next(1, 10_000);
+                var port = ChainProcess.FreePort();
+                ChainProcess.EnsureNodeModules();
+                var info = new ProcessStartInfo("npx", $"hardhat node --hostname 127.0.0.1 --port {port}") { WorkingDirectory = ChainProcess.EthereumDirectory };
+                info.Environment["CUSTOMS_LEDGER_HARDHAT_KEYS"] = ChainProcess.KeyHex(key);
+                info.Environment["CUSTOMS_LEDGER_CHAIN_ID"] = chainId.ToString(CultureInfo.InvariantCulture);
+                progress.WriteLine($"starting Hardhat on 127.0.0.1:{port} (chain id {chainId})");
+                run._chain = await ChainProcess.StartAsync(info, "Started HTTP and WebSocket JSON-RPC server", _ => { }).ConfigureAwait(false);
+                NodeHost.Init(dir, options, key);
+                var (code, output) = await CliProcess.RunAsync("ethereum-deploy", "--data-dir", dir, "--rpc", $"http://127.0.0.1:{port}", "--chain-id", chainId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+                if (code != 0)
+                {
+                    throw new InvalidOperationException("ethereum-deploy failed: " + output);
+                }
+            }
+            else
+            {
+                NodeHost.Init(dir, options);
+            }
+
+            await run.StartNodeAsync().ConfigureAwait(false);
+            return run;
+        }
+        catch
+        {
+            await run.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task StartNodeAsync()
+    {
+        var info = CliProcess.StartInfo("node", "--data-dir", DataDirectory, "--listen", "http://127.0.0.1:0");
+        info.Environment["DOTNET_gcServer"] = "0";
+        _node = Process.Start(info)!;
+        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _node.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                ready.TrySetException(new InvalidOperationException("the node exited: " + Log()));
+                return;
+            }
+
+            Append(e.Data);
+            const string marker = " listening on ";
+            var i = e.Data.IndexOf(marker, StringComparison.Ordinal);
+            if (i >= 0)
+            {
+                ready.TrySetResult(new Uri(e.Data[(i + marker.Length)..].Trim()));
+            }
+        };
+        _node.ErrorDataReceived += (_, e) => Append(e.Data);
+        _node.BeginOutputReadLine();
+        _node.BeginErrorReadLine();
+        Address = await ready.Task.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
+    }
+
+    /// <summary>The node's output so far (its last lines), for error messages.</summary>
+    public string Log()
+    {
+        lock (_log)
+        {
+            var text = _log.ToString();
+            return text.Length > 4000 ? text[^4000..] : text;
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_log)
+        {
+            // Only the tail matters; keep the buffer small on a million-document run.
+            if (_log.Length > 64_000)
+            {
+                _log.Remove(0, 32_000);
+            }
+
+            _log.AppendLine(line);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_node is { HasExited: false })
+        {
+            _node.Kill(entireProcessTree: true);
+            await _node.WaitForExitAsync().ConfigureAwait(false);
+        }
+
+        _node?.Dispose();
+        ChainProcess.Kill(_chain);
+        _chain?.Dispose();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a temporary directory.
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using System.CommandLine;
+using Customs.Ledger.LoadGen;
+
+// customs-ledger-loadgen: load runs against a real node process, and the side-by-side comparison with OpenAttestation.
+// Exit codes: 0 done; 1 documents refused or not anchored in time; 2 usage.
+var documents = new Option<long>("--documents") { Description = "Documents to stream (after the warm-up)", DefaultValueFactory = _ => 100_000 };
+var warmup = new Option<long>("--warmup") { Description = "Documents sent first and not measured (JIT, first batches)", DefaultValueFactory = _ => 2_000 };
+var streams = new Option<int>("--streams") { Description = "Concurrent SubmitStream calls", DefaultValueFactory = _ => 2 };
+var rate = new Option<double>("--rate") { Description = "Offered load in documents/s (open loop); 0 = as fast as the node takes them", DefaultValueFactory = _ => 0 };
+var items = new Option<int>("--items") { Description = "Goods items per declaration (document size)", DefaultValueFactory = _ => 2 };
+var ledger = new Option<string>("--ledger") { Description = "embedded, or ethereum (starts Hardhat on 127.0.0.1)", DefaultValueFactory = _ => "embedded" };
+ledger.AcceptOnlyFromAmong("embedded", "ethereum");
+var batchMax = new Option<int>("--batch-max") { Description = "The node's BatchMaxDocuments", DefaultValueFactory = _ => 1000 };
+var batchWindow = new Option<int>("--batch-window-ms") { Description = "The node's BatchWindowMilliseconds", DefaultValueFactory = _ => 200 };
+var segment = new Option<long>("--segment") { Description = "Print the rate every this many documents", DefaultValueFactory = _ => 100_000 };
+var anchorTimeout = new Option<int>("--anchor-timeout-s") { Description = "Longest wait for anchoring after the last acknowledgement", DefaultValueFactory = _ => 300 };
+var json = new Option<string?>("--json") { Description = "Also write the report to this file" };
+
+var run = new Command("run", "Stream generated declarations into a fresh node process and measure it")
+{
+    documents, warmup, streams, rate, items, ledger, batchMax, batchWindow, segment, anchorTimeout, json,
+};
+run.SetAction((parse, ct) =>
+{
+    var settings = new LoadSettings(
+        parse.GetValue(documents), parse.GetValue(warmup), parse.GetValue(streams), parse.GetValue(rate), parse.GetValue(items),
+        parse.GetValue(ledger)!, parse.GetValue(batchMax), parse.GetValue(batchWindow), parse.GetValue(segment),
+        TimeSpan.FromSeconds(parse.GetValue(anchorTimeout)), parse.GetValue(json));
+    if (settings.Documents < 1 || settings.Warmup < 0 || settings.Streams < 1 || settings.Rate < 0 || settings.Segment < 1 || settings.Items is < 1 or > 999)
+    {
+        Console.Error.WriteLine("--documents, --streams, --segment must be positive; --warmup, --rate not negative; --items 1-999");
+        return Task.FromResult(2);
+    }
+
+    return new LoadRun(settings, Console.Error).RunAsync(ct);
+});
+
+var sideDocuments = new Option<int>("--documents") { Description = "Documents in the comparison (one batch, as OpenAttestation wraps them)", DefaultValueFactory = _ => 10_000 };
+var sideItems = new Option<int>("--items") { Description = "Goods items per declaration (document size)", DefaultValueFactory = _ => 2 };
+var oaInput = new Option<string>("--oa-input") { Description = "Write the same documents here as OpenAttestation raw documents (NDJSON)", Required = true };
+var sideJson = new Option<string?>("--json") { Description = "Also write the result to this file" };
+var side = new Command("side-by-side", "This node's pipeline on generated declarations: rates of issuing (map, salt, hash, batch, sign, anchor) and verifying bundles")
+{
+    sideDocuments, sideItems, oaInput, sideJson,
+};
+side.SetAction((parse, ct) => SideBySide.RunAsync(parse.GetValue(sideDocuments), parse.GetValue(sideItems), parse.GetValue(oaInput)!, parse.GetValue(sideJson), Console.Error, ct));
+
+var root = new RootCommand("Customs.Ledger load generator (see docs/PERFORMANCE.md)") { run, side };
+var parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    foreach (var error in parsed.Errors)
+    {
+        Console.Error.WriteLine(error.Message);
+    }
+
+    return 2;
+}
+
+return await parsed.InvokeAsync();
