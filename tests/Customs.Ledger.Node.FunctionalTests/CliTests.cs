@@ -96,6 +96,20 @@ public class CliTests(NodeFixture node)
             Assert.Contains("integrity", output, StringComparison.Ordinal);
             Assert.Contains("bundle is INVALID", output, StringComparison.Ordinal);
 
+            // Bulk, offline: files and a folder; one line each, a count, exit 1 because one of them is tampered.
+            var folder = Directory.CreateDirectory(Path.Combine(work.FullName, "bundles"));
+            File.Copy(full, Path.Combine(folder.FullName, "a.json"));
+            File.Copy(partial, Path.Combine(folder.FullName, "b.json"));
+            (code, output) = await CliProcess.RunAsync("verify", folder.FullName);
+            Assert.True(code == 0, output);
+            Assert.Contains("2 bundles: 2 valid, 0 not", output, StringComparison.Ordinal);
+            (code, output) = await CliProcess.RunAsync("verify", full, partial, tampered, Path.Combine(work.FullName, "missing.json"));
+            Assert.Equal(1, code);
+            Assert.Contains("VALID full.json", output, StringComparison.Ordinal);
+            Assert.Contains("INVALID tampered.json: integrity", output, StringComparison.Ordinal);
+            Assert.Contains("UNREADABLE", output, StringComparison.Ordinal);
+            Assert.Contains("4 bundles: 2 valid, 2 not", output, StringComparison.Ordinal);
+
             (code, output) = await CliProcess.RunAsync("revoke", id, "--reason", "41", "--node", url);
             Assert.True(code == 0, output);
             (code, output) = await CliProcess.RunAsync("verify", partial, "--node", url);

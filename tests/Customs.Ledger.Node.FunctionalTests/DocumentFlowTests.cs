@@ -196,6 +196,63 @@ public class DocumentFlowTests(NodeFixture node)
     }
 
     [Fact]
+    public async Task SubmitStream_MoreDocumentsThanItsWindow_RepliesInOrder_OnceEach_DuplicatesInFlightFound_AndAnchoredEventsFiltered()
+    {
+        // 600 documents (the node maps up to 256 of a stream at once and stores them by group commit); every 50th is a
+        // copy of the one before it, sent while the first may still be in flight.
+        var xmls = new List<byte[]>();
+        for (var i = 0; i < 600; i++)
+        {
+            xmls.Add(i % 50 == 49 ? xmls[^1] : NodeFixture.Unique("dms-declaration.xml"));
+        }
+
+        using var call = node.Documents.SubmitStream();
+        var send = Task.Run(async () =>
+        {
+            for (var i = 0; i < xmls.Count; i++)
+            {
+                await call.RequestStream.WriteAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xmls[i]), ClientReference = i.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            }
+
+            await call.RequestStream.CompleteAsync();
+        });
+        var responses = new List<SubmitResponse>();
+        using var cts = new CancellationTokenSource(DefaultTimeouts.Timeout);
+        await foreach (var r in call.ResponseStream.ReadAllAsync(cts.Token))
+        {
+            responses.Add(r);
+        }
+
+        await send.DefaultTimeout();
+        Assert.Equal(Enumerable.Range(0, 600).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)), responses.Select(r => r.ClientReference));
+        Assert.All(responses, r => Assert.NotNull(r.Receipt));
+        for (var i = 49; i < 600; i += 50)
+        {
+            Assert.True(responses[i].Receipt.Duplicate, $"document {i} is a copy of {i - 1}");
+            Assert.Equal(responses[i - 1].Receipt.DocumentId, responses[i].Receipt.DocumentId);
+        }
+
+        Assert.Equal(600 - 12, responses.Select(r => r.Receipt.DocumentId).Distinct().Count(id => node.Host.Context.Store.Get(id) is not null));
+
+        // A watcher asking for 'anchored' only sees those, one per distinct document of the stream.
+        var expected = responses.Select(r => r.Receipt.DocumentId).ToHashSet();
+        var anchored = new HashSet<string>();
+        using var watch = node.Documents.WatchEvents(new WatchEventsRequest { EventTypes = { "anchored" } }, cancellationToken: cts.Token);
+        await foreach (var e in watch.ResponseStream.ReadAllAsync(cts.Token))
+        {
+            Assert.Equal("anchored", e.Type);
+            if (expected.Contains(e.DocumentId))
+            {
+                Assert.True(anchored.Add(e.DocumentId), $"anchored twice: {e.DocumentId}");
+                if (anchored.Count == expected.Count)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task WatchEvents_ResumesFromACheckpoint_WithoutLossOrDuplication()
     {
         var first = await node.SubmitAsync(NodeFixture.Unique("dms-declaration.xml"));

@@ -35,8 +35,12 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
     /// <summary>Most documents (and records) in one anchored batch: 100,000.</summary>
     public const int MaxRecords = 100_000;
 
-    /// <summary>Largest block payload (canonical JSON of a request, records included): 16 MiB.</summary>
-    public const int MaxPayloadBytes = 16 * 1024 * 1024;
+    /// <summary>
+    /// Largest block payload (canonical JSON of a request, records included): 64 MiB, room for <see cref="MaxRecords"/>
+    /// ledger records of ~400 bytes (a declaration's record is ~360). At 16 MiB a batch of 100,000 could never be anchored.
+    /// Proofs of such blocks carry the payload's digest only (see <see cref="EmbeddedBlock.InlinePayloadLimit"/>).
+    /// </summary>
+    public const int MaxPayloadBytes = 64 * 1024 * 1024;
 
     /// <summary>Most blocks returned by one <see cref="ReadBlocksAfter"/> call: 1,000.</summary>
     public const int MaxBlocksPerRead = 1_000;

@@ -18,7 +18,22 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
     /// <param name="source">Its name, for error messages.</param>
     /// <param name="supersedes">Id of the document this one amends, if any.</param>
     /// <param name="cancellationToken">Cancels before the document is stored; once stored it stays.</param>
-    public async Task<StoredDocument> SubmitAsync(ReadOnlyMemory<byte> xml, string? source, string? supersedes, CancellationToken cancellationToken)
+    /// <param name="order">Stores this document after the previous one of the chain (a stream's request order) while the
+    /// mapping before it runs in parallel.</param>
+    public async Task<StoredDocument> SubmitAsync(ReadOnlyMemory<byte> xml, string? source, string? supersedes, CancellationToken cancellationToken, WriteOrder? order = null)
+    {
+        try
+        {
+            return await SubmitInOrderAsync(xml, source, supersedes, cancellationToken, order).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Refused before it was queued (or queued: then this is already done): the next document may go.
+            order?.Skip();
+        }
+    }
+
+    private async Task<StoredDocument> SubmitInOrderAsync(ReadOnlyMemory<byte> xml, string? source, string? supersedes, CancellationToken cancellationToken, WriteOrder? order)
     {
         if (node.Schemas is { } schemas)
         {
@@ -41,7 +56,8 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
         var record = LedgerRecordBuilder.Build(salted, node.Issuer) with { SupersedesRoot = supersedesRoot };
         var stored = await node.Store.AcceptAsync(
             new NewDocument(id, document.ProfileId, document.Kind, document.Leaves, salted.Salts.ToArray(), salted.RootArray(), record.ToCanonicalJson(), DateTimeOffset.UtcNow, supersedes),
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            order).ConfigureAwait(false);
         node.Accepted.Pulse();
         node.Events.Pulse();
         return stored;

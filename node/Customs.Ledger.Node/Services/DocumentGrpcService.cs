@@ -33,7 +33,7 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
 
     /// <summary>
     /// Documents of one stream are mapped in parallel, up to <see cref="StreamWindow"/> at a time, and stored by group
-    /// commit; responses go back in request order, each only once its document is durable. A full window stops the
+    /// commit in request order; responses go back in request order, each only once its document is durable. A full window stops the
     /// reading of requests, so HTTP/2 flow control holds back a client faster than the node (back-pressure).
     /// </summary>
     public override async Task SubmitStream(IAsyncStreamReader<SubmitRequest> requestStream, IServerStreamWriter<SubmitResponse> responseStream, ServerCallContext context)
@@ -41,6 +41,7 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var window = Channel.CreateBounded<Task<SubmitResponse>>(new BoundedChannelOptions(StreamWindow) { SingleReader = true, SingleWriter = true });
         var replies = ReplyInOrderAsync(window.Reader, responseStream, stop);
+        var order = new WriteOrder(Task.CompletedTask);
         long count = 0;
         try
         {
@@ -52,7 +53,9 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
                 }
 
                 var request = requestStream.Current;
-                await window.Writer.WriteAsync(Task.Run(() => SubmitOneAsync(request, stop.Token), stop.Token), stop.Token).ConfigureAwait(false);
+                var link = order;
+                order = order.Next();
+                await window.Writer.WriteAsync(Task.Run(() => SubmitOneAsync(request, link, stop.Token), stop.Token), stop.Token).ConfigureAwait(false);
             }
         }
         finally
@@ -63,11 +66,11 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         }
     }
 
-    private async Task<SubmitResponse> SubmitOneAsync(SubmitRequest request, CancellationToken cancellationToken)
+    private async Task<SubmitResponse> SubmitOneAsync(SubmitRequest request, WriteOrder order, CancellationToken cancellationToken)
     {
         try
         {
-            var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, cancellationToken).ConfigureAwait(false);
+            var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, cancellationToken, order).ConfigureAwait(false);
             return new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
         }
         catch (XmlIngestionException ex)

@@ -11,26 +11,25 @@ namespace Customs.Ledger.Node.Storage;
 /// The node's durable state in one SQLite file (<c>node.db</c>, WAL, synchronous=FULL): documents (a small row each, whose
 /// state changes) and their content — leaves, salts (which never leave this node except in bundles the issuer hands out)
 /// and ledger record, written once — batches, anchors and the event log.
-/// Every method is one transaction; a method that returns has made its change durable. Thread-safe: writes are
-/// serialised, reads use their own connections.
+/// A write method that returns has made its change durable. Thread-safe: every write goes through one writer thread
+/// (<see cref="StoreWriter"/>, group commit); reads use their own connections.
 /// </summary>
 public sealed class DocumentStore : IDisposable
 {
     private readonly string _connectionString;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    /// <summary>Submissions waiting for the group-commit writer; callers beyond this wait (back-pressure).</summary>
-    private const int AcceptQueueCapacity = 4096;
+    /// <summary>Writes waiting for the writer thread; callers beyond this wait (back-pressure).</summary>
+    private const int WriteQueueCapacity = 4096;
 
-    /// <summary>Most submissions in one transaction: bounds how long one commit holds the write lock.</summary>
-    private const int AcceptGroupMax = 1024;
+    /// <summary>Most writes in one transaction: bounds how long one commit takes.</summary>
+    private const int WriteGroupMax = 1024;
 
-    private readonly GroupCommit<NewDocument, StoredDocument> _accepts;
+    private readonly StoreWriter _writer;
 
     private DocumentStore(string path)
     {
         _connectionString = DurableSqlite.ConnectionString(path);
-        _accepts = new GroupCommit<NewDocument, StoredDocument>("document store", AcceptQueueCapacity, AcceptGroupMax, AcceptGroup);
+        _writer = new StoreWriter("document store", Connect, WriteQueueCapacity, WriteGroupMax);
     }
 
     /// <summary>Node-local secret used for content ids (created with the store).</summary>
@@ -138,104 +137,68 @@ public sealed class DocumentStore : IDisposable
     /// Stores a newly accepted document and its 'accepted' event, or returns the stored one when the id exists
     /// (<c>Duplicate</c> = true). Durable when it returns. Concurrent callers share transactions (group commit).
     /// </summary>
-    public Task<StoredDocument> AcceptAsync(NewDocument doc, CancellationToken cancellationToken) =>
-        _accepts.EnqueueAsync(doc, cancellationToken);
+    /// <exception cref="KeyNotFoundException">It amends a document that does not exist.</exception>
+    /// <exception cref="InvalidOperationException">It amends a revoked or superseded document.</exception>
+    /// <param name="doc">The document.</param>
+    /// <param name="cancellationToken">Cancels only the wait for room in the write queue.</param>
+    /// <param name="order">Keeps this write behind earlier ones of the same chain (a stream's documents are stored in
+    /// request order, so a document repeated in a stream is the duplicate the second time).</param>
+    public Task<StoredDocument> AcceptAsync(NewDocument doc, CancellationToken cancellationToken, WriteOrder? order = null) =>
+        _writer.WriteAsync(s => Accept(s, doc), isolated: doc.Supersedes is not null, cancellationToken, order);
 
-    // One transaction for a group of submissions, on the group-commit thread. A document refused on its own (amending a
-    // revoked document) is left out; the others are stored. Two copies of one document in a group: the second finds the
-    // first (same transaction).
-    private GroupOutcome<StoredDocument>[] AcceptGroup(IReadOnlyList<NewDocument> docs)
+    // Two copies of one document in a group: the second finds the first (same transaction).
+    private static StoredDocument Accept(WriteScope s, NewDocument doc)
     {
-        var outcomes = new GroupOutcome<StoredDocument>[docs.Count];
-        _writeLock.Wait();
-        try
+        if (doc.Supersedes is not null)
         {
-            using var c = Connect();
-            using var tx = c.BeginTransaction();
-            using var exists = c.CreateCommand();
-            exists.Transaction = tx;
-            exists.CommandText = "SELECT 1 FROM documents WHERE id = $id";
-            var existsId = exists.Parameters.Add("$id", SqliteType.Text);
-            using var insert = c.CreateCommand();
-            insert.Transaction = tx;
-            insert.CommandText = """
-                INSERT INTO documents(id, seq, profile, kind, root, state, accepted_at, supersedes)
-                VALUES($id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents), $profile, $kind, $root, $state, $at, $supersedes)
-                RETURNING seq
-                """;
-            var p = new[] { "$id", "$profile", "$kind", "$root", "$state", "$at", "$supersedes" }
-                .ToDictionary(n => n, n => insert.Parameters.Add(new SqliteParameter { ParameterName = n }));
-
-            // The content goes to its own table: the documents row stays small, so marking a batch's documents batched
-            // and then anchored rewrites a few pages instead of every document's kilobytes.
-            using var content = c.CreateCommand();
-            content.Transaction = tx;
-            content.CommandText = "INSERT INTO document_content(seq, leaves, salts, record) VALUES($seq, $leaves, $salts, $record)";
-            var cSeq = content.Parameters.Add("$seq", SqliteType.Integer);
-            var cLeaves = content.Parameters.Add("$leaves", SqliteType.Blob);
-            var cSalts = content.Parameters.Add("$salts", SqliteType.Blob);
-            var cRecord = content.Parameters.Add("$record", SqliteType.Blob);
-            using var events = new EventWriter(c, tx);
-            for (var i = 0; i < docs.Count; i++)
+            var old = Get(s.Connection, s.Transaction, doc.Supersedes) ?? throw new KeyNotFoundException($"document {doc.Supersedes} not found");
+            if (old.State is DocumentState.Revoked or DocumentState.Superseded)
             {
-                var doc = docs[i];
-                existsId.Value = doc.Id;
-                if (exists.ExecuteScalar() is not null)
-                {
-                    outcomes[i] = GroupOutcome<StoredDocument>.Stored(Get(c, tx, doc.Id)! with { Duplicate = true });
-                    continue;
-                }
-
-                if (doc.Supersedes is not null)
-                {
-                    var old = Get(c, tx, doc.Supersedes);
-                    if (old is null || old.State is DocumentState.Revoked or DocumentState.Superseded)
-                    {
-                        outcomes[i] = GroupOutcome<StoredDocument>.Refused(old is null
-                            ? new KeyNotFoundException($"document {doc.Supersedes} not found")
-                            : new InvalidOperationException($"document {doc.Supersedes} is {old.State.ToString().ToLowerInvariant()} and cannot be amended"));
-                        continue;
-                    }
-                }
-
-                p["$id"].Value = doc.Id;
-                p["$profile"].Value = doc.ProfileId;
-                p["$kind"].Value = doc.Kind.ToString();
-                p["$root"].Value = doc.Root;
-                p["$state"].Value = (int)DocumentState.Accepted;
-                p["$at"].Value = doc.AcceptedAt.ToUnixTimeMilliseconds();
-                p["$supersedes"].Value = (object?)doc.Supersedes ?? DBNull.Value;
-                cSeq.Value = (long)insert.ExecuteScalar()!;
-                cLeaves.Value = EncodeLeaves(doc.Leaves);
-                cSalts.Value = doc.Salts;
-                cRecord.Value = doc.Record;
-                content.ExecuteNonQuery();
-
-                if (doc.Supersedes is not null)
-                {
-                    using var cmd = c.CreateCommand();
-                    cmd.Transaction = tx;
-                    cmd.CommandText = "UPDATE documents SET state = $state, superseded_by = $new WHERE id = $old";
-                    cmd.Parameters.AddWithValue("$state", (int)DocumentState.Superseded);
-                    cmd.Parameters.AddWithValue("$new", doc.Id);
-                    cmd.Parameters.AddWithValue("$old", doc.Supersedes);
-                    cmd.ExecuteNonQuery();
-                    events.Add("superseded", doc.Supersedes, null, "superseded by " + doc.Id);
-                }
-
-                events.Add("accepted", doc.Id, null, null);
-                outcomes[i] = GroupOutcome<StoredDocument>.Stored(new StoredDocument(
-                    doc.Id, doc.ProfileId, doc.Kind, doc.Leaves, doc.Salts, doc.Root, doc.Record, DocumentState.Accepted, null, null,
-                    DateTimeOffset.FromUnixTimeMilliseconds(doc.AcceptedAt.ToUnixTimeMilliseconds()), null, [], null, doc.Supersedes));
+                throw new InvalidOperationException($"document {doc.Supersedes} is {old.State.ToString().ToLowerInvariant()} and cannot be amended");
             }
+        }
 
-            tx.Commit();
-            return outcomes;
-        }
-        finally
+        var insert = s.Command("""
+            INSERT INTO documents(id, seq, profile, kind, root, state, accepted_at, supersedes)
+            VALUES($id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents), $profile, $kind, $root, $state, $at, $supersedes)
+            ON CONFLICT(id) DO NOTHING
+            RETURNING seq
+            """);
+        insert.Parameters.AddWithValue("$id", doc.Id);
+        insert.Parameters.AddWithValue("$profile", doc.ProfileId);
+        insert.Parameters.AddWithValue("$kind", doc.Kind.ToString());
+        insert.Parameters.AddWithValue("$root", doc.Root);
+        insert.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
+        insert.Parameters.AddWithValue("$at", doc.AcceptedAt.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$supersedes", (object?)doc.Supersedes ?? DBNull.Value);
+        if (insert.ExecuteScalar() is not long seq)
         {
-            _writeLock.Release();
+            return Get(s.Connection, s.Transaction, doc.Id)! with { Duplicate = true };
         }
+
+        // The content goes to its own table: the documents row stays small, so marking a batch's documents batched and
+        // then anchored rewrites a few pages instead of every document's kilobytes.
+        var content = s.Command("INSERT INTO document_content(seq, leaves, salts, record) VALUES($seq, $leaves, $salts, $record)");
+        content.Parameters.AddWithValue("$seq", seq);
+        content.Parameters.AddWithValue("$leaves", EncodeLeaves(doc.Leaves));
+        content.Parameters.AddWithValue("$salts", doc.Salts);
+        content.Parameters.AddWithValue("$record", doc.Record);
+        content.ExecuteNonQuery();
+
+        if (doc.Supersedes is not null)
+        {
+            var supersede = s.Command("UPDATE documents SET state = $state, superseded_by = $new WHERE id = $old");
+            supersede.Parameters.AddWithValue("$state", (int)DocumentState.Superseded);
+            supersede.Parameters.AddWithValue("$new", doc.Id);
+            supersede.Parameters.AddWithValue("$old", doc.Supersedes);
+            supersede.ExecuteNonQuery();
+            AddEvent(s, "superseded", doc.Supersedes, null, "superseded by " + doc.Id);
+        }
+
+        AddEvent(s, "accepted", doc.Id, null, null);
+        return new StoredDocument(
+            doc.Id, doc.ProfileId, doc.Kind, doc.Leaves, doc.Salts, doc.Root, doc.Record, DocumentState.Accepted, null, null,
+            DateTimeOffset.FromUnixTimeMilliseconds(doc.AcceptedAt.ToUnixTimeMilliseconds()), null, [], null, doc.Supersedes);
     }
 
     /// <summary>Id and root of the oldest accepted documents not yet in a batch, up to <paramref name="max"/>.</summary>
@@ -257,52 +220,36 @@ public sealed class DocumentStore : IDisposable
     }
 
     /// <summary>Records a signed batch and moves its documents to Batched, in one transaction. Returns the batch id.</summary>
-    public async Task<long> CreateBatchAsync(byte[] root, byte[] signature, IReadOnlyList<string> documentIds, CancellationToken cancellationToken)
+    /// <exception cref="InvalidOperationException">A document is not pending (nothing is stored).</exception>
+    public Task<long> CreateBatchAsync(byte[] root, byte[] signature, IReadOnlyList<string> documentIds, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(s => CreateBatch(s, root, signature, documentIds), isolated: true, cancellationToken);
+
+    private static long CreateBatch(WriteScope s, byte[] root, byte[] signature, IReadOnlyList<string> documentIds)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var c = Connect();
-            using var tx = c.BeginTransaction();
-            long id;
-            using (var cmd = c.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = "INSERT INTO batches(root, size, signature, created_at) VALUES($root, $size, $sig, $at) RETURNING id";
-                cmd.Parameters.AddWithValue("$root", root);
-                cmd.Parameters.AddWithValue("$size", documentIds.Count);
-                cmd.Parameters.AddWithValue("$sig", signature);
-                cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-                id = (long)cmd.ExecuteScalar()!;
-            }
+        var insert = s.Command("INSERT INTO batches(root, size, signature, created_at) VALUES($root, $size, $sig, $at) RETURNING id");
+        insert.Parameters.AddWithValue("$root", root);
+        insert.Parameters.AddWithValue("$size", documentIds.Count);
+        insert.Parameters.AddWithValue("$sig", signature);
+        insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var id = (long)insert.ExecuteScalar()!;
 
-            using (var cmd = c.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = "UPDATE documents SET state = $batched, batch_id = $batch, batch_index = $index WHERE id = $id AND state = $accepted";
-                var pId = cmd.Parameters.Add("$id", SqliteType.Text);
-                var pIndex = cmd.Parameters.Add("$index", SqliteType.Integer);
-                cmd.Parameters.AddWithValue("$batch", id);
-                cmd.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
-                cmd.Parameters.AddWithValue("$accepted", (int)DocumentState.Accepted);
-                for (var i = 0; i < documentIds.Count; i++)
-                {
-                    pId.Value = documentIds[i];
-                    pIndex.Value = i;
-                    if (cmd.ExecuteNonQuery() != 1)
-                    {
-                        throw new InvalidOperationException($"document {documentIds[i]} was not pending");
-                    }
-                }
-            }
-
-            tx.Commit();
-            return id;
-        }
-        finally
+        var update = s.Command("UPDATE documents SET state = $batched, batch_id = $batch, batch_index = $index WHERE id = $id AND state = $accepted");
+        var pId = update.Parameters.Add("$id", SqliteType.Text);
+        var pIndex = update.Parameters.Add("$index", SqliteType.Integer);
+        update.Parameters.AddWithValue("$batch", id);
+        update.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
+        update.Parameters.AddWithValue("$accepted", (int)DocumentState.Accepted);
+        for (var i = 0; i < documentIds.Count; i++)
         {
-            _writeLock.Release();
+            pId.Value = documentIds[i];
+            pIndex.Value = i;
+            if (update.ExecuteNonQuery() != 1)
+            {
+                throw new InvalidOperationException($"document {documentIds[i]} was not pending");
+            }
         }
+
+        return id;
     }
 
     /// <summary>Batches signed but not yet anchored on every ledger (after a crash, they are anchored again: adapters are idempotent).</summary>
@@ -354,120 +301,84 @@ public sealed class DocumentStore : IDisposable
     }
 
     /// <summary>Records the anchors of a batch and moves its documents to Anchored (with one 'anchored' event each).</summary>
-    public async Task CompleteBatchAsync(StoredBatch batch, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken)
+    public Task CompleteBatchAsync(StoredBatch batch, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(s => CompleteBatch(s, batch, receipts), isolated: true, cancellationToken);
+
+    private static bool CompleteBatch(WriteScope s, StoredBatch batch, IReadOnlyList<AnchorReceipt> receipts)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        foreach (var receipt in receipts)
         {
-            using var c = Connect();
-            using var tx = c.BeginTransaction();
-            foreach (var receipt in receipts)
-            {
-                using var cmd = c.CreateCommand();
-                cmd.Transaction = tx;
-                cmd.CommandText = "INSERT OR REPLACE INTO anchors(batch_id, ledger_id, reference, height, timestamp, proof) VALUES($b, $l, $r, $h, $t, $p)";
-                cmd.Parameters.AddWithValue("$b", batch.Id);
-                cmd.Parameters.AddWithValue("$l", receipt.LedgerId);
-                cmd.Parameters.AddWithValue("$r", receipt.Reference);
-                cmd.Parameters.AddWithValue("$h", receipt.Height);
-                cmd.Parameters.AddWithValue("$t", receipt.Timestamp.ToUnixTimeMilliseconds());
-                cmd.Parameters.AddWithValue("$p", receipt.Proof);
-                cmd.ExecuteNonQuery();
-            }
-
-            using (var cmd = c.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = "UPDATE batches SET anchored = 1 WHERE id = $b";
-                cmd.Parameters.AddWithValue("$b", batch.Id);
-                cmd.ExecuteNonQuery();
-            }
-
-            var ids = new List<string>();
-            using (var cmd = c.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = "SELECT id FROM documents WHERE batch_id = $b AND state = $batched ORDER BY batch_index";
-                cmd.Parameters.AddWithValue("$b", batch.Id);
-                cmd.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
-                using var r = cmd.ExecuteReader();
-                while (r.Read())
-                {
-                    ids.Add(r.GetString(0));
-                }
-            }
-
-            using (var cmd = c.CreateCommand())
-            {
-                cmd.Transaction = tx;
-                cmd.CommandText = "UPDATE documents SET state = $anchored WHERE batch_id = $b AND state = $batched";
-                cmd.Parameters.AddWithValue("$b", batch.Id);
-                cmd.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
-                cmd.Parameters.AddWithValue("$anchored", (int)DocumentState.Anchored);
-                cmd.ExecuteNonQuery();
-            }
-
-            using var events = new EventWriter(c, tx);
-            foreach (var id in ids)
-            {
-                events.Add("anchored", id, batch.Root, null);
-            }
-
-            tx.Commit();
+            var anchor = s.Command("INSERT OR REPLACE INTO anchors(batch_id, ledger_id, reference, height, timestamp, proof) VALUES($b, $l, $r, $h, $t, $p)");
+            anchor.Parameters.AddWithValue("$b", batch.Id);
+            anchor.Parameters.AddWithValue("$l", receipt.LedgerId);
+            anchor.Parameters.AddWithValue("$r", receipt.Reference);
+            anchor.Parameters.AddWithValue("$h", receipt.Height);
+            anchor.Parameters.AddWithValue("$t", receipt.Timestamp.ToUnixTimeMilliseconds());
+            anchor.Parameters.AddWithValue("$p", receipt.Proof);
+            anchor.ExecuteNonQuery();
         }
-        finally
+
+        var anchored = s.Command("UPDATE batches SET anchored = 1 WHERE id = $b");
+        anchored.Parameters.AddWithValue("$b", batch.Id);
+        anchored.ExecuteNonQuery();
+
+        var ids = new List<string>();
+        var select = s.Command("SELECT id FROM documents WHERE batch_id = $b AND state = $batched ORDER BY batch_index");
+        select.Parameters.AddWithValue("$b", batch.Id);
+        select.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
+        using (var r = select.ExecuteReader())
         {
-            _writeLock.Release();
+            while (r.Read())
+            {
+                ids.Add(r.GetString(0));
+            }
         }
+
+        var update = s.Command("UPDATE documents SET state = $anchored WHERE batch_id = $b AND state = $batched");
+        update.Parameters.AddWithValue("$b", batch.Id);
+        update.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
+        update.Parameters.AddWithValue("$anchored", (int)DocumentState.Anchored);
+        update.ExecuteNonQuery();
+
+        foreach (var id in ids)
+        {
+            AddEvent(s, "anchored", id, batch.Root, null);
+        }
+
+        return true;
     }
 
-    /// <summary>Marks a document revoked with the revocation receipt(s), and logs the event.</summary>
-    public async Task RevokeAsync(string id, string reason, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var c = Connect();
-            using var tx = c.BeginTransaction();
-            using (var cmd = c.CreateCommand())
+    /// <summary>Marks a document revoked with the revocation receipt(s), and logs the event. Idempotent.</summary>
+    public Task RevokeAsync(string id, string reason, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(
+            s =>
             {
-                cmd.Transaction = tx;
-                cmd.CommandText = "UPDATE documents SET state = $revoked, revocation_reason = $reason, revocation_receipt = $receipt WHERE id = $id AND state <> $revoked";
-                cmd.Parameters.AddWithValue("$revoked", (int)DocumentState.Revoked);
-                cmd.Parameters.AddWithValue("$reason", reason);
-                cmd.Parameters.AddWithValue("$receipt", ReceiptCodec.Encode(receipts));
-                cmd.Parameters.AddWithValue("$id", id);
-                if (cmd.ExecuteNonQuery() == 0)
+                var update = s.Command("UPDATE documents SET state = $revoked, revocation_reason = $reason, revocation_receipt = $receipt WHERE id = $id AND state <> $revoked");
+                update.Parameters.AddWithValue("$revoked", (int)DocumentState.Revoked);
+                update.Parameters.AddWithValue("$reason", reason);
+                update.Parameters.AddWithValue("$receipt", ReceiptCodec.Encode(receipts));
+                update.Parameters.AddWithValue("$id", id);
+                if (update.ExecuteNonQuery() == 0)
                 {
-                    return;
+                    return false;
                 }
-            }
 
-            AddEvent(c, tx, "revoked", id, null, reason);
-            tx.Commit();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+                AddEvent(s, "revoked", id, null, reason);
+                return true;
+            },
+            isolated: true,
+            cancellationToken);
 
     /// <summary>Appends an event (e.g. <c>delivered</c>, <c>received</c> for the exchange) to the log watchers read.</summary>
-    public async Task AppendEventAsync(string type, string? documentId, string? detail, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var c = Connect();
-            using var tx = c.BeginTransaction();
-            AddEvent(c, tx, type, documentId, null, detail);
-            tx.Commit();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    public Task AppendEventAsync(string type, string? documentId, string? detail, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(
+            s =>
+            {
+                AddEvent(s, type, documentId, null, detail);
+                return true;
+            },
+            isolated: false,
+            cancellationToken);
 
     public StoredDocument? Get(string id)
     {
@@ -553,8 +464,7 @@ public sealed class DocumentStore : IDisposable
 
     public void Dispose()
     {
-        _accepts.Dispose();
-        _writeLock.Dispose();
+        _writer.Dispose();
         SqliteConnection.ClearAllPools();
     }
 
@@ -597,45 +507,15 @@ public sealed class DocumentStore : IDisposable
         return result;
     }
 
-    private static void AddEvent(SqliteConnection c, SqliteTransaction tx, string type, string? documentId, byte[]? batchRoot, string? detail)
+    private static void AddEvent(WriteScope s, string type, string? documentId, byte[]? batchRoot, string? detail)
     {
-        using var events = new EventWriter(c, tx);
-        events.Add(type, documentId, batchRoot, detail);
-    }
-
-    /// <summary>Appends events within one transaction through one prepared statement (a batch adds one per document).</summary>
-    private sealed class EventWriter : IDisposable
-    {
-        private readonly SqliteCommand _cmd;
-        private readonly SqliteParameter _type;
-        private readonly SqliteParameter _doc;
-        private readonly SqliteParameter _root;
-        private readonly SqliteParameter _at;
-        private readonly SqliteParameter _detail;
-
-        public EventWriter(SqliteConnection c, SqliteTransaction tx)
-        {
-            _cmd = c.CreateCommand();
-            _cmd.Transaction = tx;
-            _cmd.CommandText = "INSERT INTO events(type, document_id, batch_root, at, detail) VALUES($type, $doc, $root, $at, $detail)";
-            _type = _cmd.Parameters.Add("$type", SqliteType.Text);
-            _doc = _cmd.Parameters.Add("$doc", SqliteType.Text);
-            _root = _cmd.Parameters.Add("$root", SqliteType.Blob);
-            _at = _cmd.Parameters.Add("$at", SqliteType.Integer);
-            _detail = _cmd.Parameters.Add("$detail", SqliteType.Text);
-        }
-
-        public void Add(string type, string? documentId, byte[]? batchRoot, string? detail)
-        {
-            _type.Value = type;
-            _doc.Value = (object?)documentId ?? DBNull.Value;
-            _root.Value = (object?)batchRoot ?? DBNull.Value;
-            _at.Value = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            _detail.Value = (object?)detail ?? DBNull.Value;
-            _cmd.ExecuteNonQuery();
-        }
-
-        public void Dispose() => _cmd.Dispose();
+        var insert = s.Command("INSERT INTO events(type, document_id, batch_root, at, detail) VALUES($type, $doc, $root, $at, $detail)");
+        insert.Parameters.AddWithValue("$type", type);
+        insert.Parameters.AddWithValue("$doc", (object?)documentId ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$root", (object?)batchRoot ?? DBNull.Value);
+        insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        insert.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
+        insert.ExecuteNonQuery();
     }
 
     // Leaves are stored as their canonical encodings, each prefixed with its 4-byte length: exact and self-checking.

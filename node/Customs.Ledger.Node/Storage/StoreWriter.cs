@@ -1,0 +1,221 @@
+using System.Threading.Channels;
+using Microsoft.Data.Sqlite;
+
+namespace Customs.Ledger.Node.Storage;
+
+/// <summary>
+/// The one writer of a SQLite file. Every write is an operation queued to it; its own thread takes everything queued
+/// (up to <c>maxGroup</c>) and runs it in one transaction — group commit: one fsync for hundreds of submissions, and the
+/// batcher's state changes ride in the same transactions instead of taking turns for a lock. An operation's task
+/// completes only after the transaction that holds it has committed, so an acknowledgement still means "on disk".
+/// </summary>
+/// <remarks>
+/// The queue is bounded: when the disk falls behind, callers wait (back-pressure) instead of memory growing. The writer
+/// is a thread of its own because a commit blocks in fsync for milliseconds; on a thread-pool thread (two on a 2-core
+/// machine) that starved the mapping work. An <em>isolated</em> operation runs inside a savepoint: when it throws, only
+/// its own changes are rolled back and only its caller gets the exception; when any other operation throws, nothing of the
+/// group is stored and every caller of the group gets the exception.
+/// </remarks>
+internal sealed class StoreWriter : IDisposable
+{
+    private readonly Channel<Operation> _queue;
+    private readonly Func<SqliteConnection> _connect;
+    private readonly int _maxGroup;
+    private readonly Thread _thread;
+
+    /// <param name="name">Names the writer thread (seen in dumps and profiles).</param>
+    /// <param name="connect">Opens a connection to the file.</param>
+    /// <param name="capacity">Operations that may wait; further callers wait for room.</param>
+    /// <param name="maxGroup">Most operations in one transaction (bounds how long one commit takes).</param>
+    public StoreWriter(string name, Func<SqliteConnection> connect, int capacity, int maxGroup)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxGroup, 1);
+        _queue = Channel.CreateBounded<Operation>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        _connect = connect;
+        _maxGroup = maxGroup;
+        _thread = new Thread(Run) { IsBackground = true, Name = "store writer: " + name };
+        _thread.Start();
+    }
+
+    /// <summary>
+    /// Queues <paramref name="write"/> and returns its result once committed. <paramref name="cancellationToken"/> only
+    /// cancels the wait for room in the queue: a queued operation runs even if its caller leaves.
+    /// </summary>
+    /// <param name="write">The operation; runs on the writer thread inside the group's transaction.</param>
+    /// <param name="isolated">Run it in a savepoint, so that its failure is its own.</param>
+    /// <param name="order">When given, this operation is queued only after <see cref="WriteOrder.After"/> completes, and
+    /// <see cref="WriteOrder.Queued"/> is completed once it is queued (or will never be): operations chained this way
+    /// commit in the order of the chain.</param>
+    /// <param name="cancellationToken">Cancels only the wait for room in the queue.</param>
+    public async Task<T> WriteAsync<T>(Func<WriteScope, T> write, bool isolated, CancellationToken cancellationToken, WriteOrder? order = null)
+    {
+        var operation = new Operation<T>(write, isolated);
+        try
+        {
+            if (order is not null)
+            {
+                await order.After.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await _queue.Writer.WriteAsync(operation, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(StoreWriter), "the store is closing");
+        }
+        finally
+        {
+            order?.Queued.TrySetResult();
+        }
+
+        return await operation.Done.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Stops taking operations, runs what is queued, and waits for the writer thread.</summary>
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _thread.Join();
+    }
+
+    private void Run()
+    {
+        var group = new List<Operation>(_maxGroup);
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            group.Clear();
+            while (group.Count < _maxGroup && _queue.Reader.TryRead(out var operation))
+            {
+                group.Add(operation);
+            }
+
+            try
+            {
+                using var c = _connect();
+                using var tx = c.BeginTransaction();
+                using var scope = new WriteScope(c, tx);
+                foreach (var operation in group)
+                {
+                    if (!operation.Isolated)
+                    {
+                        operation.Execute(scope);
+                        continue;
+                    }
+
+                    tx.Save("op");
+                    try
+                    {
+                        operation.Execute(scope);
+                        tx.Release("op");
+                    }
+                    catch (Exception ex)
+                    {
+                        tx.Rollback("op");
+                        operation.Error = ex;
+                    }
+                }
+
+                tx.Commit();
+            }
+            catch (Exception ex)
+            {
+                // Nothing of the group was stored: every operation not already refused on its own fails with the cause.
+                foreach (var operation in group.Where(o => o.Error is null))
+                {
+                    operation.Error = ex;
+                }
+            }
+
+            foreach (var operation in group)
+            {
+                operation.Publish();
+            }
+        }
+    }
+
+    private abstract class Operation(bool isolated)
+    {
+        public bool Isolated { get; } = isolated;
+
+        public Exception? Error { get; set; }
+
+        public abstract void Execute(WriteScope scope);
+
+        public abstract void Publish();
+    }
+
+    private sealed class Operation<T>(Func<WriteScope, T> write, bool isolated) : Operation(isolated)
+    {
+        private T? _result;
+
+        public TaskCompletionSource<T> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override void Execute(WriteScope scope) => _result = write(scope);
+
+        public override void Publish()
+        {
+            if (Error is { } error)
+            {
+                Done.TrySetException(error);
+            }
+            else
+            {
+                Done.TrySetResult(_result!);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// Keeps writes in a given order while the work before them runs in parallel: each write waits for <see cref="After"/>
+/// (the previous write of the chain being queued) and completes <see cref="Queued"/> once it is queued itself, or fails.
+/// </summary>
+public sealed class WriteOrder(Task after)
+{
+    public Task After { get; } = after;
+
+    public TaskCompletionSource Queued { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The link after this one.</summary>
+    public WriteOrder Next() => new(Queued.Task);
+
+    /// <summary>Releases the next link when this one will not write (its document was refused before storing).</summary>
+    public void Skip() => Queued.TrySetResult();
+}
+
+/// <summary>
+/// The connection and transaction of one group, and its statements: a statement is prepared once per group and reused by
+/// every operation of it (a group of 500 submissions prepares each INSERT once, not 500 times).
+/// </summary>
+internal sealed class WriteScope(SqliteConnection connection, SqliteTransaction transaction) : IDisposable
+{
+    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+
+    public SqliteConnection Connection => connection;
+
+    public SqliteTransaction Transaction => transaction;
+
+    /// <summary>The group's command for <paramref name="sql"/>, with no parameters set.</summary>
+    public SqliteCommand Command(string sql)
+    {
+        if (!_commands.TryGetValue(sql, out var command))
+        {
+            command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = sql;
+            _commands[sql] = command;
+        }
+
+        command.Parameters.Clear();
+        return command;
+    }
+
+    public void Dispose()
+    {
+        foreach (var command in _commands.Values)
+        {
+            command.Dispose();
+        }
+    }
+}
