@@ -59,7 +59,7 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
 
         var tree = BatchTree.Build(pending.Select(d => d.Root).ToList());
         var signature = node.Key.Sign(tree.Root).ToRecoverableBytes();
-        await node.Store.CreateBatchAsync(tree.Root, signature, pending.Select(d => d.Id).ToList(), cancellationToken).ConfigureAwait(false);
+        await node.Store.CreateBatchAsync(tree.Root, signature, pending, cancellationToken).ConfigureAwait(false);
         await AnchorUnfinishedAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }

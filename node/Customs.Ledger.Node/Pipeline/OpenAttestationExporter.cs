@@ -26,7 +26,11 @@ public sealed class OpenAttestationExporter(NodeContext node)
             return null;
         }
 
-        return new OaMerkle(batchDocuments.Select(d => OaV2Wrapper.TargetHash(Salted(d), d.Id, issuer)));
+        // An OA target hash costs ~1 ms (a Keccak-256 of JSON per field, as OpenAttestation defines it): computed on every
+        // core, in batch order.
+        var targets = new byte[batchDocuments.Count][];
+        Parallel.For(0, batchDocuments.Count, i => targets[i] = OaV2Wrapper.TargetHash(Salted(batchDocuments[i]), batchDocuments[i].Id, issuer));
+        return new OaMerkle(targets);
     }
 
     /// <summary>The wrapped OA v2 document (JSON) of an anchored document.</summary>

@@ -162,20 +162,20 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
     public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<NodeEvent> responseStream, ServerCallContext context)
     {
         var after = request.AfterSequence;
-        var types = request.EventTypes.Count == 0 ? null : request.EventTypes.ToHashSet(StringComparer.Ordinal);
+        if (request.EventTypes.Count > 16)
+        {
+            throw GrpcErrors.Invalid("at most 16 event types may be named");
+        }
+
+        var types = request.EventTypes.Count == 0 ? null : request.EventTypes.Distinct(StringComparer.Ordinal).ToList();
         while (!context.CancellationToken.IsCancellationRequested)
         {
             // Take the signal before reading, so an event appended in between wakes us (no lost wake-up, no polling).
             var wake = node.Events.NextAsync();
-            var events = node.Store.EventsAfter(after, EventPage);
+            var events = node.Store.EventsAfter(after, EventPage, types);
             foreach (var e in events)
             {
                 after = e.Sequence;
-                if (types is not null && !types.Contains(e.Type))
-                {
-                    continue;
-                }
-
                 await responseStream.WriteAsync(
                     new NodeEvent
                     {

@@ -201,19 +201,19 @@ public sealed class DocumentStore : IDisposable
             DateTimeOffset.FromUnixTimeMilliseconds(doc.AcceptedAt.ToUnixTimeMilliseconds()), null, [], null, doc.Supersedes);
     }
 
-    /// <summary>Id and root of the oldest accepted documents not yet in a batch, up to <paramref name="max"/>.</summary>
-    public IReadOnlyList<(string Id, byte[] Root)> Pending(int max)
+    /// <summary>Id, sequence number and root of the oldest accepted documents not yet in a batch, up to <paramref name="max"/>.</summary>
+    public IReadOnlyList<PendingDocument> Pending(int max)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, root FROM documents WHERE state = $state ORDER BY seq LIMIT $max";
+        cmd.CommandText = "SELECT id, seq, root FROM documents WHERE state = $state ORDER BY seq LIMIT $max";
         cmd.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
         cmd.Parameters.AddWithValue("$max", max);
-        var result = new List<(string, byte[])>();
+        var result = new List<PendingDocument>();
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
-            result.Add((r.GetString(0), (byte[])r[1]));
+            result.Add(new PendingDocument(r.GetString(0), r.GetInt64(1), (byte[])r[2]));
         }
 
         return result;
@@ -221,31 +221,33 @@ public sealed class DocumentStore : IDisposable
 
     /// <summary>Records a signed batch and moves its documents to Batched, in one transaction. Returns the batch id.</summary>
     /// <exception cref="InvalidOperationException">A document is not pending (nothing is stored).</exception>
-    public Task<long> CreateBatchAsync(byte[] root, byte[] signature, IReadOnlyList<string> documentIds, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(s => CreateBatch(s, root, signature, documentIds), isolated: true, cancellationToken);
+    public Task<long> CreateBatchAsync(byte[] root, byte[] signature, IReadOnlyList<PendingDocument> documents, CancellationToken cancellationToken) =>
+        _writer.WriteAsync(s => CreateBatch(s, root, signature, documents), isolated: true, cancellationToken);
 
-    private static long CreateBatch(WriteScope s, byte[] root, byte[] signature, IReadOnlyList<string> documentIds)
+    // Documents are found by sequence number: consecutive in the seq index (a batch is the oldest pending), where their
+    // ids are scattered across the id index.
+    private static long CreateBatch(WriteScope s, byte[] root, byte[] signature, IReadOnlyList<PendingDocument> documents)
     {
         var insert = s.Command("INSERT INTO batches(root, size, signature, created_at) VALUES($root, $size, $sig, $at) RETURNING id");
         insert.Parameters.AddWithValue("$root", root);
-        insert.Parameters.AddWithValue("$size", documentIds.Count);
+        insert.Parameters.AddWithValue("$size", documents.Count);
         insert.Parameters.AddWithValue("$sig", signature);
         insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var id = (long)insert.ExecuteScalar()!;
 
-        var update = s.Command("UPDATE documents SET state = $batched, batch_id = $batch, batch_index = $index WHERE id = $id AND state = $accepted");
-        var pId = update.Parameters.Add("$id", SqliteType.Text);
+        var update = s.Command("UPDATE documents SET state = $batched, batch_id = $batch, batch_index = $index WHERE seq = $seq AND state = $accepted");
+        var pSeq = update.Parameters.Add("$seq", SqliteType.Integer);
         var pIndex = update.Parameters.Add("$index", SqliteType.Integer);
         update.Parameters.AddWithValue("$batch", id);
         update.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
         update.Parameters.AddWithValue("$accepted", (int)DocumentState.Accepted);
-        for (var i = 0; i < documentIds.Count; i++)
+        for (var i = 0; i < documents.Count; i++)
         {
-            pId.Value = documentIds[i];
+            pSeq.Value = documents[i].Seq;
             pIndex.Value = i;
             if (update.ExecuteNonQuery() != 1)
             {
-                throw new InvalidOperationException($"document {documentIds[i]} was not pending");
+                throw new InvalidOperationException($"document {documents[i].Id} was not pending");
             }
         }
 
@@ -422,12 +424,27 @@ public sealed class DocumentStore : IDisposable
         return (batch, anchors);
     }
 
-    /// <summary>Events with sequence greater than <paramref name="after"/>, oldest first, at most <paramref name="max"/>.</summary>
-    public IReadOnlyList<StoredEvent> EventsAfter(long after, int max)
+    /// <summary>
+    /// Events with sequence greater than <paramref name="after"/>, oldest first, at most <paramref name="max"/>; only those
+    /// of <paramref name="types"/> when given (filtered by SQLite, so a watcher of anchoring does not have every
+    /// 'accepted' event read into the node).
+    /// </summary>
+    public IReadOnlyList<StoredEvent> EventsAfter(long after, int max, IReadOnlyCollection<string>? types = null)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT seq, type, document_id, batch_root, at, detail FROM events WHERE seq > $after ORDER BY seq LIMIT $max";
+        var filter = string.Empty;
+        if (types is { Count: > 0 })
+        {
+            var names = types.Select((t, i) => "$t" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            filter = $" AND type IN ({string.Join(", ", names)})";
+            foreach (var (name, type) in names.Zip(types))
+            {
+                cmd.Parameters.AddWithValue(name, type);
+            }
+        }
+
+        cmd.CommandText = $"SELECT seq, type, document_id, batch_root, at, detail FROM events WHERE seq > $after{filter} ORDER BY seq LIMIT $max";
         cmd.Parameters.AddWithValue("$after", after);
         cmd.Parameters.AddWithValue("$max", max);
         var result = new List<StoredEvent>();
@@ -576,6 +593,9 @@ public sealed record StoredDocument(
 {
     public bool Duplicate { get; init; }
 }
+
+/// <summary>An accepted document waiting for a batch.</summary>
+public sealed record PendingDocument(string Id, long Seq, byte[] Root);
 
 public sealed record StoredBatch(long Id, byte[] Root, int Size, byte[] Signature);
 
