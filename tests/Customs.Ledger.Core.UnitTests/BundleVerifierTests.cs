@@ -67,6 +67,51 @@ public class BundleVerifierTests
         Assert.Contains(reason, check.Reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void VerifyAll_SharesBatchChecks_YetReportsEachBundleAsVerifyDoes()
+    {
+        // Bundles of one batch (same root, signature, anchor), plus the same bundle forged, tampered and moved: the
+        // shared signature and anchor outcomes must never leak from one bundle to another whose inputs differ.
+        using var other = Secp256k1PrivateKey.Generate();
+        var bundle = Bundle();
+        var counting = new CountingLedgers("embedded:A");
+        var policy = new VerificationPolicy { AnchorVerifiers = [counting] };
+        var forged = bundle with { BatchSignature = other.Sign(bundle.BatchRoot).ToRecoverableBytes() };
+        var elsewhere = bundle with { Anchors = [new AnchorReceipt("embedded:B", "ref", 1, DateTimeOffset.UtcNow, [])] };
+        var moved = bundle with { BatchProof = bundle.BatchProof with { Index = 0 } };
+        var bundles = Enumerable.Repeat(bundle, 200).Concat([forged, elsewhere, moved]).Concat(Enumerable.Repeat(bundle, 200)).ToList();
+
+        var reports = BundleVerifier.VerifyAll(bundles, policy, maxDegreeOfParallelism: 2);
+
+        Assert.Equal(bundles.Count, reports.Count);
+        for (var i = 0; i < bundles.Count; i++)
+        {
+            var alone = BundleVerifier.Verify(bundles[i], Policy("embedded:A"));
+            Assert.Equal(alone.Checks.Select(c => (c.Name, c.Verdict)), reports[i].Checks.Select(c => (c.Name, c.Verdict)));
+        }
+
+        Assert.Equal(Verdict.Invalid, reports[200]["signature"].Verdict);
+        Assert.Equal(Verdict.Invalid, reports[201]["anchored"].Verdict);
+        Assert.Equal(Verdict.Invalid, reports[202]["inclusion"].Verdict);
+        Assert.Equal(403 - 3, reports.Count(r => r.Verdict == Verdict.Valid));
+        Assert.True(counting.Calls <= 4, $"{counting.Calls} anchor checks for two distinct anchors");
+    }
+
+    private sealed class CountingLedgers(params string[] valid) : IAnchorVerifier
+    {
+        private int _calls;
+
+        public int Calls => _calls;
+
+        public bool CanVerify(string ledgerId) => true;
+
+        public AnchorCheck Verify(AnchorReceipt receipt, ReadOnlySpan<byte> anchoredRoot, IReadOnlyCollection<byte[]>? trustedLedgerKeys)
+        {
+            Interlocked.Increment(ref _calls);
+            return valid.Contains(receipt.LedgerId) ? AnchorCheck.Ok("known") : AnchorCheck.Fail("unknown ledger");
+        }
+    }
+
     private static VerificationPolicy Policy(params string[] validLedgers) => new() { AnchorVerifiers = [new KnownLedgers(validLedgers)] };
 
     private static ProofBundle Bundle()

@@ -43,6 +43,7 @@ public static class MerkleHash
     }
 
     /// <summary>Writes <c>SHA-256(0x01 ‖ left ‖ right)</c> to <paramref name="destination"/> (which may overlap neither input).</summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit] // every byte of the buffer is written before it is hashed
     public static void HashNode(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, Span<byte> destination)
     {
         Span<byte> buffer = stackalloc byte[1 + Size + Size];

@@ -67,6 +67,8 @@ public sealed class SaltedDocument
     }
 
     /// <summary>Computes <c>SHA-256(0x00 ‖ salt ‖ encoding(leaf))</c>.</summary>
+    /// <remarks>The stack buffer is not zeroed first (it is sized for the worst case; only what is written is hashed).</remarks>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
     public static void ComputeLeafHash(Leaf leaf, ReadOnlySpan<byte> salt, Span<byte> destination)
     {
         if (salt.Length != SaltSize)
