@@ -26,11 +26,10 @@ public sealed class OpenAttestationExporter(NodeContext node)
             return null;
         }
 
-        // An OA target hash costs ~1 ms (a Keccak-256 of JSON per field, as OpenAttestation defines it): computed on every
-        // core, in batch order.
-        var targets = new byte[batchDocuments.Count][];
-        Parallel.For(0, batchDocuments.Count, i => targets[i] = OaV2Wrapper.TargetHash(Salted(batchDocuments[i]), batchDocuments[i].Id, issuer));
-        return new OaMerkle(targets);
+        // An OA target hash costs ~1 ms of CPU (a Keccak-256 of JSON per field, as OpenAttestation defines it). Computed on
+        // the batcher's one thread: spread over every core it took them from submission (measured: 3,700 → 1,600
+        // acknowledged documents/s) without anchoring any faster.
+        return new OaMerkle(batchDocuments.Select(d => OaV2Wrapper.TargetHash(Salted(d), d.Id, issuer)));
     }
 
     /// <summary>The wrapped OA v2 document (JSON) of an anchored document.</summary>
