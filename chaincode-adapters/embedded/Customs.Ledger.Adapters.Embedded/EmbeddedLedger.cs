@@ -256,7 +256,8 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
     /// -1 to start with the genesis block).
     /// </summary>
     /// <param name="height">-1 or more.</param>
-    /// <param name="max">1 to <see cref="MaxBlocksPerRead"/>.</param>
+    /// <param name="max">1 to <see cref="MaxBlocksPerRead"/>. Blocks are returned whole, payload included: an anchor of a
+    /// 100,000-document batch is ~40 MB, so a reader of a ledger with big batches asks for a few at a time.</param>
     public IReadOnlyList<EmbeddedBlock> ReadBlocksAfter(long height, int max)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(height, -1);
