@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Node.Hosting;
@@ -15,17 +14,16 @@ namespace Customs.Ledger.LoadGen;
 /// </summary>
 internal sealed class NodeUnderTest : IAsyncDisposable
 {
-    private readonly StringBuilder _log = new();
-    private Process? _node;
+    private NodeProcess? _node;
     private Process? _chain;
 
     private NodeUnderTest(string dataDirectory) => DataDirectory = dataDirectory;
 
     public string DataDirectory { get; }
 
-    public Uri Address { get; private set; } = null!;
+    public Uri Address => _node!.Address;
 
-    public int Pid => _node!.Id;
+    public int Pid => _node!.Pid;
 
     public static async Task<NodeUnderTest> StartAsync(string ledger, int batchMax, int batchWindowMs, TextWriter progress)
     {
@@ -71,72 +69,15 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         }
     }
 
-    private async Task StartNodeAsync()
-    {
-        var info = CliProcess.StartInfo("node", "--data-dir", DataDirectory, "--listen", "http://127.0.0.1:0");
-        info.Environment["DOTNET_gcServer"] = "0";
-        _node = Process.Start(info)!;
-        var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _node.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is null)
-            {
-                ready.TrySetException(new InvalidOperationException("the node exited: " + Log()));
-                return;
-            }
-
-            Append(e.Data);
-            const string marker = " listening on ";
-            var i = e.Data.IndexOf(marker, StringComparison.Ordinal);
-            if (i >= 0)
-            {
-                ready.TrySetResult(new Uri(e.Data[(i + marker.Length)..].Trim()));
-            }
-        };
-        _node.ErrorDataReceived += (_, e) => Append(e.Data);
-        _node.BeginOutputReadLine();
-        _node.BeginErrorReadLine();
-        Address = await ready.Task.WaitAsync(TimeSpan.FromMinutes(2)).ConfigureAwait(false);
-    }
-
-    /// <summary>The node's output so far (its last lines), for error messages.</summary>
-    public string Log()
-    {
-        lock (_log)
-        {
-            var text = _log.ToString();
-            return text.Length > 4000 ? text[^4000..] : text;
-        }
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null)
-        {
-            return;
-        }
-
-        lock (_log)
-        {
-            // Only the tail matters; keep the buffer small on a million-document run.
-            if (_log.Length > 64_000)
-            {
-                _log.Remove(0, 32_000);
-            }
-
-            _log.AppendLine(line);
-        }
-    }
+    private async Task StartNodeAsync() => _node = await NodeProcess.StartAsync(DataDirectory).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {
-        if (_node is { HasExited: false })
+        if (_node is not null)
         {
-            _node.Kill(entireProcessTree: true);
-            await _node.WaitForExitAsync().ConfigureAwait(false);
+            await _node.DisposeAsync().ConfigureAwait(false);
         }
 
-        _node?.Dispose();
         ChainProcess.Kill(_chain);
         _chain?.Dispose();
         try

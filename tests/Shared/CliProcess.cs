@@ -52,6 +52,9 @@ internal sealed class NodeProcess : IAsyncDisposable
 
     public Uri Address { get; private set; } = null!;
 
+    /// <summary>The node's process id (the load generator reads its CPU time and memory from /proc).</summary>
+    public int Pid => _process.Id;
+
     public string Output
     {
         get

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using System.Text;
 using Customs.Ledger.Ledger;
 
@@ -68,21 +67,30 @@ internal sealed class VerificationMemo
     {
         public static Key Of(string purpose, params byte[][] parts)
         {
-            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            sha.AppendData(Encoding.ASCII.GetBytes(purpose));
-            Span<byte> length = stackalloc byte[4];
-            foreach (var part in parts)
+            // One buffer and one SHA-256 (the OpenSSL fast path of Merkle/Sha256): this runs twice per bundle.
+            var length = purpose.Length + parts.Sum(p => 4 + p.Length);
+            var rented = System.Buffers.ArrayPool<byte>.Shared.Rent(length);
+            try
             {
-                System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, part.Length);
-                sha.AppendData(length);
-                sha.AppendData(part);
-            }
+                var buffer = rented.AsSpan(0, length);
+                var at = Encoding.ASCII.GetBytes(purpose, buffer);
+                foreach (var part in parts)
+                {
+                    System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(buffer[at..], part.Length);
+                    part.CopyTo(buffer[(at + 4)..]);
+                    at += 4 + part.Length;
+                }
 
-            Span<byte> digest = stackalloc byte[32];
-            sha.GetHashAndReset(digest);
-            return new Key(
-                System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest[..16]),
-                System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest[16..]));
+                Span<byte> digest = stackalloc byte[32];
+                Merkle.Sha256.HashData(buffer, digest);
+                return new Key(
+                    System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest[..16]),
+                    System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest[16..]));
+            }
+            finally
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
         }
     }
 }
