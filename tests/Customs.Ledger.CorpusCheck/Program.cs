@@ -26,6 +26,8 @@ if (xsdAt >= 0)
 }
 
 var mapper = new WcoMapper();
+var framework = new WcoMapper(fastReader: false);
+var names = new Utf8NameTable();
 var counts = new SortedDictionary<string, int>(StringComparer.Ordinal);
 var failures = 0;
 void Count(string key) => counts[key] = counts.GetValueOrDefault(key) + 1;
@@ -41,6 +43,16 @@ foreach (var file in Files(args[0]))
             failures++;
             Console.WriteLine($"NOT DETERMINISTIC {file}");
         }
+
+        // The fast reader must give what the framework's reader gives; count how many documents it reads itself.
+        var bytes = File.ReadAllBytes(file);
+        if (!framework.Map(bytes, file).Leaves.SequenceEqual(first.Leaves))
+        {
+            failures++;
+            Console.WriteLine($"FAST READER DIFFERS {file}");
+        }
+
+        Count(ReadsFast(bytes) ? "fast reader: read in full" : "fast reader: left to the framework reader");
 
         var leaked = AllowListAudit.FindLeaks(first);
         if (leaked.Count > 0)
@@ -93,6 +105,13 @@ if (args.Length > 1)
         }
         catch (XmlIngestionException ex) when (ex.Source == file && ex.Line > 0)
         {
+            var reference = Refusal(framework, file);
+            if (reference != (ex.Failure, ex.Line, ex.Position, ex.Message))
+            {
+                failures++;
+                Console.WriteLine($"FAST READER REFUSES DIFFERENTLY {file}: {ex.Message} vs {reference}");
+            }
+
             Count($"negative refused: {ex.Failure}");
             Console.WriteLine($"negative {ex.Message}");
         }
@@ -112,6 +131,36 @@ foreach (var (key, n) in counts)
 
 Console.WriteLine($"{failures,8}  failures");
 return failures == 0 ? 0 : 1;
+
+bool ReadsFast(byte[] xml)
+{
+    try
+    {
+        using var reader = new Utf8XmlReader(xml, names, XmlLimits.Default);
+        while (reader.Read())
+        {
+        }
+
+        return true;
+    }
+    catch (Utf8XmlRefusal)
+    {
+        return false;
+    }
+}
+
+static (IngestionFailure, int, int, string)? Refusal(WcoMapper mapper, string file)
+{
+    try
+    {
+        mapper.Map(File.ReadAllBytes(file), file);
+        return null;
+    }
+    catch (XmlIngestionException ex)
+    {
+        return (ex.Failure, ex.Line, ex.Position, ex.Message);
+    }
+}
 
 static IEnumerable<string> Files(string dir) =>
     Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)

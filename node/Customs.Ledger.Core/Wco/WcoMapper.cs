@@ -6,7 +6,8 @@ namespace Customs.Ledger.Wco;
 
 /// <summary>
 /// Maps a WCO DM message (or a profile's other message types) to its <see cref="CanonicalDocument"/> in one streaming
-/// pass over a hardened <see cref="XmlReader"/>. Thread-safe: one instance serves any number of concurrent calls.
+/// pass over a hardened <see cref="XmlReader"/>: for a document in memory, the fast <see cref="Utf8XmlReader"/> first,
+/// falling back to the framework's reader. Thread-safe: one instance serves any number of concurrent calls.
 /// </summary>
 /// <remarks>
 /// Rules, each of which keeps the mapping injective (different content never gives equal leaves):
@@ -39,12 +40,26 @@ public sealed class WcoMapper
     private readonly ThreadLocal<(XmlReaderSettings Settings, int Documents)> _threadSettings;
     private const int NameTableDocuments = 1000;
 
-    public WcoMapper(WcoProfiles? profiles = null, XmlLimits? limits = null)
+    // The fast path's reader, one per thread and reused from document to document, with its bounded name table.
+    private readonly ThreadLocal<Utf8XmlReader> _fastReaders;
+    private readonly ThreadLocal<Workspace> _workspaces = new(() => new Workspace());
+    private readonly bool _fastReader;
+
+    /// <param name="profiles">The message profiles to map; <see cref="WcoProfiles.Default"/> when null.</param>
+    /// <param name="limits">Resource limits; <see cref="XmlLimits.Default"/> when null.</param>
+    /// <param name="fastReader">
+    /// Read documents given in memory with <see cref="Utf8XmlReader"/> first (the default). Whatever it refuses is read
+    /// again by the framework's reader, which alone decides errors, so the result is the same either way; false reads
+    /// everything with the framework's reader (tests compare the two).
+    /// </param>
+    public WcoMapper(WcoProfiles? profiles = null, XmlLimits? limits = null, bool fastReader = true)
     {
         _profiles = profiles ?? WcoProfiles.Default;
         _limits = limits ?? XmlLimits.Default;
         _settings = SafeXml.CreateSettings(_limits);
         _threadSettings = new ThreadLocal<(XmlReaderSettings, int)>(() => (WithNameTable(_settings), 0));
+        _fastReader = fastReader;
+        _fastReaders = new ThreadLocal<Utf8XmlReader>(() => new Utf8XmlReader(new Utf8NameTable(), _limits));
     }
 
     private static XmlReaderSettings WithNameTable(XmlReaderSettings settings)
@@ -73,6 +88,28 @@ public sealed class WcoMapper
     /// <exception cref="XmlIngestionException">The document is refused; the exception says where and why.</exception>
     public CanonicalDocument Map(ReadOnlyMemory<byte> xml, string? source = null)
     {
+        if (_fastReader && Utf8XmlReader.Fits(xml, _limits))
+        {
+            try
+            {
+                var fast = _fastReaders.Value!;
+                fast.Reset(xml);
+                try
+                {
+                    return new Session(this, fast, source).Run();
+                }
+                finally
+                {
+                    fast.Close();
+                }
+            }
+            catch (Exception ex) when (ex is Utf8XmlRefusal or XmlIngestionException)
+            {
+                // Outside the fast reader's subset, malformed, or refused by the mapping: read it again with the
+                // framework's reader, which gives the authoritative result and the line and position of any error.
+            }
+        }
+
         using var stream = new ReadOnlyMemoryStream(xml);
         return Map(stream, source);
     }
@@ -108,6 +145,13 @@ public sealed class WcoMapper
     /// <summary>Maps a file. Errors name the file.</summary>
     public CanonicalDocument MapFile(string path)
     {
+        // A file within the byte limit is read whole, so it can take the fast path; a larger one streams until refused.
+        var info = new FileInfo(path);
+        if (info.Exists && info.Length <= _limits.MaxBytes)
+        {
+            return Map(File.ReadAllBytes(path), path);
+        }
+
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024, FileOptions.SequentialScan);
         return Map(stream, path);
     }
@@ -117,13 +161,14 @@ public sealed class WcoMapper
     {
         private readonly XmlLimits _limits = mapper._limits;
         private readonly IXmlLineInfo? _lineInfo = reader as IXmlLineInfo;
-        private readonly List<Frame> _stack = [];
-        private readonly List<Frame> _pool = [];
-        private readonly PathBuffer _path = new();
+        private readonly List<Frame> _stack = mapper._workspaces.Value!.Begin();
+        private readonly List<Frame> _pool = mapper._workspaces.Value!.Pool;
+        private readonly PathBuffer _path = mapper._workspaces.Value!.Path;
         private List<Leaf> _leaves = [];
         private int _elements;
         private MessageKind? _kind;
         private WcoProfileRoot _root = null!;
+        private string? _acceptedNamespace;
 
         public CanonicalDocument Run()
         {
@@ -186,6 +231,7 @@ public sealed class WcoMapper
         private CanonicalDocument MapMessage(WcoProfileRoot root)
         {
             _root = root;
+            _acceptedNamespace = null;
             _kind = root.Node.Kind;
             _leaves = new List<Leaf>(128)
             {
@@ -274,11 +320,13 @@ public sealed class WcoMapper
                 throw Fail(IngestionFailure.LimitExceeded, $"an element name is longer than {MaxNameLength} characters", parent?.Path);
             }
 
-            if (!_root.AcceptsNamespace(ns))
+            // Element after element comes in the same (atomized) namespace: check it only when it changes.
+            if (!ReferenceEquals(ns, _acceptedNamespace) && !_root.AcceptsNamespace(ns))
             {
                 throw Fail(IngestionFailure.InvalidContent, $"element {Describe(ns, local)} is not part of profile {_root.Profile.Id}", parent?.Path);
             }
 
+            _acceptedNamespace = ns;
             var frame = Rent();
             frame.PathBuffer = _path;
             frame.Line = _lineInfo?.LineNumber ?? 0;
@@ -530,6 +578,32 @@ public sealed class WcoMapper
     }
 
     private static readonly char[] XmlWhitespace = [' ', '\t', '\r', '\n'];
+
+    /// <summary>
+    /// A thread's element stack, frame pool and path buffer, kept from document to document so that a mapping allocates
+    /// little more than its leaves.
+    /// </summary>
+    private sealed class Workspace
+    {
+        public List<Frame> Stack { get; } = [];
+
+        public List<Frame> Pool { get; } = [];
+
+        public PathBuffer Path { get; } = new();
+
+        /// <summary>Returns the empty stack, after pooling the frames a refused document left open.</summary>
+        public List<Frame> Begin()
+        {
+            foreach (var frame in Stack)
+            {
+                frame.Reset();
+                Pool.Add(frame);
+            }
+
+            Stack.Clear();
+            return Stack;
+        }
+    }
 
     /// <summary>Per-element state while streaming; pooled so a message allocates only its leaves.</summary>
     private sealed class Frame

@@ -13,7 +13,7 @@ public sealed class WcoNode
     private readonly HashSet<string> _segments;
 
     internal WcoNode(string name, string segment, bool repeats, string? format, MessageKind? kind = null, LeafType? valueType = null)
-        : this(name, segment, repeats, format, kind, new Dictionary<string, WcoNode>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal))
+        : this(name, segment, repeats, format, kind, new Dictionary<string, WcoNode>(ChildNameComparer.Instance), new HashSet<string>(StringComparer.Ordinal))
     {
         if (valueType is { } type)
         {
@@ -117,5 +117,20 @@ public sealed class WcoNode
         }
 
         return LeafType.Text;
+    }
+
+    /// <summary>
+    /// Looks element names up among a node's children with a hash of four characters instead of all of them: mapping
+    /// looks up every element of every message here. The keys are the model's own names, fixed when the dictionary is
+    /// built, so whatever names a document brings can only meet the few keys sharing their bucket.
+    /// </summary>
+    private sealed class ChildNameComparer : IEqualityComparer<string>
+    {
+        public static readonly ChildNameComparer Instance = new();
+
+        public bool Equals(string? x, string? y) => string.Equals(x, y, StringComparison.Ordinal);
+
+        public int GetHashCode(string name) =>
+            name.Length == 0 ? 0 : HashCode.Combine(name.Length, name[0], name[name.Length / 2], name[^1]);
     }
 }
