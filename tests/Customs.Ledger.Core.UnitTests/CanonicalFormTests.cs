@@ -63,6 +63,27 @@ public class CanonicalFormTests
     public void NonDecimals_AreRefused(string input) => Assert.False(CanonicalValues.TryNormalizeDecimal(input, out _));
 
     [Fact]
+    public void ContentId_IsTheHmacOfEachLeafsLengthAndEncoding_SoStoredIdsStayValid()
+    {
+        // Ids are kept in stores and compared with resubmissions, so the definition must never drift: HMAC-SHA-256
+        // under the node secret of, for every leaf in order, its 4-byte big-endian length and its canonical encoding.
+        var doc = Fixture.Map("dms-declaration.xml");
+        var secret = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        using var hmac = System.Security.Cryptography.IncrementalHash.CreateHMAC(System.Security.Cryptography.HashAlgorithmName.SHA256, secret);
+        foreach (var leaf in doc.Leaves)
+        {
+            var encoded = LeafEncoding.Encode(leaf);
+            hmac.AppendData([(byte)(encoded.Length >> 24), (byte)(encoded.Length >> 16), (byte)(encoded.Length >> 8), (byte)encoded.Length]);
+            hmac.AppendData(encoded);
+        }
+
+        var expected = Convert.ToHexStringLower(hmac.GetHashAndReset());
+        Assert.Equal(expected, ContentId.Compute(doc, secret));
+        Assert.Equal(expected, ContentId.Compute(LeafEncoding.EncodeAll(doc.Leaves), secret));
+        Assert.NotEqual(expected, ContentId.Compute(doc, secret.Reverse().ToArray()));
+    }
+
+    [Fact]
     public void BooleanTrue_AndTextTrue_NeverHashAlike()
     {
         var salt = new byte[SaltedDocument.SaltSize];

@@ -63,6 +63,31 @@ public static class LeafEncoding
         return buffer;
     }
 
+    /// <summary>
+    /// Every leaf as its 4-byte big-endian length followed by its encoding, in one array: what the content id is computed
+    /// over, and how a store keeps a document's leaves.
+    /// </summary>
+    public static byte[] EncodeAll(IReadOnlyList<Leaf> leaves)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        var size = 0;
+        foreach (var leaf in leaves)
+        {
+            size += 4 + GetByteCount(leaf);
+        }
+
+        var buffer = new byte[size];
+        var at = 0;
+        foreach (var leaf in leaves)
+        {
+            var written = Write(leaf, buffer.AsSpan(at + 4));
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(at), written);
+            at += 4 + written;
+        }
+
+        return buffer;
+    }
+
     /// <summary>Reads one encoded leaf from the start of <paramref name="source"/>; false when malformed.</summary>
     public static bool TryRead(ReadOnlySpan<byte> source, out Leaf? leaf, out int consumed)
     {

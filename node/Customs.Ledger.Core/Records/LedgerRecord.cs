@@ -61,7 +61,7 @@ public sealed record LedgerRecord
     /// <summary>Canonical JSON: fixed member order, no whitespace, nulls omitted. This is the form that is hashed and anchored.</summary>
     public byte[] ToCanonicalJson()
     {
-        using var buffer = new MemoryStream();
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -83,7 +83,7 @@ public sealed record LedgerRecord
             w.WriteEndObject();
         }
 
-        return buffer.ToArray();
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static void Optional(Utf8JsonWriter w, string name, string? value)

@@ -44,7 +44,8 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
         var document = node.Mapper.Map(xml, source);
         // A resubmitted document is found by the store, inside the transaction that would insert it (so two copies in
         // flight at once are caught too); it comes back with Duplicate = true.
-        var id = ContentId.Compute(document, node.Store.NodeSecret);
+        var encodedLeaves = LeafEncoding.EncodeAll(document.Leaves);
+        var id = ContentId.Compute(encodedLeaves, node.Store.NodeSecret);
         string? supersedesRoot = null;
         if (supersedes is not null)
         {
@@ -55,7 +56,10 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
         var salted = SaltedDocument.Create(document);
         var record = LedgerRecordBuilder.Build(salted, node.Issuer) with { SupersedesRoot = supersedesRoot };
         var stored = await node.Store.AcceptAsync(
-            new NewDocument(id, document.ProfileId, document.Kind, document.Leaves, salted.Salts.ToArray(), salted.RootArray(), record.ToCanonicalJson(), DateTimeOffset.UtcNow, supersedes),
+            new NewDocument(id, document.ProfileId, document.Kind, document.Leaves, salted.Salts.ToArray(), salted.RootArray(), record.ToCanonicalJson(), DateTimeOffset.UtcNow, supersedes)
+            {
+                EncodedLeaves = encodedLeaves,
+            },
             cancellationToken,
             order).ConfigureAwait(false);
         node.Accepted.Pulse();

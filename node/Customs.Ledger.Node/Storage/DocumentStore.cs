@@ -143,11 +143,15 @@ public sealed class DocumentStore : IDisposable
     /// <param name="cancellationToken">Cancels only the wait for room in the write queue.</param>
     /// <param name="order">Keeps this write behind earlier ones of the same chain (a stream's documents are stored in
     /// request order, so a document repeated in a stream is the duplicate the second time).</param>
-    public Task<StoredDocument> AcceptAsync(NewDocument doc, CancellationToken cancellationToken, WriteOrder? order = null) =>
-        _writer.WriteAsync(s => Accept(s, doc), isolated: doc.Supersedes is not null, cancellationToken, order);
+    public Task<StoredDocument> AcceptAsync(NewDocument doc, CancellationToken cancellationToken, WriteOrder? order = null)
+    {
+        // Encoded here, on the caller's thread (if the caller has not already): the one writer thread only binds and inserts.
+        var leaves = doc.EncodedLeaves ?? LeafEncoding.EncodeAll(doc.Leaves);
+        return _writer.WriteAsync(s => Accept(s, doc, leaves), isolated: doc.Supersedes is not null, cancellationToken, order);
+    }
 
     // Two copies of one document in a group: the second finds the first (same transaction).
-    private static StoredDocument Accept(WriteScope s, NewDocument doc)
+    private static StoredDocument Accept(WriteScope s, NewDocument doc, byte[] encodedLeaves)
     {
         if (doc.Supersedes is not null)
         {
@@ -180,7 +184,7 @@ public sealed class DocumentStore : IDisposable
         // then anchored rewrites a few pages instead of every document's kilobytes.
         var content = s.Command("INSERT INTO document_content(seq, leaves, salts, record) VALUES($seq, $leaves, $salts, $record)");
         content.Parameters.AddWithValue("$seq", seq);
-        content.Parameters.AddWithValue("$leaves", EncodeLeaves(doc.Leaves));
+        content.Parameters.AddWithValue("$leaves", encodedLeaves);
         content.Parameters.AddWithValue("$salts", doc.Salts);
         content.Parameters.AddWithValue("$record", doc.Record);
         content.ExecuteNonQuery();
@@ -536,21 +540,6 @@ public sealed class DocumentStore : IDisposable
     }
 
     // Leaves are stored as their canonical encodings, each prefixed with its 4-byte length: exact and self-checking.
-    private static byte[] EncodeLeaves(IReadOnlyList<Leaf> leaves)
-    {
-        using var buffer = new MemoryStream();
-        Span<byte> length = stackalloc byte[4];
-        foreach (var leaf in leaves)
-        {
-            var encoded = LeafEncoding.Encode(leaf);
-            BinaryPrimitives.WriteInt32BigEndian(length, encoded.Length);
-            buffer.Write(length);
-            buffer.Write(encoded);
-        }
-
-        return buffer.ToArray();
-    }
-
     private static List<Leaf> DecodeLeaves(byte[] data)
     {
         var leaves = new List<Leaf>();
@@ -583,7 +572,11 @@ public sealed class DocumentStore : IDisposable
 /// <summary>A document ready to be stored.</summary>
 public sealed record NewDocument(
     string Id, string ProfileId, MessageKind Kind, IReadOnlyList<Leaf> Leaves, byte[] Salts, byte[] Root, byte[] Record,
-    DateTimeOffset AcceptedAt, string? Supersedes);
+    DateTimeOffset AcceptedAt, string? Supersedes)
+{
+    /// <summary>The leaves as <see cref="LeafEncoding.EncodeAll"/> gives them, when the caller has them already (else encoded on accept).</summary>
+    public byte[]? EncodedLeaves { get; init; }
+}
 
 /// <summary>A stored document and where it stands.</summary>
 public sealed record StoredDocument(
