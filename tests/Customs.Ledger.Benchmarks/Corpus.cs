@@ -10,9 +10,10 @@ namespace Customs.Ledger.Benchmarks;
 /// </summary>
 internal static class Corpus
 {
-    public static IReadOnlyList<byte[]> Declarations { get; } = Load();
-
+    // Source first: Load sets it, and static initializers run in textual order.
     public static string Source { get; private set; } = string.Empty;
+
+    public static IReadOnlyList<byte[]> Declarations { get; } = Load();
 
     private static List<byte[]> Load()
     {
