@@ -45,6 +45,19 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
     /// <summary>Forms and anchors one batch if documents are pending. Returns true when it did.</summary>
     private async Task<bool> BatchPendingAsync(CancellationToken cancellationToken)
     {
+        if (!await FormBatchAsync(cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        await AnchorUnfinishedAsync(cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    // Its own method so that the pending list and the tree (tens of MB for a 100,000-document batch) are garbage before
+    // the batch's records are read for anchoring, instead of living on in the caller's state machine.
+    private async Task<bool> FormBatchAsync(CancellationToken cancellationToken)
+    {
         var pending = node.Store.Pending(node.Options.BatchMaxDocuments);
         if (pending.Count == 0)
         {
@@ -60,7 +73,6 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
         var tree = BatchTree.Build(pending.Select(d => d.Root).ToList());
         var signature = node.Key.Sign(tree.Root).ToRecoverableBytes();
         await node.Store.CreateBatchAsync(tree.Root, signature, pending, cancellationToken).ConfigureAwait(false);
-        await AnchorUnfinishedAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
 
@@ -68,23 +80,30 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
     {
         foreach (var batch in node.Store.UnanchoredBatches())
         {
-            // Only the records are read, unless an Ethereum document store also needs the batch's OpenAttestation root
-            // (issued in the same transaction), which is computed from the documents' leaves and salts.
-            var records = node.Store.BatchRecords(batch.Id);
-            var request = new AnchorRequest(batch.Root, batch.Size, node.Key.PublicKey.ToCompressedBytes(), batch.Signature, records)
-            {
-                AdditionalRoots = OpenAttestationExporter.IssuerOf(node) is not null && OpenAttestationExporter.BatchTree(node, node.Store.BatchDocuments(batch.Id)) is { } oa ? [oa.Root] : [],
-            };
-            var receipts = new List<AnchorReceipt>();
-            foreach (var ledger in node.Ledgers)
-            {
-                receipts.Add(await ledger.AnchorAsync(request, cancellationToken).ConfigureAwait(false));
-            }
-
+            var receipts = await AnchorOnEveryLedgerAsync(batch, cancellationToken).ConfigureAwait(false);
             await node.Store.CompleteBatchAsync(batch, receipts, cancellationToken).ConfigureAwait(false);
             LogAnchored(logger, batch.Id, batch.Size, Convert.ToHexStringLower(batch.Root));
             node.Events.Pulse();
         }
+    }
+
+    // Its own method so that the batch's records (~36 MB at 100,000 documents) are garbage once the ledgers have them.
+    private async Task<List<AnchorReceipt>> AnchorOnEveryLedgerAsync(Storage.StoredBatch batch, CancellationToken cancellationToken)
+    {
+        // Only the records are read, unless an Ethereum document store also needs the batch's OpenAttestation root
+        // (issued in the same transaction), which is computed from the documents' leaves and salts.
+        var records = node.Store.BatchRecords(batch.Id);
+        var request = new AnchorRequest(batch.Root, batch.Size, node.Key.PublicKey.ToCompressedBytes(), batch.Signature, records)
+        {
+            AdditionalRoots = OpenAttestationExporter.IssuerOf(node) is not null && OpenAttestationExporter.BatchTree(node, node.Store.BatchDocuments(batch.Id)) is { } oa ? [oa.Root] : [],
+        };
+        var receipts = new List<AnchorReceipt>();
+        foreach (var ledger in node.Ledgers)
+        {
+            receipts.Add(await ledger.AnchorAsync(request, cancellationToken).ConfigureAwait(false));
+        }
+
+        return receipts;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId} of {Size} documents anchored, root {Root}")]
