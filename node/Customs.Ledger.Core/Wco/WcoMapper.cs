@@ -145,14 +145,17 @@ public sealed class WcoMapper
     /// <summary>Maps a file. Errors name the file.</summary>
     public CanonicalDocument MapFile(string path)
     {
-        // A file within the byte limit is read whole, so it can take the fast path; a larger one streams until refused.
-        var info = new FileInfo(path);
-        if (info.Exists && info.Length <= _limits.MaxBytes)
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024, FileOptions.SequentialScan);
+
+        // A file within the byte limit is read whole (what it holds now, at most the limit), so it can take the fast
+        // path; a larger one is refused by the stream path before a byte is parsed.
+        if (stream.Length <= _limits.MaxBytes)
         {
-            return Map(File.ReadAllBytes(path), path);
+            var bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
+            return Map(bytes, path);
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 16 * 1024, FileOptions.SequentialScan);
         return Map(stream, path);
     }
 

@@ -412,15 +412,7 @@ internal sealed class Utf8XmlReader : XmlReader
         }
 
         _pos += name.Length;
-        SkipWhitespace(data);
-        Expect(data, (byte)'=');
-        SkipWhitespace(data);
-        var quote = _pos < data.Length ? data[_pos] : (byte)0;
-        if (quote is not ((byte)'"' or (byte)'\''))
-        {
-            throw Refuse("malformed XML declaration");
-        }
-
+        var quote = ReadEqualsAndQuote(data);
         var end = data[(_pos + 1)..].IndexOf(quote);
         if (end <= 0)
         {
@@ -671,15 +663,7 @@ internal sealed class Utf8XmlReader : XmlReader
 
         var nameStart = _pos;
         var qname = ReadName(data, out var colon);
-        SkipWhitespace(data);
-        Expect(data, (byte)'=');
-        SkipWhitespace(data);
-        var quote = _pos < data.Length ? data[_pos] : (byte)0;
-        if (quote is not ((byte)'"' or (byte)'\''))
-        {
-            throw Refuse("unquoted attribute value");
-        }
-
+        var quote = ReadEqualsAndQuote(data);
         var classes = Classes;
         var specials = 0;
         var end = _pos + 1;
@@ -1055,6 +1039,16 @@ internal sealed class Utf8XmlReader : XmlReader
         }
 
         return _pos - start;
+    }
+
+    // Eq (whitespace, '=', whitespace) and the opening quote of a value: returns the quote, left under the position.
+    private byte ReadEqualsAndQuote(ReadOnlySpan<byte> data)
+    {
+        SkipWhitespace(data);
+        Expect(data, (byte)'=');
+        SkipWhitespace(data);
+        var quote = _pos < data.Length ? data[_pos] : (byte)0;
+        return quote is (byte)'"' or (byte)'\'' ? quote : throw Refuse("unquoted value");
     }
 
     private void Expect(ReadOnlySpan<byte> data, byte b)
