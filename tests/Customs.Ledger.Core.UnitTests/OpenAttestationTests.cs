@@ -40,6 +40,32 @@ public class OpenAttestationTests
         Assert.Equal(a, new OaMerkle([a]).Root);
     }
 
+    [Theory]
+    [InlineData(0, "")]
+    [InlineData(32, "customs-ledger/oa-salt/1:customsLedger.leaves.0.value")]
+    [InlineData(64, "ü€𝄞 \" \\ key")]
+    [InlineData(65, "a key longer than a block takes the framework's path")]
+    public void SaltHmac_IsHmacSha256(int keyLength, string message)
+    {
+        var key = Enumerable.Range(1, keyLength).Select(i => (byte)(i * 37)).ToArray();
+        Assert.Equal(System.Security.Cryptography.HMACSHA256.HashData(key, System.Text.Encoding.UTF8.GetBytes(message)), OaV2Wrapper.HmacSha256(key, message));
+    }
+
+    [Fact]
+    public void TargetHash_OfADocument_IsTheDigestOfItsSaltedFields()
+    {
+        // The per-document fast path and the generic one (which Wrap uses) must agree, escapes and all.
+        foreach (var xml in new[] { "dms-declaration.xml", "ephyto-certificate.xml", "lpco-certificate-of-origin.xml" })
+        {
+            var salted = SaltedDocument.Create(Fixture.Map(xml));
+            var fast = OaV2Wrapper.TargetHash(salted, "doc \"1\"\n", Issuer);
+            var generic = OaV2Wrapper.Salted(OaV2Wrapper.Fields(salted, "doc \"1\"\n", Issuer));
+            Assert.Equal(Digest(generic), Convert.ToHexStringLower(fast));
+            var wrapped = OaV2Wrapper.Wrap(salted, "doc \"1\"\n", Issuer, new OaMerkle([fast]));
+            Assert.Equal(Convert.ToHexStringLower(fast), wrapped["signature"]!["targetHash"]!.GetValue<string>());
+        }
+    }
+
     [Fact]
     public void Wrap_IsDeterministic_AndItsTargetHashRecomputesFromTheData()
     {
@@ -79,6 +105,12 @@ public class OpenAttestationTests
     {
         var flat = new List<(string, string)>();
         Flatten(data, string.Empty, flat);
+        return Digest(flat);
+    }
+
+    // OpenAttestation's target hash: each {key: value} hashed, the hex sorted, the JSON array hashed.
+    private static string Digest(IEnumerable<(string, string)> flat)
+    {
         var hashes = flat.Select(f => Convert.ToHexStringLower(Keccak256.HashData(Encoding.UTF8.GetBytes(JsJson.StringifyPair(f.Item1, f.Item2))))).Order(StringComparer.Ordinal);
         return Convert.ToHexStringLower(Keccak256.HashData(Encoding.UTF8.GetBytes(JsJson.StringifyArray(hashes))));
     }

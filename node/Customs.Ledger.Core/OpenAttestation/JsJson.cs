@@ -53,7 +53,8 @@ public static class JsJson
         return sb.ToString();
     }
 
-    private static void Append(StringBuilder sb, string s)
+    /// <summary>Appends <paramref name="s"/> as <see cref="Stringify"/> writes it.</summary>
+    internal static void Append(StringBuilder sb, string s)
     {
         sb.Append('"');
         for (var i = 0; i < s.Length; i++)
