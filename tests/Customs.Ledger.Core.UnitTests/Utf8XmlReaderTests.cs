@@ -257,6 +257,17 @@ public class Utf8XmlReaderTests
         Assert.Throws<Utf8XmlRefusal>(() => Drain(new Utf8XmlReader(Encoding.UTF8.GetBytes("<a><a><a><a><a><a/></a></a></a></a></a>"), names, limits)));
         Assert.Throws<Utf8XmlRefusal>(() => Drain(new Utf8XmlReader(Encoding.UTF8.GetBytes("<a x='1' y='2' z='3'/>"), names, limits)));
         Assert.Throws<Utf8XmlRefusal>(() => new Utf8XmlReader(new byte[100], names, new XmlLimits { MaxBytes = 99 }));
+
+        // Values past a few times the value limit, and hundreds of namespace bindings, are left to the framework reader.
+        var small = new XmlLimits { MaxValueLength = 10 };
+        Assert.Throws<Utf8XmlRefusal>(() => Drain(new Utf8XmlReader(Encoding.UTF8.GetBytes($"<a>{new string('x', 121)}</a>"), names, small)));
+        Assert.Throws<Utf8XmlRefusal>(() => Drain(new Utf8XmlReader(Encoding.UTF8.GetBytes($"<a b='{new string('x', 121)}'/>"), names, small)));
+        Assert.Throws<Utf8XmlRefusal>(() => Drain(new Utf8XmlReader(Encoding.UTF8.GetBytes($"<a><![CDATA[{new string('x', 121)}]]></a>"), names, small)));
+        Drain(new Utf8XmlReader(Encoding.UTF8.GetBytes($"<a>{new string('x', 120)}</a>"), names, small));
+        var bindings = string.Concat(Enumerable.Range(0, 30).Select(i => $" xmlns:p{i}='urn:{i}'"));
+        var nested = string.Concat(Enumerable.Repeat($"<e{bindings}>", 9)) + string.Concat(Enumerable.Repeat("</e>", 9));
+        Assert.Throws<Utf8XmlRefusal>(() => Drain(new Utf8XmlReader(Encoding.UTF8.GetBytes(nested), names, XmlLimits.Default)));
+        Assert.NotNull(FrameworkNodes(Encoding.UTF8.GetBytes(nested)));
         Assert.False(Utf8XmlReader.Fits(new byte[100], new XmlLimits { MaxCharacters = 99 }));
     }
 

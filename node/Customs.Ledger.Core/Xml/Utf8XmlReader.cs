@@ -22,11 +22,16 @@ namespace Customs.Ledger.Xml;
 /// prohibits), text broken by a comment, processing instruction or CDATA section, character data outside the root,
 /// and anything malformed.</para>
 /// <para>Limits: the whole document is checked once for UTF-8 validity and XML characters before parsing; nesting is
-/// bounded by <see cref="XmlLimits.MaxDepth"/> and attributes by <see cref="XmlLimits.MaxAttributesPerElement"/>. Every
-/// scan is forward-only, so time is linear in the document's size.</para>
+/// bounded by <see cref="XmlLimits.MaxDepth"/>, attributes by <see cref="XmlLimits.MaxAttributesPerElement"/>, a value's
+/// bytes by a multiple of <see cref="XmlLimits.MaxValueLength"/>, and namespace bindings in scope by 256. Every scan is
+/// forward-only, so time is linear in the document's size; the buffers a reader keeps between documents stay small.</para>
 /// </remarks>
 internal sealed class Utf8XmlReader : XmlReader
 {
+    // Bindings in scope at once (a WCO message declares ~40): prefixes are looked up by a scan, so more are left to the
+    // framework reader, whose lookup is hashed.
+    private const int MaxNamespaceBindings = 256;
+
     private const string XmlNamespace = "http://www.w3.org/XML/1998/namespace";
     private const string XmlnsNamespace = "http://www.w3.org/2000/xmlns/";
 
@@ -53,6 +58,7 @@ internal sealed class Utf8XmlReader : XmlReader
     private readonly int _maxDepth;
     private readonly int _maxAttributes;
     private readonly long _maxBytes;
+    private readonly int _maxValueBytes;
     private ReadOnlyMemory<byte> _xml;
 
     private int _pos;
@@ -103,6 +109,11 @@ internal sealed class Utf8XmlReader : XmlReader
         _maxDepth = limits.MaxDepth;
         _maxAttributes = limits.MaxAttributesPerElement;
         _maxBytes = Math.Min(limits.MaxBytes, limits.MaxCharacters);
+
+        // A value of MaxValueLength characters takes at most 4 bytes a character (or one reference per character, and a
+        // reference takes at most 12 bytes): anything longer is left to the framework reader, which refuses it while
+        // streaming. So a hostile value never grows this (reused) reader's buffers past a few times the limit.
+        _maxValueBytes = (int)Math.Min(int.MaxValue, limits.MaxValueLength * 12L);
         _state = ReadState.Closed;
     }
 
@@ -451,6 +462,11 @@ internal sealed class Utf8XmlReader : XmlReader
         var end = i;
         var run = data[start..end];
         _pos = end;
+        if (run.Length > _maxValueBytes)
+        {
+            throw Refuse("text longer than the value limit");
+        }
+
         if (_openCount == 0)
         {
             throw Refuse("character data outside the root element");
@@ -504,6 +520,11 @@ internal sealed class Utf8XmlReader : XmlReader
 
         var raw = data.Slice(start, length);
         _pos = start + length + 3;
+        if (raw.Length > _maxValueBytes)
+        {
+            throw Refuse("CDATA section longer than the value limit");
+        }
+
         var value = raw.Contains((byte)'\r') ? Decode(raw, attribute: false, references: false) : Encoding.UTF8.GetString(raw);
         _afterMarkupInContent = true;
         SetNode(XmlNodeType.CDATA, _openCount);
@@ -679,6 +700,10 @@ internal sealed class Utf8XmlReader : XmlReader
 
         var raw = data[(_pos + 1)..end];
         _pos = end + 1;
+        if (raw.Length > _maxValueBytes)
+        {
+            throw Refuse("attribute value longer than the value limit");
+        }
 
         // Namespace URIs recur in every document, so they are atomized; other values are decoded.
         var declaresNamespace = qname.StartsWith("xmlns"u8) && (qname.Length == 5 || qname[5] == (byte)':');
@@ -735,6 +760,11 @@ internal sealed class Utf8XmlReader : XmlReader
             if (a.Value is XmlnsNamespace || (prefix.Length == 0 && a.Value == XmlNamespace))
             {
                 throw Refuse("reserved namespace bound");
+            }
+
+            if (_scopeCount >= MaxNamespaceBindings)
+            {
+                throw Refuse("too many namespace bindings in scope");
             }
 
             if (_scopeCount == _scopes.Length)
