@@ -6,9 +6,15 @@ namespace Customs.Ledger.Crypto;
 /// Keccak-256 as used by Ethereum (the original Keccak padding, <b>not</b> NIST SHA3-256).
 /// Backed by BouncyCastle <see cref="KeccakDigest"/> with a 256-bit output.
 /// </summary>
-/// <remarks>All members are thread-safe: every call uses its own digest instance.</remarks>
+/// <remarks>All members are thread-safe: each thread keeps one digest, which finishing a hash resets (a new digest per
+/// call allocated and cleared its state every time; OpenAttestation target hashes take hundreds per document).</remarks>
 public static class Keccak256
 {
+    [ThreadStatic]
+    private static KeccakDigest? _digest;
+
+    private static KeccakDigest Digest => _digest ??= new KeccakDigest(256);
+
     /// <summary>Size of a Keccak-256 hash: 32 bytes.</summary>
     public const int HashSizeInBytes = 32;
 
@@ -43,7 +49,7 @@ public static class Keccak256
             return false;
         }
 
-        var digest = new KeccakDigest(256);
+        var digest = Digest;
         digest.BlockUpdate(source);
         bytesWritten = digest.DoFinal(destination);
         return true;
@@ -57,7 +63,7 @@ public static class Keccak256
             throw new ArgumentException("Destination must be at least 32 bytes.", nameof(destination));
         }
 
-        var digest = new KeccakDigest(256);
+        var digest = Digest;
         digest.BlockUpdate(first);
         digest.BlockUpdate(second);
         digest.DoFinal(destination);

@@ -63,9 +63,8 @@ public static class OaV2Wrapper
         // The same digest as TargetHash(Salted(Fields(...))), which Wrap uses, with the per-field work made cheap: a node
         // with an Ethereum document store computes it for every document it anchors (~280 fields for a WCO sample).
         // Field hashes are sorted as bytes, which is the order of their lower-case hex; the salt's HMAC runs on the fast
-        // SHA-256; one Keccak digest and one text buffer serve every field.
+        // SHA-256; one text buffer serves every field.
         var fields = Fields(document, documentId, issuer);
-        var digest = new Org.BouncyCastle.Crypto.Digests.KeccakDigest(256);
         var text = new StringBuilder(256);
         var bytes = new byte[1024];
         var hashes = new byte[fields.Count][];
@@ -77,7 +76,7 @@ public static class OaV2Wrapper
             text.Append(':');
             JsJson.Append(text, string.Concat(Uuid(saltKey, key), ":string:", value));
             text.Append('}');
-            hashes[i] = Keccak(digest, text, ref bytes);
+            hashes[i] = Keccak(text, ref bytes);
         }
 
         Array.Sort(hashes, static (a, b) => a.AsSpan().SequenceCompareTo(b));
@@ -87,10 +86,10 @@ public static class OaV2Wrapper
             text.Append(i == 0 ? "\"" : ",\"").Append(Convert.ToHexStringLower(hashes[i])).Append('"');
         }
 
-        return Keccak(digest, text.Append(']'), ref bytes);
+        return Keccak(text.Append(']'), ref bytes);
     }
 
-    private static byte[] Keccak(Org.BouncyCastle.Crypto.Digests.KeccakDigest digest, StringBuilder text, ref byte[] bytes)
+    private static byte[] Keccak(StringBuilder text, ref byte[] bytes)
     {
         var s = text.ToString();
         var length = Encoding.UTF8.GetMaxByteCount(s.Length);
@@ -100,10 +99,7 @@ public static class OaV2Wrapper
         }
 
         var n = Encoding.UTF8.GetBytes(s, bytes);
-        digest.BlockUpdate(bytes.AsSpan(0, n));
-        var result = new byte[32];
-        digest.DoFinal(result);
-        return result;
+        return Keccak256.HashData(bytes.AsSpan(0, n));
     }
 
     /// <summary>The wrapped OA v2 JSON of a document in a batch whose OA Merkle tree is <paramref name="batch"/>.</summary>
