@@ -72,9 +72,11 @@ public sealed class GanacheRestartTests : IDisposable
         try
         {
             Directory.Delete(_dbPath, recursive: true);
+            Directory.Delete(Path.GetDirectoryName(_dbPath)!); // only when empty: another run may be using it
         }
         catch (IOException)
         {
+            // Already gone, or another run's chain is still beside ours.
         }
     }
 

@@ -8,8 +8,28 @@ internal static class TestSupport
 {
     public static readonly TimeSpan Long = TimeSpan.FromMinutes(3);
 
-    public static string TempJournal() =>
-        Path.Combine(Path.GetTempPath(), "customs-ledger-eth-tests", Guid.NewGuid().ToString("N"), "journal.db");
+    // Every journal of this test run lives under one folder, deleted when the run ends, so runs leave no files behind.
+    private static readonly string JournalRoot = CreateJournalRoot();
+
+    public static string TempJournal() => Path.Combine(JournalRoot, Guid.NewGuid().ToString("N"), "journal.db");
+
+    private static string CreateJournalRoot()
+    {
+        var root = Path.Combine(Path.GetTempPath(), "customs-ledger-eth-tests", Guid.NewGuid().ToString("N"));
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            try
+            {
+                Directory.Delete(root, recursive: true);
+                Directory.Delete(Path.GetDirectoryName(root)!); // only if no other run is using it (it is then empty)
+            }
+            catch (IOException)
+            {
+                // No test made a journal, or another run's folder is still beside ours.
+            }
+        };
+        return root;
+    }
 
     public static EthereumLedgerOptions Options(string rpcUrl, long chainId, string? address = null) => new()
     {
