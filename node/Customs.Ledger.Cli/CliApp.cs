@@ -9,7 +9,21 @@ public static class CliApp
     public const int Ok = 0;
     public const int Failed = 1;
     public const int BadInput = 2;
+    /// <summary>A node or ledger could not be reached; for <c>verify</c>, any ERROR verdict.</summary>
     public const int Unreachable = 3;
+
+    /// <summary><c>verify</c>: nothing wrong was found, but the bundle is not VALID because something could not be
+    /// established — no trust anchor, no current CRL, a status older than --max-status-age, an anchor not checkable.</summary>
+    public const int Unverified = 4;
+
+    /// <summary>The exit code of a verification verdict: VALID 0, INVALID 1, ERROR 3, UNVERIFIED 4.</summary>
+    public static int ExitCode(Api.V1.Verdict verdict) => verdict switch
+    {
+        Api.V1.Verdict.Valid => Ok,
+        Api.V1.Verdict.Error => Unreachable,
+        Api.V1.Verdict.Unverified => Unverified,
+        _ => Failed,
+    };
 
     public static readonly Option<DirectoryInfo> DataDir = new("--data-dir")
     {
@@ -54,6 +68,8 @@ public static class CliApp
         root.Subcommands.Add(LedgerCommand.Create());
         root.Subcommands.Add(EthereumCommand.Create());
         root.Subcommands.Add(CaCommands.Create());
+        root.Subcommands.Add(KeyCommands.Create());
+        root.Subcommands.Add(TrustListCommands.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(AgreementCommands.Create());
         root.Subcommands.Add(PilotCommand.Create());

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using Org.BouncyCastle.Crypto.Digests;
-using Org.BouncyCastle.Crypto.Signers;
 
 namespace Customs.Ledger.Crypto;
 
@@ -11,8 +9,8 @@ namespace Customs.Ledger.Crypto;
 /// <remarks>
 /// <para>The 32 key bytes live in a pinned array that <see cref="Dispose"/> zeroes; afterwards every
 /// operation throws <see cref="ObjectDisposedException"/>. <see cref="ToString"/> never reveals the key.</para>
-/// <para>Limitation: BouncyCastle's <c>BigInteger</c> is immutable, so the transient copy of d made
-/// for each signature cannot be wiped; it becomes garbage when <see cref="Sign"/> returns.</para>
+/// <para>Signing runs in libsecp256k1 (see <see cref="Secp256k1Curve"/>), which reads the key from this
+/// pinned array and keeps no copy of it.</para>
 /// <para><see cref="Sign"/> is thread-safe; do not dispose while other threads are signing.</para>
 /// </remarks>
 public sealed class Secp256k1PrivateKey : IDisposable
@@ -30,7 +28,7 @@ public sealed class Secp256k1PrivateKey : IDisposable
     {
     }
 
-    /// <summary>The matching public key (computed once with the fixed-point comb multiplier, then cached).</summary>
+    /// <summary>The matching public key (computed once, then cached).</summary>
     public Secp256k1PublicKey PublicKey
     {
         get
@@ -69,8 +67,9 @@ public sealed class Secp256k1PrivateKey : IDisposable
 
     /// <summary>
     /// Signs a 32-byte digest (the caller hashes: e.g. keccak256 for Ethereum, SHA-256 for the RFC 6979 vectors).
-    /// Deterministic (RFC 6979, HMAC-SHA-256); the result is always low-S and its recovery id is flipped when s is
-    /// normalised. Nonces whose point has x &gt;= n (probability ~2^-128) are skipped so that v stays in {0, 1}.
+    /// Deterministic (RFC 6979, HMAC-SHA-256, libsecp256k1's default nonce function); the result is always low-S with
+    /// the matching recovery id. A nonce point with x &gt;= n (probability ~2^-128) would need v in {2, 3}, which this
+    /// format does not carry: it is refused rather than returned.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="digest"/> is not 32 bytes.</exception>
     /// <exception cref="ObjectDisposedException">The key was disposed.</exception>
@@ -78,42 +77,20 @@ public sealed class Secp256k1PrivateKey : IDisposable
     {
         Secp256k1PublicKey.EnsureDigest(digest);
         ObjectDisposedException.ThrowIf(_disposed, this);
-
-        var n = Secp256k1Curve.N;
-        var d = Secp256k1Curve.ToBigInteger(_key);
-        var e = Secp256k1Curve.ToBigInteger(digest);
-        var kCalculator = new HMacDsaKCalculator(new Sha256Digest());
-        kCalculator.Init(n, d, digest.ToArray());
-
-        Span<byte> r = stackalloc byte[32];
-        Span<byte> s = stackalloc byte[32];
-        while (true)
+        Span<byte> recoverable = stackalloc byte[Secp256k1Curve.NativeRecoverableSignatureSize];
+        Span<byte> compact = stackalloc byte[Secp256k1Signature.CompactLength];
+        if (!Secp256k1Curve.Native.EcdsaSignRecoverable(recoverable, digest, _key))
         {
-            var k = kCalculator.NextK();
-            var point = Secp256k1Curve.BaseMultiplier.Multiply(Secp256k1Curve.G, k).Normalize();
-            var x = point.AffineXCoord.ToBigInteger();
-            if (x.SignValue == 0 || x.CompareTo(n) >= 0)
-            {
-                continue;
-            }
-
-            var sValue = Org.BouncyCastle.Utilities.BigIntegers.ModOddInverse(n, k).Multiply(e.Add(d.Multiply(x))).Mod(n);
-            if (sValue.SignValue == 0)
-            {
-                continue;
-            }
-
-            var recoveryId = point.AffineYCoord.TestBitZero() ? 1 : 0;
-            if (sValue.CompareTo(Secp256k1Curve.HalfN) > 0)
-            {
-                sValue = n.Subtract(sValue);
-                recoveryId ^= 1;
-            }
-
-            Secp256k1Curve.WriteScalar(x, r);
-            Secp256k1Curve.WriteScalar(sValue, s);
-            return Secp256k1Signature.Create(r, s, recoveryId);
+            throw new CryptographicException("libsecp256k1 could not sign (invalid key).");
         }
+
+        Secp256k1Curve.Native.EcdsaRecoverableSignatureSerializeCompact(compact, out var recoveryId, recoverable);
+        if (recoveryId is not (0 or 1))
+        {
+            throw new CryptographicException("The signature's nonce point has x >= n; its recovery id cannot be expressed.");
+        }
+
+        return Secp256k1Signature.Create(compact[..32], compact[32..], recoveryId);
     }
 
     /// <summary>
@@ -156,7 +133,9 @@ public sealed class Secp256k1PrivateKey : IDisposable
 
     private Secp256k1PublicKey ComputePublicKey()
     {
-        var d = Secp256k1Curve.ToBigInteger(_key);
-        return Secp256k1PublicKey.FromPoint(Secp256k1Curve.BaseMultiplier.Multiply(Secp256k1Curve.G, d));
+        var native = new byte[Secp256k1Curve.NativeKeySize];
+        return Secp256k1Curve.Native.EcPubkeyCreate(native, _key)
+            ? Secp256k1PublicKey.FromNative(native)
+            : throw new CryptographicException("libsecp256k1 could not derive the public key (invalid key).");
     }
 }

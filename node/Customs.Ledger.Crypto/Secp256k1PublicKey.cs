@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using Org.BouncyCastle.Math.EC;
 using CryptographicException = System.Security.Cryptography.CryptographicException;
 
 namespace Customs.Ledger.Crypto;
@@ -19,16 +18,17 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
     /// <summary>Length of an Ethereum address: 20 bytes.</summary>
     public const int AddressLength = 20;
 
-    private readonly ECPoint _point;
+    /// <summary>libsecp256k1's parsed form (64 bytes, opaque): parsed once, so a verification never decompresses again.</summary>
+    private readonly byte[] _native;
     private readonly byte[] _compressed;
     private readonly byte[] _uncompressed;
     private byte[]? _address;
 
-    private Secp256k1PublicKey(ECPoint normalizedPoint)
+    private Secp256k1PublicKey(byte[] native)
     {
-        _point = normalizedPoint;
-        _compressed = normalizedPoint.GetEncoded(true);
-        _uncompressed = normalizedPoint.GetEncoded(false);
+        _native = native;
+        _compressed = Serialize(native, compressed: true);
+        _uncompressed = Serialize(native, compressed: false);
     }
 
     /// <summary>
@@ -50,23 +50,15 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
             return false;
         }
 
-        ECPoint point;
-        try
-        {
-            // DecodePoint rejects x/y >= p, decompression failures and (for 0x04) points off the curve.
-            point = Secp256k1Curve.Curve.DecodePoint(encoded.ToArray());
-        }
-        catch (ArgumentException)
+        // ec_pubkey_parse rejects x/y >= p, decompression failures and (for 0x04) points off the curve; hybrid
+        // encodings never reach it (checked above).
+        var native = new byte[Secp256k1Curve.NativeKeySize];
+        if (!Secp256k1Curve.Native.EcPubkeyParse(native, encoded))
         {
             return false;
         }
 
-        if (point.IsInfinity || !point.IsValid())
-        {
-            return false;
-        }
-
-        publicKey = new Secp256k1PublicKey(point.Normalize());
+        publicKey = new Secp256k1PublicKey(native);
         return true;
     }
 
@@ -91,36 +83,12 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
             return false;
         }
 
-        // R = the curve point with x = r and y parity = recovery id (only x < n is supported, v in {0,1}).
-        Span<byte> encodedR = stackalloc byte[CompressedLength];
-        encodedR[0] = (byte)(0x02 | signature.RecoveryId);
-        signature.R.CopyTo(encodedR[1..]);
-        ECPoint rPoint;
-        try
-        {
-            rPoint = Secp256k1Curve.Curve.DecodePoint(encodedR.ToArray());
-        }
-        catch (ArgumentException)
+        if (!TryRecoverNative(digest, signature, out var native))
         {
             return false;
         }
 
-        var n = Secp256k1Curve.N;
-        var r = Secp256k1Curve.ToBigInteger(signature.R);
-        var s = Secp256k1Curve.ToBigInteger(signature.S);
-        var e = Secp256k1Curve.ToBigInteger(digest);
-        var rInv = Org.BouncyCastle.Utilities.BigIntegers.ModOddInverseVar(n, r);
-
-        // Q = r^-1 (s*R - e*G)
-        var u1 = n.Subtract(e.Mod(n)).Multiply(rInv).Mod(n);
-        var u2 = s.Multiply(rInv).Mod(n);
-        var q = ECAlgorithms.SumOfTwoMultiplies(Secp256k1Curve.G, u1, rPoint, u2).Normalize();
-        if (q.IsInfinity)
-        {
-            return false;
-        }
-
-        publicKey = new Secp256k1PublicKey(q);
+        publicKey = new Secp256k1PublicKey(native);
         return true;
     }
 
@@ -161,21 +129,21 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
             return scalars;
         }
 
-        var n = Secp256k1Curve.N;
-        var r = Secp256k1Curve.ToBigInteger(signature.R);
-        var s = Secp256k1Curve.ToBigInteger(signature.S);
-        var e = Secp256k1Curve.ToBigInteger(digest);
-        var w = Org.BouncyCastle.Utilities.BigIntegers.ModOddInverseVar(n, s);
-        var u1 = e.Multiply(w).Mod(n);
-        var u2 = r.Multiply(w).Mod(n);
-        var point = ECAlgorithms.SumOfTwoMultiplies(Secp256k1Curve.G, u1, _point, u2).Normalize();
-        if (point.IsInfinity || !point.AffineXCoord.ToBigInteger().Equals(r))
+        // One native operation on the success path: recovering with the signature's own recovery id gives this key
+        // exactly when the ECDSA equation holds AND R's y parity is v (the strict rule above). Only a failure is
+        // examined further, to tell a wrong v from a wrong signature.
+        if (TryRecoverNative(digest, signature, out var recovered) && Secp256k1Curve.Native.EcPubkeyCmp(recovered, _native) == 0)
         {
-            return Secp256k1VerificationResult.InvalidSignature;
+            return Secp256k1VerificationResult.Valid;
         }
 
-        var parity = point.AffineYCoord.TestBitZero() ? 1 : 0;
-        return parity == signature.RecoveryId ? Secp256k1VerificationResult.Valid : Secp256k1VerificationResult.RecoveryIdMismatch;
+        Span<byte> compact = stackalloc byte[Secp256k1Signature.CompactLength];
+        Span<byte> parsed = stackalloc byte[Secp256k1Curve.NativeSignatureSize];
+        signature.R.CopyTo(compact);
+        signature.S.CopyTo(compact[32..]);
+        return Secp256k1Curve.Native.EcdsaSignatureParseCompact(parsed, compact) && Secp256k1Curve.Native.EcdsaVerify(parsed, digest, _native)
+            ? Secp256k1VerificationResult.RecoveryIdMismatch
+            : Secp256k1VerificationResult.InvalidSignature;
     }
 
     /// <inheritdoc />
@@ -195,7 +163,32 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
     /// <summary>Hex of the compressed encoding (public keys are public).</summary>
     public override string ToString() => Convert.ToHexStringLower(_compressed);
 
-    internal static Secp256k1PublicKey FromPoint(ECPoint point) => new(point.Normalize());
+    /// <summary>Wraps a key in libsecp256k1's parsed form (from key creation or recovery).</summary>
+    internal static Secp256k1PublicKey FromNative(byte[] native) => new(native);
+
+    private static bool TryRecoverNative(ReadOnlySpan<byte> digest, Secp256k1Signature signature, out byte[] native)
+    {
+        native = new byte[Secp256k1Curve.NativeKeySize];
+        Span<byte> compact = stackalloc byte[Secp256k1Signature.CompactLength];
+        Span<byte> parsed = stackalloc byte[Secp256k1Curve.NativeRecoverableSignatureSize];
+        signature.R.CopyTo(compact);
+        signature.S.CopyTo(compact[32..]);
+        return Secp256k1Curve.Native.EcdsaRecoverableSignatureParseCompact(parsed, compact, signature.RecoveryId)
+            && Secp256k1Curve.Native.EcdsaRecover(native, parsed, digest);
+    }
+
+    private static byte[] Serialize(byte[] native, bool compressed)
+    {
+        var output = new byte[compressed ? CompressedLength : UncompressedLength];
+        var length = (nuint)output.Length;
+        if (!Secp256k1Curve.Native.EcPubkeySerialize(output, ref length, native, compressed ? Secp256k1Net.Secp256k1EcFlags.Compressed : Secp256k1Net.Secp256k1EcFlags.Uncompressed)
+            || length != (nuint)output.Length)
+        {
+            throw new CryptographicException("libsecp256k1 could not serialise a public key.");
+        }
+
+        return output;
+    }
 
     internal static void EnsureDigest(ReadOnlySpan<byte> digest)
     {

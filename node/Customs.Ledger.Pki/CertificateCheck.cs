@@ -35,6 +35,21 @@ public sealed record CertificateCheck
     /// <summary>Subject DN when the certificate could be parsed.</summary>
     public string? Subject { get; init; }
 
+    /// <summary>The configured CA the path leads to — set when the certificate is valid.</summary>
+    public string? AnchorSubject { get; init; }
+
+    /// <summary>That CA's certificate, DER — set when the certificate is valid.</summary>
+    public byte[]? AnchorCertificate { get; init; }
+
+    /// <summary>Set when a certificate of the path was revoked after the validation time (it was valid then): what and when.</summary>
+    public string? RevokedLater { get; init; }
+
+    /// <summary>Ledger ids the node certificate binds (see <see cref="LedgerBindingsExtension"/>); empty when none.</summary>
+    public IReadOnlyList<string> LedgerBindings { get; init; } = [];
+
+    /// <summary>SHA-256 of the node certificate (lower-case hex) — set when the certificate is valid.</summary>
+    public string? Fingerprint { get; init; }
+
     /// <summary>One line for logs.</summary>
     public override string ToString() =>
         $"{Reason}: {Detail}" + (Subject is null ? string.Empty : $" [subject {Subject}, serial {SerialNumber}]");

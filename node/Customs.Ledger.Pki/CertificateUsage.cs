@@ -4,6 +4,9 @@ namespace Customs.Ledger.Pki;
 [Flags]
 public enum CertificateUsage
 {
+    /// <summary>No TLS role: a certificate that certifies a ledger key (a proof bundle's issuer), which must bind one.</summary>
+    None = 0,
+
     /// <summary>id-kp-clientAuth: the certificate authenticates a connecting peer.</summary>
     ClientAuth = 1,
 

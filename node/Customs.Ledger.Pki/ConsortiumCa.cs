@@ -56,12 +56,25 @@ public sealed class ConsortiumCa
     private readonly Dictionary<BcBigInteger, (DateTime RevokedAt, RevocationReason Reason)> _revoked = [];
     private BcBigInteger _crlNumber = BcBigInteger.Zero;
 
-    private ConsortiumCa(BcCertificate certificate, ECPrivateKeyParameters privateKey, TimeProvider time)
+    /// <summary>File name of the issuing CAs above an intermediate CA (PEM, its issuer first, the root last); absent for a root.</summary>
+    public const string ChainFileName = "ca.chain.pem";
+
+    /// <summary>The CAs above this one, its issuer first and the root last; empty for a root CA.</summary>
+    private readonly IReadOnlyList<BcCertificate> _issuers;
+
+    private ConsortiumCa(BcCertificate certificate, ECPrivateKeyParameters privateKey, TimeProvider time, IReadOnlyList<BcCertificate>? issuers = null)
     {
         _certificate = certificate;
         _privateKey = privateKey;
         _time = time;
+        _issuers = issuers ?? [];
     }
+
+    /// <summary>True for a root (self-signed) CA, false for an intermediate.</summary>
+    public bool IsSelfSigned => _issuers.Count == 0;
+
+    /// <summary>The root CA's certificate as PEM: what verifiers and peers put in their trust store.</summary>
+    public string RootCertificatePem => PemDocuments.Write("CERTIFICATE", (_issuers.Count == 0 ? _certificate : _issuers[^1]).GetEncoded());
 
     /// <summary>Subject distinguished name, e.g. <c>O=WCO Pilot,CN=WCO Pilot Consortium CA</c>.</summary>
     public string Subject => _certificate.SubjectDN.ToString();
@@ -80,6 +93,11 @@ public sealed class ConsortiumCa
 
     internal BcCertificate Certificate => _certificate;
 
+    internal ECPrivateKeyParameters PrivateKey => _privateKey;
+
+    /// <summary>The CA's public key as SubjectPublicKeyInfo DER: how a trust list names it as a signer.</summary>
+    public byte[] SignerKeyInfo => _certificate.CertificateStructure.SubjectPublicKeyInfo.GetEncoded();
+
     /// <summary>
     /// Creates a new CA with a fresh P-256 key: subject <c>CN=&lt;name&gt; Consortium CA, O=&lt;consortium&gt;</c>,
     /// BasicConstraints cA=TRUE pathLen=0 (critical: it signs node certificates only, never sub-CAs), KeyUsage
@@ -89,7 +107,9 @@ public sealed class ConsortiumCa
     /// <param name="consortium">Consortium / organisation name for O (1–64 characters).</param>
     /// <param name="validity">Default <see cref="DefaultValidity"/>.</param>
     /// <param name="timeProvider">Clock (tests); default the system clock.</param>
-    public static ConsortiumCa Create(string name, string consortium, TimeSpan? validity = null, TimeProvider? timeProvider = null)
+    /// <param name="pathLength">How many intermediate CAs may sit below it: 0 (the default, a pilot CA that issues node
+    /// certificates itself) or more (an administration's root, see <see cref="IssueIntermediate"/>).</param>
+    public static ConsortiumCa Create(string name, string consortium, TimeSpan? validity = null, TimeProvider? timeProvider = null, int pathLength = 0)
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(consortium);
@@ -117,11 +137,50 @@ public sealed class ConsortiumCa
         generator.SetNotBefore(Truncate(notBefore));
         generator.SetNotAfter(Truncate(notBefore + lifetime));
         generator.SetPublicKey(keyPair.Public);
-        generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(0));
+        generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(Math.Max(0, pathLength)));
         generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.KeyCertSign | KeyUsage.CrlSign));
         generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(keyPair.Public));
         var certificate = generator.Generate(PkiAlgorithms.Signer(keyPair.Private));
         return new ConsortiumCa(certificate, (ECPrivateKeyParameters)keyPair.Private, time);
+    }
+
+    /// <summary>
+    /// Issues an intermediate (issuing) CA below this one — as an administration's own PKI has: subject
+    /// <c>CN=&lt;name&gt;, O=&lt;organisation&gt;</c>, BasicConstraints cA=TRUE pathLen=0, KeyUsage keyCertSign|cRLSign. It
+    /// issues node certificates whose chain (<see cref="NodeCertificate.ChainPem"/>) carries it up to the root.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">This CA may not have intermediates (pathLen 0).</exception>
+    public ConsortiumCa IssueIntermediate(string name, string organisation, TimeSpan? validity = null)
+    {
+        NodeIdentity.CheckName(name, nameof(name));
+        NodeIdentity.CheckName(organisation, nameof(organisation));
+        if (_certificate.GetBasicConstraints() < 1)
+        {
+            throw new InvalidOperationException("This CA has pathLen 0: it issues node certificates only, no intermediate CAs.");
+        }
+
+        var notBefore = _time.GetUtcNow() - NodeIdentityRequest.DefaultBackdating;
+        var notAfter = notBefore + (validity ?? TimeSpan.FromDays(3 * 365));
+        if (notAfter > NotAfter)
+        {
+            notAfter = NotAfter;
+        }
+
+        var keyPair = PkiAlgorithms.GenerateP256();
+        var subject = new X509Name(new List<DerObjectIdentifier> { X509Name.O, X509Name.CN }, new List<string> { organisation, name });
+        var generator = new X509V3CertificateGenerator();
+        generator.SetSerialNumber(PkiAlgorithms.NewSerial());
+        generator.SetIssuerDN(_certificate.SubjectDN);
+        generator.SetSubjectDN(subject);
+        generator.SetNotBefore(Truncate(notBefore));
+        generator.SetNotAfter(Truncate(notAfter));
+        generator.SetPublicKey(keyPair.Public);
+        generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(0));
+        generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.KeyCertSign | KeyUsage.CrlSign));
+        generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(keyPair.Public));
+        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, X509ExtensionUtilities.CreateAuthorityKeyIdentifier(_certificate.GetPublicKey()));
+        var certificate = generator.Generate(PkiAlgorithms.Signer(_privateKey));
+        return new ConsortiumCa(certificate, (ECPrivateKeyParameters)keyPair.Private, _time, [_certificate, .. _issuers]);
     }
 
     /// <summary>
@@ -135,9 +194,13 @@ public sealed class ConsortiumCa
         ArgumentException.ThrowIfNullOrEmpty(directory);
         var certificatePem = PkiFiles.ReadBoundedText(Path.Combine(directory, CertificateFileName));
         var certificate = PkiAlgorithms.ParseCertificate(PemDocuments.Single(certificatePem, "CERTIFICATE", "CA certificate"), "CA certificate");
-        if (!IsCa(certificate) || !SelfSigned(certificate))
+        var chainPath = Path.Combine(directory, ChainFileName);
+        List<BcCertificate> issuers = File.Exists(chainPath)
+            ? [.. PemDocuments.All(PkiFiles.ReadBoundedText(chainPath), "CERTIFICATE").Select(der => PkiAlgorithms.ParseCertificate(der, "issuing CA certificate"))]
+            : [];
+        if (!IsCa(certificate) || (issuers.Count == 0 ? !SelfSigned(certificate) : !IssuedBy(certificate, issuers[0])))
         {
-            throw new PkiException(PkiErrorReason.NotACertificateAuthority, $"'{CertificateFileName}' is not a self-signed CA certificate.");
+            throw new PkiException(PkiErrorReason.NotACertificateAuthority, $"'{CertificateFileName}' is not a self-signed CA certificate, nor a CA issued by the first certificate of '{ChainFileName}'.");
         }
 
         var keyPem = PkiFiles.ReadBoundedText(Path.Combine(directory, KeyFileName));
@@ -147,7 +210,7 @@ public sealed class ConsortiumCa
             throw new PkiException(PkiErrorReason.KeyMismatch, $"'{KeyFileName}' does not hold the private key of '{CertificateFileName}'.");
         }
 
-        var ca = new ConsortiumCa(certificate, privateKey, timeProvider ?? TimeProvider.System);
+        var ca = new ConsortiumCa(certificate, privateKey, timeProvider ?? TimeProvider.System, issuers);
         var crl = RevocationList.Load(Path.Combine(directory, CrlFileName));
         if (!crl.IsIssuedBy(certificate))
         {
@@ -181,6 +244,11 @@ public sealed class ConsortiumCa
 
         PkiFiles.WriteAtomic(keyPath, keyPem, secret: true, overwrite);
         PkiFiles.WriteAtomic(certificatePath, CertificatePem, secret: false, overwrite);
+        if (_issuers.Count > 0)
+        {
+            PkiFiles.WriteAtomic(Path.Combine(directory, ChainFileName), string.Concat(_issuers.Select(c => PemDocuments.Write("CERTIFICATE", c.GetEncoded()))), secret: false, overwrite);
+        }
+
         CreateCrl().Save(Path.Combine(directory, CrlFileName), overwrite: true);
     }
 
@@ -265,8 +333,13 @@ public sealed class ConsortiumCa
             generator.AddExtension(LedgerKeyExtension.Identifier, false, LedgerKeyExtension.Encode(ledgerKey));
         }
 
+        if (request.Ledgers.Count > 0)
+        {
+            generator.AddExtension(LedgerBindingsExtension.Identifier, false, LedgerBindingsExtension.Encode(request.Ledgers));
+        }
+
         var certificate = generator.Generate(PkiAlgorithms.Signer(_privateKey));
-        return new NodeCertificate(certificate, keyPair.Private);
+        return new NodeCertificate(certificate, keyPair.Private, IsSelfSigned ? [] : [_certificate, .. _issuers.SkipLast(1)]);
     }
 
     /// <summary>
@@ -326,6 +399,18 @@ public sealed class ConsortiumCa
     {
         var keyUsage = certificate.GetKeyUsage();
         return certificate.Version == 3 && certificate.GetBasicConstraints() >= 0 && keyUsage is { Length: > 5 } && keyUsage[5];
+    }
+
+    private static bool IssuedBy(BcCertificate certificate, BcCertificate issuer)
+    {
+        try
+        {
+            return certificate.IssuerDN.Equivalent(issuer.SubjectDN, true) && certificate.IsSignatureValid(issuer.GetPublicKey());
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or SecurityUtilityException or CryptoException)
+        {
+            return false;
+        }
     }
 
     private static bool SelfSigned(BcCertificate certificate)

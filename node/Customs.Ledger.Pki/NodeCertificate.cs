@@ -20,12 +20,24 @@ public sealed class NodeCertificate
     private readonly BcCertificate _certificate;
     private readonly AsymmetricKeyParameter _privateKey;
 
-    internal NodeCertificate(BcCertificate certificate, AsymmetricKeyParameter privateKey)
+    private readonly IReadOnlyList<BcCertificate> _intermediates;
+
+    internal NodeCertificate(BcCertificate certificate, AsymmetricKeyParameter privateKey, IReadOnlyList<BcCertificate>? intermediates = null)
     {
         _certificate = certificate;
         _privateKey = privateKey;
+        _intermediates = intermediates ?? [];
         Identity = NodeIdentity.FromBouncyCastle(certificate);
     }
+
+    /// <summary>
+    /// The certificate and the intermediate CAs between it and the root, PEM, leaf first (the root is left out: a
+    /// verifier holds it as a trust anchor). What a node puts in its bundles (<c>tls/node.pem</c>).
+    /// </summary>
+    public string ChainPem => CertificatePem + string.Concat(_intermediates.Select(c => PemDocuments.Write("CERTIFICATE", c.GetEncoded())));
+
+    /// <summary><see cref="ChainPem"/> as DER certificates, leaf first.</summary>
+    public IReadOnlyList<byte[]> Chain => [_certificate.GetEncoded(), .. _intermediates.Select(c => c.GetEncoded())];
 
     /// <summary>Country, agency, node id and ledger key as written into the certificate.</summary>
     public NodeIdentity Identity { get; }

@@ -33,6 +33,12 @@ public sealed record NodeIdentityRequest
     /// <summary>The node's secp256k1 ledger key, written to <see cref="LedgerKeyExtension"/>; null to omit it.</summary>
     public Secp256k1PublicKey? LedgerPublicKey { get; init; }
 
+    /// <summary>
+    /// Ledgers besides the node's own embedded ledger that belong to it (e.g. <c>eip155:1337:0x…</c>, its Ethereum
+    /// document store), written to <see cref="LedgerBindingsExtension"/>; empty (the default) to omit the extension.
+    /// </summary>
+    public IReadOnlyList<string> Ledgers { get; init; } = [];
+
     /// <summary>Start of validity. Default: now minus <see cref="DefaultBackdating"/>.</summary>
     public DateTimeOffset? NotBefore { get; init; }
 

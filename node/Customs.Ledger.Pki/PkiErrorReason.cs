@@ -29,4 +29,7 @@ public enum PkiErrorReason
 
     /// <summary>A CRL is not signed by a configured CA.</summary>
     UntrustedCrl,
+
+    /// <summary>A trust list is not signed by enough of its signers, or is not a signed successor of the list held.</summary>
+    UntrustedTrustList,
 }

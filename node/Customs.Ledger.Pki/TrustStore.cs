@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net.Security;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Org.BouncyCastle.Asn1;
 using Org.BouncyCastle.Asn1.Pkcs;
@@ -18,9 +20,12 @@ namespace Customs.Ledger.Pki;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Every configured CA is a trust anchor that issues node certificates directly (the consortium CA has pathLen 0).
-/// Chains through intermediate CAs are not walked: with an existing PKI, configure the CA that issues the node
-/// certificates (see <see cref="LoadCaBundle"/>).
+/// Every configured CA is a trust anchor. A node certificate issued by one directly is checked here with BouncyCastle; one
+/// issued through intermediate CAs (an administration's own PKI) is accepted when the chain it comes with leads to a
+/// configured CA, built and checked by the platform's RFC 5280 chain engine (<see cref="X509Chain"/> with only the
+/// configured CAs as roots and no downloads). Time and revocation are always checked here, for every certificate of
+/// the path (see <see cref="ValidateChain"/>). The same store certifies TLS peers and the issuers of proof bundles
+/// (through <see cref="IssuerAuthority"/>).
 /// </para>
 /// <para>
 /// For TLS use <see cref="ValidateClientCertificate"/> (server side, <c>SslServerAuthenticationOptions.RemoteCertificateValidationCallback</c>),
@@ -54,10 +59,22 @@ public sealed class TrustStore
         X509Extensions.SubjectAlternativeName,
     ];
 
+    /// <summary>Most validated paths remembered (by the SHA-256 of the chain and the usage); when full, it starts over.</summary>
+    private const int PathCacheCapacity = 4096;
+
+    /// <summary>Most CRLs of intermediate CAs held (each is kept until the store is replaced; the newest that verifies counts).</summary>
+    private const int MaxIntermediateCrls = 256;
+
+    /// <summary>Longest chain accepted from a bundle or a TLS peer: the node certificate and up to four intermediates.</summary>
+    public const int MaxChainLength = 5;
+
     private readonly BcCertificate[] _authorities;
+    private readonly X509Certificate2Collection _anchors;
     private readonly TrustStoreOptions _options;
     private readonly Lock _gate = new();
+    private readonly ConcurrentDictionary<string, CertificatePath> _paths = new(StringComparer.Ordinal);
     private RevocationList?[] _crls;
+    private RevocationList[] _intermediateCrls = [];
     private CertificateCheck? _lastRefusal;
 
     /// <summary>Creates a trust store from CA certificates and, optionally, their CRLs.</summary>
@@ -83,6 +100,7 @@ public sealed class TrustStore
         }
 
         _authorities = [.. authorities];
+        _anchors = [.. _authorities.Select(PkiAlgorithms.ToDotNet)];
         _crls = new RevocationList?[_authorities.Length];
         _options = options ?? new TrustStoreOptions();
         foreach (var crl in crls ?? [])
@@ -94,17 +112,27 @@ public sealed class TrustStore
     /// <summary>Subjects of the configured CAs.</summary>
     public IReadOnlyList<string> AuthoritySubjects => [.. _authorities.Select(a => a.SubjectDN.ToString())];
 
+    /// <summary>The configured CA certificates, DER.</summary>
+    public IReadOnlyList<byte[]> AuthorityCertificates => [.. _authorities.Select(a => a.GetEncoded())];
+
+    /// <summary>The CRLs held (the anchors' and the intermediates').</summary>
+    public IReadOnlyList<RevocationList> Crls => [.. Volatile.Read(ref _crls).OfType<RevocationList>(), .. Volatile.Read(ref _intermediateCrls)];
+
+    /// <summary>The policy this store was made with.</summary>
+    public TrustStoreOptions Options => _options;
+
     /// <summary>The most recent refusal by one of the TLS callbacks (for logging; holds no secrets), or null.</summary>
     public CertificateCheck? LastRefusal => Volatile.Read(ref _lastRefusal);
 
     /// <summary>
     /// A Kestrel <c>ClientCertificateValidation</c> delegate: ignores OS chain errors and applies
-    /// <see cref="Validate(X509Certificate2, DateTimeOffset, CertificateUsage)"/> with <see cref="CertificateUsage.ClientAuth"/>.
+    /// <see cref="ValidateChain"/> with <see cref="CertificateUsage.ClientAuth"/> to the client's certificate and the
+    /// intermediates it sent.
     /// </summary>
     public Func<X509Certificate2, X509Chain?, SslPolicyErrors, bool> KestrelClientCertificateValidation =>
-        (certificate, _, errors) => Check(certificate, errors, CertificateUsage.ClientAuth);
+        (certificate, chain, errors) => Check(certificate, chain, errors, CertificateUsage.ClientAuth);
 
-    /// <summary>Loads a PEM bundle of CA certificates (e.g. an existing PKI's issuing CAs) as a trust store.</summary>
+    /// <summary>Loads a PEM bundle of CA certificates (e.g. an existing PKI's root or issuing CAs) as a trust store.</summary>
     /// <exception cref="PkiException">No certificate in the file, a malformed one, or one that is not a CA.</exception>
     public static TrustStore LoadCaBundle(string pemPath, TrustStoreOptions? options = null)
     {
@@ -119,17 +147,35 @@ public sealed class TrustStore
     }
 
     /// <summary>
-    /// Adds or replaces the CRL of the CA that signed it. An older CRL (lower CRL number, or earlier thisUpdate) than the
-    /// one held is ignored, so a replayed old CRL cannot un-revoke a certificate.
+    /// Adds or replaces a CRL. A CRL of a configured CA must verify with that CA's key (else
+    /// <see cref="PkiErrorReason.UntrustedCrl"/>); a CRL of any other CA (an intermediate) is kept and used only for
+    /// certificates whose path holds a CA whose key verifies it. An older CRL (lower CRL number, or earlier thisUpdate)
+    /// than the one held is ignored, so a replayed old CRL cannot un-revoke a certificate.
     /// </summary>
-    /// <exception cref="PkiException"><see cref="PkiErrorReason.UntrustedCrl"/>: not signed by a configured CA.</exception>
+    /// <exception cref="PkiException"><see cref="PkiErrorReason.UntrustedCrl"/>: named after a configured CA but not signed by it.</exception>
     public void AddCrl(RevocationList crl)
     {
         ArgumentNullException.ThrowIfNull(crl);
         var index = Array.FindIndex(_authorities, crl.IsIssuedBy);
         if (index < 0)
         {
-            throw new PkiException(PkiErrorReason.UntrustedCrl, $"The CRL of '{crl.Issuer}' is not signed by a configured CA.");
+            if (_authorities.Any(a => crl.Crl.IssuerDN.Equivalent(a.SubjectDN, true)))
+            {
+                throw new PkiException(PkiErrorReason.UntrustedCrl, $"The CRL of '{crl.Issuer}' is not signed by a configured CA.");
+            }
+
+            lock (_gate)
+            {
+                var held = Volatile.Read(ref _intermediateCrls);
+                if (held.Length >= MaxIntermediateCrls)
+                {
+                    throw new PkiException(PkiErrorReason.Malformed, $"At most {MaxIntermediateCrls} CRLs of intermediate CAs are held.");
+                }
+
+                Volatile.Write(ref _intermediateCrls, [.. held, crl]);
+            }
+
+            return;
         }
 
         lock (_gate)
@@ -163,42 +209,164 @@ public sealed class TrustStore
     /// digitalSignature; ExtendedKeyUsage present with every purpose in <paramref name="usage"/>; subject with one C, O
     /// and CN; a valid ledger-key extension if present; and not listed in the CA's current CRL.
     /// </summary>
-    public CertificateCheck Validate(ReadOnlySpan<byte> der, DateTimeOffset now, CertificateUsage usage = CertificateUsage.ClientAndServer)
+    public CertificateCheck Validate(ReadOnlySpan<byte> der, DateTimeOffset now, CertificateUsage usage = CertificateUsage.ClientAndServer) =>
+        Validate([der.ToArray()], now, now, usage);
+
+    /// <summary>
+    /// Validates a certificate path — <paramref name="chain"/> is the node certificate (DER) followed by the intermediates
+    /// it came with, at most <see cref="MaxChainLength"/> — as <see cref="Validate(ReadOnlySpan{byte}, DateTimeOffset, CertificateUsage)"/>
+    /// does, with these differences: the path may lead to a configured CA through intermediates (built and checked by
+    /// the platform's RFC 5280 chain engine: signatures, basic constraints, path length, key usage); every certificate
+    /// of the path must be within its validity at <paramref name="at"/> (e.g. when a batch was anchored), and not revoked
+    /// at or before <paramref name="at"/> by its CA's CRL, which must be current now. A revocation after
+    /// <paramref name="at"/> is reported in <see cref="CertificateCheck.RevokedLater"/>. The structural part is cached by
+    /// the chain's SHA-256.
+    /// </summary>
+    public CertificateCheck ValidateChain(IReadOnlyList<byte[]> chain, DateTimeOffset at, CertificateUsage usage = CertificateUsage.None)
     {
-        var certificate = PkiAlgorithms.TryParseCertificate(der);
-        if (certificate is null)
+        ArgumentNullException.ThrowIfNull(chain);
+        return Validate(chain, at, _options.TimeProvider.GetUtcNow(), usage, listedMeansRevoked: false);
+    }
+
+    /// <summary>The structural part of <see cref="ValidateChain"/> (no time, no revocation), cached.</summary>
+    internal CertificatePath ResolvePath(IReadOnlyList<byte[]> chain, CertificateUsage usage)
+    {
+        if (chain.Count is 0 or > MaxChainLength)
         {
-            return Refuse(CertificateCheckReason.Malformed, "The certificate is not a valid DER X.509 certificate.");
+            return CertificatePath.Refused(Refuse(CertificateCheckReason.Malformed, chain.Count == 0 ? "No certificate." : $"A certificate chain holds at most {MaxChainLength} certificates."));
         }
 
-        string? subject = null;
-        string? serial = null;
-        try
+        var key = CacheKey(chain, usage);
+        if (_paths.TryGetValue(key, out var known))
         {
-            subject = certificate.SubjectDN.ToString();
-            serial = PkiAlgorithms.FormatSerial(certificate.SerialNumber);
-            return ValidateParsed(certificate, now.UtcDateTime, usage, subject, serial);
+            return known;
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidCastException or IOException or FormatException or NullReferenceException)
+
+        var path = BuildPath(chain, usage);
+        if (_paths.Count >= PathCacheCapacity)
         {
-            return Refuse(CertificateCheckReason.Malformed, "The certificate could not be decoded.", subject, serial);
+            _paths.Clear();
         }
+
+        _paths[key] = path;
+        return path;
+    }
+
+    /// <summary>The time-dependent part of <see cref="ValidateChain"/>: validity at <paramref name="at"/>, CRLs current at <paramref name="now"/>.</summary>
+    /// <param name="path">A path from <see cref="ResolvePath"/>.</param>
+    /// <param name="at">The time the certificates must have been good at.</param>
+    /// <param name="now">The time CRLs must be current at.</param>
+    /// <param name="requireCrl">Whether a CA without a CRL fails (default: the store's option).</param>
+    /// <param name="listedMeansRevoked">TLS: a listed certificate is refused whatever its revocation date (the CRL is today's
+    /// word); a bundle's issuer is refused only for a revocation at or before <paramref name="at"/>.</param>
+    internal CertificateCheck CheckStanding(CertificatePath path, DateTimeOffset at, DateTimeOffset now, bool? requireCrl = null, bool listedMeansRevoked = false)
+    {
+        var crlRequired = requireCrl ?? _options.RequireCrl;
+        if (path.Refusal is { } refusal)
+        {
+            return refusal;
+        }
+
+        var leaf = path.Certificates[0];
+        var subject = leaf.SubjectDN.ToString();
+        var serial = PkiAlgorithms.FormatSerial(leaf.SerialNumber);
+        var atUtc = at.UtcDateTime;
+        for (var i = path.Certificates.Count - 1; i >= 0; i--)
+        {
+            var certificate = path.Certificates[i];
+            var what = i == 0 ? "The certificate" : i == path.Certificates.Count - 1 ? "The issuing consortium CA" : $"The intermediate CA '{certificate.SubjectDN}'";
+            if (atUtc > certificate.NotAfter)
+            {
+                return Refuse(CertificateCheckReason.Expired, $"{what} expired at {Format(certificate.NotAfter)}.", subject, serial);
+            }
+
+            if (atUtc < certificate.NotBefore)
+            {
+                return Refuse(CertificateCheckReason.NotYetValid, $"{what} is valid only from {Format(certificate.NotBefore)}.", subject, serial);
+            }
+        }
+
+        // Revocation of every certificate below the anchor, by its issuer's current CRL.
+        string? revokedLater = null;
+        for (var i = 0; i < path.Certificates.Count - 1; i++)
+        {
+            var certificate = path.Certificates[i];
+            var issuer = path.Certificates[i + 1];
+            var crl = i + 1 == path.Certificates.Count - 1 ? Volatile.Read(ref _crls)[path.AnchorIndex] : IntermediateCrl(issuer);
+            var what = i == 0 ? "The certificate" : $"The intermediate CA '{certificate.SubjectDN}'";
+            if (crl is null)
+            {
+                if (crlRequired)
+                {
+                    return Refuse(CertificateCheckReason.RevocationUnknown, $"No CRL is configured for CA '{issuer.SubjectDN}': revocation cannot be checked.", subject, serial);
+                }
+
+                continue;
+            }
+
+            if (crl.NextUpdate is { } nextUpdate && now > nextUpdate)
+            {
+                return Refuse(CertificateCheckReason.RevocationUnknown, $"The CRL of '{issuer.SubjectDN}' is stale (nextUpdate {Format(nextUpdate.UtcDateTime)}).", subject, serial);
+            }
+
+            if (crl.Find(certificate.SerialNumber) is { } entry)
+            {
+                var reason = RevocationList.ReasonOf(entry) ?? RevocationReason.Unspecified;
+                if (listedMeansRevoked || entry.RevocationDate <= atUtc)
+                {
+                    return Refuse(CertificateCheckReason.Revoked, $"{what} was revoked at {Format(entry.RevocationDate)} ({reason}).", subject, serial);
+                }
+
+                revokedLater ??= $"{what.Replace("The c", "c", StringComparison.Ordinal)} was revoked later, at {Format(entry.RevocationDate)} ({reason})";
+            }
+        }
+
+        var identity = path.Identity!;
+        var anchor = path.Certificates[^1];
+        return new CertificateCheck
+        {
+            Reason = CertificateCheckReason.Valid,
+            Detail = path.Certificates.Count == 2 ? $"Issued by consortium CA '{anchor.SubjectDN}'." : $"Issued through {path.Certificates.Count - 2} intermediate CA(s) by '{anchor.SubjectDN}'.",
+            Country = identity.Country,
+            Agency = identity.Agency,
+            NodeId = identity.NodeId,
+            LedgerKey = identity.LedgerKey,
+            SerialNumber = serial,
+            Subject = subject,
+            AnchorSubject = anchor.SubjectDN.ToString(),
+            AnchorCertificate = anchor.GetEncoded(),
+            RevokedLater = revokedLater,
+            LedgerBindings = path.LedgerBindings,
+            Fingerprint = path.Fingerprint,
+        };
     }
 
     /// <summary>
     /// <see cref="RemoteCertificateValidationCallback"/> for a TLS SERVER validating the client (requires clientAuth).
     /// </summary>
     public bool ValidateClientCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors sslPolicyErrors) =>
-        Check(certificate, sslPolicyErrors, CertificateUsage.ClientAuth);
+        Check(certificate, chain, sslPolicyErrors, CertificateUsage.ClientAuth);
 
     /// <summary>
     /// <see cref="RemoteCertificateValidationCallback"/> for a TLS CLIENT validating the server (requires serverAuth;
     /// the host name must match the certificate's SubjectAltName).
     /// </summary>
     public bool ValidateServerCertificate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors sslPolicyErrors) =>
-        Check(certificate, sslPolicyErrors, CertificateUsage.ServerAuth);
+        Check(certificate, chain, sslPolicyErrors, CertificateUsage.ServerAuth);
 
-    private bool Check(X509Certificate? certificate, SslPolicyErrors errors, CertificateUsage usage)
+    private CertificateCheck Validate(IReadOnlyList<byte[]> chain, DateTimeOffset at, DateTimeOffset now, CertificateUsage usage, bool listedMeansRevoked = true)
+    {
+        try
+        {
+            return CheckStanding(ResolvePath(chain, usage), at, now, listedMeansRevoked: listedMeansRevoked);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or InvalidCastException or IOException or FormatException or NullReferenceException or CryptographicException)
+        {
+            return Refuse(CertificateCheckReason.Malformed, "The certificate could not be decoded.");
+        }
+    }
+
+    private bool Check(X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors, CertificateUsage usage)
     {
         CertificateCheck check;
         if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
@@ -207,7 +375,22 @@ public sealed class TrustStore
         }
         else
         {
-            check = Validate(certificate.GetRawCertData(), _options.TimeProvider.GetUtcNow(), usage);
+            // The intermediates the peer sent are in the platform's chain (as built, or as its extra store); whatever the
+            // platform concluded about them, only this store's own path validation counts.
+            var leaf = certificate.GetRawCertData();
+            List<byte[]> presented = [leaf];
+            if (chain is not null)
+            {
+                foreach (var element in chain.ChainElements.Skip(1).Select(e => e.Certificate).Concat(chain.ChainPolicy.ExtraStore.Cast<X509Certificate2>()))
+                {
+                    if (presented.Count < MaxChainLength && !presented.Any(p => p.AsSpan().SequenceEqual(element.RawData)))
+                    {
+                        presented.Add(element.RawData);
+                    }
+                }
+            }
+
+            check = Validate(presented, _options.TimeProvider.GetUtcNow(), _options.TimeProvider.GetUtcNow(), usage);
             if (check.Valid && errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
             {
                 check = check with { Reason = CertificateCheckReason.NameMismatch, Detail = "The server certificate does not name the host that was dialled." };
@@ -223,20 +406,23 @@ public sealed class TrustStore
         return check.Valid;
     }
 
-    private CertificateCheck ValidateParsed(BcCertificate certificate, DateTime now, CertificateUsage usage, string subject, string serial)
+    private CertificatePath BuildPath(IReadOnlyList<byte[]> chain, CertificateUsage usage)
     {
-        if (certificate.Version != 3)
+        var certificate = PkiAlgorithms.TryParseCertificate(chain[0]);
+        if (certificate is null)
         {
-            return Refuse(CertificateCheckReason.Malformed, "Only X.509 v3 certificates are accepted.", subject, serial);
+            return CertificatePath.Refused(Refuse(CertificateCheckReason.Malformed, "The certificate is not a valid DER X.509 certificate."));
         }
 
-        // 1. Issued by a configured CA: name match AND signature verification with that CA's key.
-        if (!AcceptedSignatureAlgorithms.Contains(certificate.SignatureAlgorithm.Algorithm))
+        var subject = certificate.SubjectDN.ToString();
+        var serial = PkiAlgorithms.FormatSerial(certificate.SerialNumber);
+        var leafCheck = CheckLeaf(certificate, usage, subject, serial, out var identity);
+        if (leafCheck is not null)
         {
-            return Refuse(CertificateCheckReason.NotTrusted, $"Signature algorithm {certificate.SigAlgOid} is not accepted (SHA-256 or stronger ECDSA/RSA required).", subject, serial);
+            return CertificatePath.Refused(leafCheck);
         }
 
-        var issuerIndex = -1;
+        // 1. Issued directly by a configured CA: name match AND signature verification with that CA's key.
         var nameMatched = false;
         for (var i = 0; i < _authorities.Length; i++)
         {
@@ -248,46 +434,118 @@ public sealed class TrustStore
             nameMatched = true;
             if (SignatureVerifies(certificate, _authorities[i]))
             {
-                issuerIndex = i;
-                break;
+                return new CertificatePath([certificate, _authorities[i]], i, identity!, chain[0]);
             }
         }
 
-        if (issuerIndex < 0)
+        // 2. Through intermediates the chain carries: the platform builds and checks the path to a configured CA.
+        if (chain.Count > 1)
         {
-            return Refuse(
-                CertificateCheckReason.NotTrusted,
-                nameMatched
-                    ? $"The signature does not verify with the key of consortium CA '{certificate.IssuerDN}' (a foreign CA with the same name, or a tampered certificate)."
-                    : $"Issuer '{certificate.IssuerDN}' is not a configured consortium CA.",
-                subject,
-                serial);
+            var built = BuildThroughIntermediates(chain, certificate, subject, serial, identity!);
+            if (built is not null)
+            {
+                return built;
+            }
         }
 
-        var authority = _authorities[issuerIndex];
+        return CertificatePath.Refused(Refuse(
+            CertificateCheckReason.NotTrusted,
+            nameMatched
+                ? $"The signature does not verify with the key of consortium CA '{certificate.IssuerDN}' (a foreign CA with the same name, or a tampered certificate)."
+                : $"Issuer '{certificate.IssuerDN}' is not a configured consortium CA{(chain.Count > 1 ? ", and the intermediates given do not lead to one" : string.Empty)}.",
+            subject,
+            serial));
+    }
 
-        // 2. Validity of the CA and of the certificate.
-        if (now > authority.NotAfter)
+    private CertificatePath? BuildThroughIntermediates(IReadOnlyList<byte[]> chain, BcCertificate leafCertificate, string subject, string serial, NodeIdentity identity)
+    {
+        var intermediates = new List<BcCertificate>();
+        foreach (var der in chain.Skip(1))
         {
-            return Refuse(CertificateCheckReason.Expired, $"The issuing consortium CA expired at {Format(authority.NotAfter)}.", subject, serial);
+            var parsed = PkiAlgorithms.TryParseCertificate(der);
+            if (parsed is null || !ConsortiumCa.IsCa(parsed) || !AcceptedSignatureAlgorithms.Contains(parsed.SignatureAlgorithm.Algorithm))
+            {
+                return CertificatePath.Refused(Refuse(CertificateCheckReason.NotTrusted, "An intermediate certificate is malformed, not a CA, or signed with an algorithm that is not accepted.", subject, serial));
+            }
+
+            intermediates.Add(parsed);
         }
 
-        if (now < authority.NotBefore)
+        using var leaf = X509CertificateLoader.LoadCertificate(chain[0]);
+        using var platform = new X509Chain();
+        platform.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        platform.ChainPolicy.CustomTrustStore.AddRange(_anchors);
+        foreach (var der in chain.Skip(1))
         {
-            return Refuse(CertificateCheckReason.NotYetValid, $"The issuing consortium CA is valid only from {Format(authority.NotBefore)}.", subject, serial);
+            platform.ChainPolicy.ExtraStore.Add(X509CertificateLoader.LoadCertificate(der));
         }
 
-        if (now > certificate.NotAfter)
+        // Time and revocation are checked by CheckStanding, at the time that matters (when a batch was anchored, not now).
+        platform.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        platform.ChainPolicy.VerificationFlags = X509VerificationFlags.IgnoreNotTimeValid | X509VerificationFlags.IgnoreCtlNotTimeValid;
+        platform.ChainPolicy.DisableCertificateDownloads = true;
+        platform.ChainPolicy.VerificationTimeIgnored = true;
+        var built = platform.Build(leaf);
+        try
         {
-            return Refuse(CertificateCheckReason.Expired, $"The certificate expired at {Format(certificate.NotAfter)}.", subject, serial);
+            if (!built || platform.ChainElements.Count < 3)
+            {
+                var status = string.Join(", ", platform.ChainStatus.Select(s => s.Status.ToString()).Distinct());
+                return CertificatePath.Refused(Refuse(CertificateCheckReason.NotTrusted, $"The intermediates do not lead to a configured consortium CA ({(status.Length > 0 ? status : "no path")}).", subject, serial));
+            }
+
+            var rootIndex = -1;
+            var root = platform.ChainElements[^1].Certificate.RawData;
+            for (var i = 0; i < _authorities.Length; i++)
+            {
+                if (_anchors[i].RawData.AsSpan().SequenceEqual(root))
+                {
+                    rootIndex = i;
+                }
+            }
+
+            if (rootIndex < 0)
+            {
+                return CertificatePath.Refused(Refuse(CertificateCheckReason.NotTrusted, "The path ends at a CA that is not configured.", subject, serial));
+            }
+
+            var path = new List<BcCertificate> { leafCertificate };
+            foreach (var element in platform.ChainElements.Skip(1).SkipLast(1))
+            {
+                path.Add(intermediates.First(c => c.GetEncoded().AsSpan().SequenceEqual(element.Certificate.RawData)));
+            }
+
+            path.Add(_authorities[rootIndex]);
+            return new CertificatePath(path, rootIndex, identity, chain[0]);
+        }
+        finally
+        {
+            foreach (var element in platform.ChainElements)
+            {
+                element.Certificate.Dispose();
+            }
+
+            foreach (var extra in platform.ChainPolicy.ExtraStore)
+            {
+                extra.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The checks of the node certificate itself; null when it passes (with its identity).</summary>
+    private static CertificateCheck? CheckLeaf(BcCertificate certificate, CertificateUsage usage, string subject, string serial, out NodeIdentity? identity)
+    {
+        identity = null;
+        if (certificate.Version != 3)
+        {
+            return Refuse(CertificateCheckReason.Malformed, "Only X.509 v3 certificates are accepted.", subject, serial);
         }
 
-        if (now < certificate.NotBefore)
+        if (!AcceptedSignatureAlgorithms.Contains(certificate.SignatureAlgorithm.Algorithm))
         {
-            return Refuse(CertificateCheckReason.NotYetValid, $"The certificate is valid only from {Format(certificate.NotBefore)}.", subject, serial);
+            return Refuse(CertificateCheckReason.NotTrusted, $"Signature algorithm {certificate.SigAlgOid} is not accepted (SHA-256 or stronger ECDSA/RSA required).", subject, serial);
         }
 
-        // 3. Extensions and usage.
         var unknownCritical = (certificate.GetCriticalExtensionOids() ?? new HashSet<string>())
             .Where(oid => !UnderstoodCriticalExtensions.Contains(new DerObjectIdentifier(oid)))
             .ToList();
@@ -307,24 +565,25 @@ public sealed class TrustStore
             return Refuse(CertificateCheckReason.WrongUsage, "KeyUsage does not allow digitalSignature (needed for TLS).", subject, serial);
         }
 
-        var extendedKeyUsage = certificate.GetExtendedKeyUsage();
-        if (extendedKeyUsage is null)
+        if (usage != CertificateUsage.None)
         {
-            return Refuse(CertificateCheckReason.WrongUsage, "The certificate has no ExtendedKeyUsage; clientAuth/serverAuth must be explicit.", subject, serial);
+            var extendedKeyUsage = certificate.GetExtendedKeyUsage();
+            if (extendedKeyUsage is null)
+            {
+                return Refuse(CertificateCheckReason.WrongUsage, "The certificate has no ExtendedKeyUsage; clientAuth/serverAuth must be explicit.", subject, serial);
+            }
+
+            if (usage.HasFlag(CertificateUsage.ClientAuth) && !extendedKeyUsage.Contains(KeyPurposeID.id_kp_clientAuth))
+            {
+                return Refuse(CertificateCheckReason.WrongUsage, "ExtendedKeyUsage does not include clientAuth.", subject, serial);
+            }
+
+            if (usage.HasFlag(CertificateUsage.ServerAuth) && !extendedKeyUsage.Contains(KeyPurposeID.id_kp_serverAuth))
+            {
+                return Refuse(CertificateCheckReason.WrongUsage, "ExtendedKeyUsage does not include serverAuth.", subject, serial);
+            }
         }
 
-        if (usage.HasFlag(CertificateUsage.ClientAuth) && !extendedKeyUsage.Contains(KeyPurposeID.id_kp_clientAuth))
-        {
-            return Refuse(CertificateCheckReason.WrongUsage, "ExtendedKeyUsage does not include clientAuth.", subject, serial);
-        }
-
-        if (usage.HasFlag(CertificateUsage.ServerAuth) && !extendedKeyUsage.Contains(KeyPurposeID.id_kp_serverAuth))
-        {
-            return Refuse(CertificateCheckReason.WrongUsage, "ExtendedKeyUsage does not include serverAuth.", subject, serial);
-        }
-
-        // 4. Identity.
-        NodeIdentity identity;
         try
         {
             identity = NodeIdentity.FromBouncyCastle(certificate);
@@ -334,40 +593,40 @@ public sealed class TrustStore
             return Refuse(CertificateCheckReason.Malformed, ex.Message, subject, serial);
         }
 
-        // 5. Revocation against the issuing CA's current CRL.
-        var crl = Volatile.Read(ref _crls)[issuerIndex];
-        if (crl is null)
+        if (usage == CertificateUsage.None && identity.LedgerKey is null)
         {
-            if (_options.RequireCrl)
-            {
-                return Refuse(CertificateCheckReason.RevocationUnknown, $"No CRL is configured for consortium CA '{authority.SubjectDN}'.", subject, serial);
-            }
+            return Refuse(CertificateCheckReason.WrongUsage, "The certificate binds no ledger key, so it cannot certify a batch signature.", subject, serial);
         }
-        else
-        {
-            if (crl.NextUpdate is { } nextUpdate && now > nextUpdate.UtcDateTime)
-            {
-                return Refuse(CertificateCheckReason.RevocationUnknown, $"The CRL of '{authority.SubjectDN}' is stale (nextUpdate {Format(nextUpdate.UtcDateTime)}).", subject, serial);
-            }
 
-            if (crl.Find(certificate.SerialNumber) is { } entry)
+        return null;
+    }
+
+    private RevocationList? IntermediateCrl(BcCertificate issuer)
+    {
+        RevocationList? best = null;
+        foreach (var crl in Volatile.Read(ref _intermediateCrls))
+        {
+            if (crl.IsIssuedBy(issuer) && (best is null || IsOlder(best, crl)))
             {
-                var reason = RevocationList.ReasonOf(entry) ?? RevocationReason.Unspecified;
-                return Refuse(CertificateCheckReason.Revoked, $"The certificate was revoked at {Format(entry.RevocationDate)} ({reason}).", subject, serial);
+                best = crl;
             }
         }
 
-        return new CertificateCheck
+        return best;
+    }
+
+    private static string CacheKey(IReadOnlyList<byte[]> chain, CertificateUsage usage)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        Span<byte> length = stackalloc byte[4];
+        foreach (var der in chain)
         {
-            Reason = CertificateCheckReason.Valid,
-            Detail = $"Issued by consortium CA '{authority.SubjectDN}'.",
-            Country = identity.Country,
-            Agency = identity.Agency,
-            NodeId = identity.NodeId,
-            LedgerKey = identity.LedgerKey,
-            SerialNumber = serial,
-            Subject = subject,
-        };
+            System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(length, der.Length);
+            hash.AppendData(length);
+            hash.AppendData(der);
+        }
+
+        return Convert.ToHexString(hash.GetHashAndReset()) + ((int)usage).ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static bool SignatureVerifies(BcCertificate certificate, BcCertificate authority)

@@ -32,6 +32,14 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
             Assert.True(code == 0, text);
             Assert.NotNull(NodeOptions.Load(dir).Ethereum?.ParticipantRegistry);
 
+            // Certified by a consortium CA, after the deployment: the certificate binds the node's document store.
+            var ca = Path.Combine(dir, "ca");
+            (code, text) = await RunCliAsync("ca", "create", "--ca-dir", ca);
+            Assert.True(code == 0, text);
+            (code, text) = await RunCliAsync("ca", "issue", "--ca-dir", ca, "--data-dir", dir);
+            Assert.True(code == 0, text);
+            var trust = Path.Combine(dir, "tls", "consortium-ca.pem");
+
             await using var host = await NodeHost.StartAsync(dir, logging: _ => { }).WaitAsync(Timeout);
             using var channel = GrpcChannel.ForAddress(host.Address);
             var documents = new DocumentService.DocumentServiceClient(channel);
@@ -49,6 +57,17 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
             var report = await verification.VerifyAsync(new VerifyRequest { Bundle = bundle }).ResponseAsync.WaitAsync(Timeout);
             Assert.True(report.Verdict == Verdict.Valid, string.Join("; ", report.Checks.Select(c => $"{c.Name}={c.Verdict}: {c.Reason}")));
             Assert.Contains("eip155", report.Checks.Single(c => c.Name == "anchored").Reason, StringComparison.Ordinal);
+
+            // Offline with --rpc: the anchor and the revocation state checked on the chain; an endpoint that does not
+            // answer is an ERROR (exit 3), never a silently dropped anchor.
+            var bundleFile = Path.Combine(dir, "bundle.json");
+            await File.WriteAllTextAsync(bundleFile, Node.Services.BundleMapping.ToJson(bundle));
+            (code, text) = await RunCliAsync("verify", bundleFile, "--trust", trust, "--rpc", chain.RpcUrl);
+            Assert.True(code == 0, text);
+            Assert.Contains("not revoked on eip155", text, StringComparison.Ordinal);
+            (code, text) = await RunCliAsync("verify", bundleFile, "--trust", trust, "--rpc", $"http://127.0.0.1:{ClosedPort()}");
+            Assert.Equal(3, code);
+            Assert.Contains("bundle is ERROR", text, StringComparison.Ordinal);
 
             // OpenAttestation export, verified by OpenAttestation's own verifier against the chain.
             var exported = (await documents.ExportAsync(new ExportRequest { DocumentId = receipt.DocumentId, Format = "openattestation" }).ResponseAsync.WaitAsync(Timeout)).Content.ToStringUtf8();
@@ -74,6 +93,11 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
             Assert.Equal("INVALID", afterRevocation["OpenAttestationEthereumDocumentStoreStatus"]);
             var revokedReport = await verification.VerifyAsync(new VerifyRequest { Bundle = bundle }).ResponseAsync.WaitAsync(Timeout);
             Assert.Equal(Verdict.Invalid, revokedReport.Checks.Single(c => c.Name == "status").Verdict);
+
+            // The bundle made before the revocation, checked offline against the chain: the chain says revoked.
+            (code, text) = await RunCliAsync("verify", bundleFile, "--trust", trust, "--rpc", chain.RpcUrl);
+            Assert.Equal(1, code);
+            Assert.Contains("revoked on eip155", text, StringComparison.Ordinal);
         }
         finally
         {
@@ -162,6 +186,13 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
         Assert.True(code == 0, stderr);
         return JsonSerializer.Deserialize<JsonElement[]>(stdout)!
             .ToDictionary(f => f.GetProperty("name").GetString()!, f => f.GetProperty("status").GetString()!);
+    }
+
+    private static int ClosedPort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private async Task<(int, string)> RunCliAsync(params string[] args)

@@ -33,6 +33,10 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
                 Assert.True(code == 0, text);
             }
 
+            // Certified again now that each has a document store: the certificate binds it, so verifiers count its anchors.
+            NodeCertification.Install(network.DirA, network.Ca, network.KeyA.PublicKey);
+            NodeCertification.Install(network.DirB, network.Ca, network.KeyB.PublicKey);
+
             // One registry for the agreement network (A's); A mirrors the signed agreement into it, both nodes enforce it.
             var optionsA = NodeOptions.Load(network.DirA);
             var optionsB = NodeOptions.Load(network.DirB);

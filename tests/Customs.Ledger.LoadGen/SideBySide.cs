@@ -40,6 +40,11 @@ internal static class SideBySide
         var secret = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
         var issuer = new Issuer("GB", "HMRC");
         using var key = Secp256k1PrivateKey.Generate();
+
+        // A certified issuer, and a verifier that trusts its CA: every trust check runs, as a real verifier's does.
+        var ca = Customs.Ledger.Pki.ConsortiumCa.Create("Side", "Side by side");
+        var chain = ca.IssueNodeCertificate(new Customs.Ledger.Pki.NodeIdentityRequest { NodeId = "SIDE", Country = "GB", Agency = "HMRC", LedgerPublicKey = key.PublicKey }).Chain;
+        var policy = new VerificationPolicy { Authority = new Customs.Ledger.Pki.IssuerAuthority(ca.CreateTrustStore()), AnchorVerifiers = [new EmbeddedAnchorVerifier()] };
         var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-side-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(dir);
         try
@@ -48,19 +53,19 @@ internal static class SideBySide
             progress.WriteLine($"{documents:N0} declarations, {xml.Average(x => x.Length):N0} bytes and {leaves:N1} leaves each; OpenAttestation input written to {oaInput}");
 
             // Warm up both paths (JIT) on a few documents, then measure.
-            using (var warm = EmbeddedLedger.Open(Path.Combine(dir, "warm.db"), key, "embedded:WARM"))
+            using (var warm = EmbeddedLedger.Open(Path.Combine(dir, "warm.db"), key, "embedded:SIDE"))
             {
-                var w = await IssueAsync(xml.Take(200).ToArray(), mapper, secret, issuer, key, warm, 1, cancellationToken).ConfigureAwait(false);
-                BundleVerifier.VerifyAll(w.Bundles, Policy(), 1);
+                var w = await IssueAsync(xml.Take(200).ToArray(), mapper, secret, issuer, key, chain, warm, 1, cancellationToken).ConfigureAwait(false);
+                BundleVerifier.VerifyAll(w.Bundles, policy, 1);
             }
 
             var results = new Dictionary<string, double>();
             Issued? issued = null;
             foreach (var cores in new[] { 1, Environment.ProcessorCount })
             {
-                using var ledger = EmbeddedLedger.Open(Path.Combine(dir, $"ledger-{cores}.db"), key, $"embedded:SIDE{cores}");
+                using var ledger = EmbeddedLedger.Open(Path.Combine(dir, $"ledger-{cores}.db"), key, "embedded:SIDE");
                 var clock = Stopwatch.StartNew();
-                issued = await IssueAsync(xml, mapper, secret, issuer, key, ledger, cores, cancellationToken).ConfigureAwait(false);
+                issued = await IssueAsync(xml, mapper, secret, issuer, key, chain, ledger, cores, cancellationToken).ConfigureAwait(false);
                 results[$"issuePerSecond{cores}Core"] = Math.Round(documents / clock.Elapsed.TotalSeconds);
                 progress.WriteLine($"issue on {cores} core(s): {documents / clock.Elapsed.TotalSeconds:N0} documents/s");
             }
@@ -68,7 +73,7 @@ internal static class SideBySide
             foreach (var cores in new[] { 1, Environment.ProcessorCount })
             {
                 var clock = Stopwatch.StartNew();
-                var reports = BundleVerifier.VerifyAll(issued!.Bundles, Policy(), cores);
+                var reports = BundleVerifier.VerifyAll(issued!.Bundles, policy, cores);
                 var seconds = clock.Elapsed.TotalSeconds;
                 var invalid = reports.Count(r => r.Verdict != Verdict.Valid);
                 if (invalid > 0)
@@ -86,7 +91,7 @@ internal static class SideBySide
             {
                 var sample = issued!.Bundles.Take(Math.Min(2_000, documents)).ToList();
                 var clock = Stopwatch.StartNew();
-                Parallel.ForEach(sample, b => BundleVerifier.Verify(b, Policy()));
+                Parallel.ForEach(sample, b => BundleVerifier.Verify(b, policy));
                 results["verifyOneByOnePerSecond"] = Math.Round(sample.Count / clock.Elapsed.TotalSeconds);
                 progress.WriteLine($"verify one by one (no shared checks), {Environment.ProcessorCount} cores: {sample.Count / clock.Elapsed.TotalSeconds:N0} bundles/s");
             }
@@ -120,11 +125,15 @@ internal static class SideBySide
         }
     }
 
-    private static VerificationPolicy Policy() => new() { AnchorVerifiers = [new EmbeddedAnchorVerifier()] };
+    private static BundleStatus Signed(StatusStatement statement, Secp256k1PrivateKey key)
+    {
+        var (encoded, signature) = statement.Sign(key);
+        return new BundleStatus(statement.State, statement.AsOf) { Statement = encoded, Signature = signature };
+    }
 
     private sealed record Issued(IReadOnlyList<ProofBundle> Bundles);
 
-    private static async Task<Issued> IssueAsync(byte[][] xml, WcoMapper mapper, byte[] secret, Issuer issuer, Secp256k1PrivateKey key, EmbeddedLedger ledger, int cores, CancellationToken cancellationToken)
+    private static async Task<Issued> IssueAsync(byte[][] xml, WcoMapper mapper, byte[] secret, Issuer issuer, Secp256k1PrivateKey key, IReadOnlyList<byte[]> chain, EmbeddedLedger ledger, int cores, CancellationToken cancellationToken)
     {
         var salted = new SaltedDocument[xml.Length];
         var ids = new string[xml.Length];
@@ -137,13 +146,14 @@ internal static class SideBySide
             records[i] = LedgerRecordBuilder.Build(salted[i], issuer).ToCanonicalJson();
         });
         var roots = salted.Select(s => s.RootArray()).ToList();
-        var tree = BatchTree.Build(roots);
+        var entries = salted.Select((s, i) => BatchEntry.Of(ids[i], s.Document.ProfileId, s.Document.Kind, roots[i], records[i]).Encode()).ToList();
+        var tree = BatchTree.Build(entries);
         var signature = key.Sign(tree.Root).ToRecoverableBytes();
         var receipt = await ledger.AnchorAsync(new AnchorRequest(tree.Root, xml.Length, key.PublicKey.ToCompressedBytes(), signature, records), cancellationToken).ConfigureAwait(false);
 
-        // The bundles a holder would be given (part of issuing: the node hands them out).
-        var identity = new IssuerIdentity(issuer.Country, issuer.Agency, key.PublicKey.ToCompressedBytes(), "SIDE");
-        var status = new BundleStatus(DocumentState.Anchored, DateTimeOffset.UtcNow);
+        // The bundles a holder would be given (part of issuing: the node hands them out, each with a signed status).
+        var identity = new IssuerIdentity(issuer.Country, issuer.Agency, key.PublicKey.ToCompressedBytes(), "SIDE") { CertificateChain = chain };
+        var asOf = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var bundles = new ProofBundle[xml.Length];
         Parallel.For(0, xml.Length, new ParallelOptions { MaxDegreeOfParallelism = cores }, i => bundles[i] = new ProofBundle
         {
@@ -152,10 +162,11 @@ internal static class SideBySide
             DocumentRoot = roots[i],
             BatchRoot = tree.Root,
             BatchProof = tree.Proof(i),
+            BatchEntry = entries[i],
             BatchSignature = signature,
             Issuer = identity,
             Anchors = [receipt],
-            Status = status,
+            Status = Signed(new StatusStatement(ids[i], roots[i], tree.Root, DocumentState.Anchored, null, null, null, asOf, "SIDE"), key),
             LedgerRecord = records[i],
         });
         return new Issued(bundles);

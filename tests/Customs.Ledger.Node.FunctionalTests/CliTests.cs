@@ -85,13 +85,19 @@ public class CliTests(NodeFixture node)
             Assert.DoesNotContain("25000", partialJson, StringComparison.Ordinal);
             Assert.Contains("PHYTO-NL-2026-0001", partialJson, StringComparison.Ordinal);
 
-            (code, output) = await CliProcess.RunAsync("verify", partial);
+            (code, output) = await CliProcess.RunAsync("verify", partial, "--trust", node.TrustFile);
             Assert.True(code == 0, output);
             Assert.Contains("bundle is VALID", output, StringComparison.Ordinal);
 
+            // Without a trust anchor nothing shows who made the bundle: never VALID, and the exit code says so.
+            (code, output) = await CliProcess.RunAsync("verify", partial);
+            Assert.Equal(4, code);
+            Assert.Contains("bundle is UNVERIFIED", output, StringComparison.Ordinal);
+            Assert.Contains("no trust anchor", output, StringComparison.Ordinal);
+
             var tampered = Path.Combine(work.FullName, "tampered.json");
             await File.WriteAllTextAsync(tampered, partialJson.Replace("PHYTO-NL-2026-0001", "PHYTO-NL-2026-0002", StringComparison.Ordinal));
-            (code, output) = await CliProcess.RunAsync("verify", tampered);
+            (code, output) = await CliProcess.RunAsync("verify", tampered, "--trust", node.TrustFile);
             Assert.Equal(1, code);
             Assert.Contains("integrity", output, StringComparison.Ordinal);
             Assert.Contains("bundle is INVALID", output, StringComparison.Ordinal);
@@ -100,10 +106,10 @@ public class CliTests(NodeFixture node)
             var folder = Directory.CreateDirectory(Path.Combine(work.FullName, "bundles"));
             File.Copy(full, Path.Combine(folder.FullName, "a.json"));
             File.Copy(partial, Path.Combine(folder.FullName, "b.json"));
-            (code, output) = await CliProcess.RunAsync("verify", folder.FullName);
+            (code, output) = await CliProcess.RunAsync("verify", folder.FullName, "--trust", node.TrustFile);
             Assert.True(code == 0, output);
             Assert.Contains("2 bundles: 2 valid, 0 not", output, StringComparison.Ordinal);
-            (code, output) = await CliProcess.RunAsync("verify", full, partial, tampered, Path.Combine(work.FullName, "missing.json"));
+            (code, output) = await CliProcess.RunAsync("verify", full, partial, tampered, Path.Combine(work.FullName, "missing.json"), "--trust", node.TrustFile);
             Assert.Equal(1, code);
             Assert.Contains("VALID full.json", output, StringComparison.Ordinal);
             Assert.Contains("INVALID tampered.json: integrity", output, StringComparison.Ordinal);

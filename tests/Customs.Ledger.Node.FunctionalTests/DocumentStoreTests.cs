@@ -40,7 +40,7 @@ public sealed class DocumentStoreTests : IDisposable
             // A batch of the first 100 pending documents is recorded in full.
             var pending = store.Pending(100);
             var batchId = await store.CreateBatchAsync(RandomNumberGenerator.GetBytes(32), new byte[65], pending, CancellationToken.None).DefaultTimeout();
-            Assert.Equal(pending.Select(p => p.Root), store.BatchRoots(batchId));
+            Assert.Equal(pending.Select(p => p.Entry), store.BatchEntries(batchId));
         }
 
         using var reopened = DocumentStore.Open(path);

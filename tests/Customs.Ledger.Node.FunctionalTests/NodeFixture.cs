@@ -7,8 +7,9 @@ using Grpc.Net.Client;
 namespace Customs.Ledger.Node.FunctionalTests;
 
 /// <summary>
-/// One real node per test collection: a fresh data directory (init with a generated, encrypted key), Kestrel on
-/// 127.0.0.1:0, and a gRPC client on the bound port. Torn down (and the directory deleted) after the collection.
+/// One real node per test collection: a fresh data directory (init with a generated, encrypted key), certified by a
+/// consortium CA made for the collection (its certificate and CRL are the node's trust anchors, <see cref="TrustFile"/>),
+/// Kestrel on 127.0.0.1:0, and a gRPC client on the bound port. Torn down (and the directory deleted) after the collection.
 /// </summary>
 public sealed class NodeFixture : IAsyncLifetime
 {
@@ -24,9 +25,16 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public VerificationService.VerificationServiceClient Verification { get; private set; } = null!;
 
+    /// <summary>The CA that certified the node.</summary>
+    public Pki.ConsortiumCa Ca { get; } = Pki.ConsortiumCa.Create("Functional", "Customs Ledger Tests");
+
+    /// <summary>The CA certificate (with its CRL beside it): what a verifier passes as --trust.</summary>
+    public string TrustFile => Path.Combine(DataDirectory, "tls", "consortium-ca.pem");
+
     public async Task InitializeAsync()
     {
-        NodeHost.Init(DataDirectory, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50 });
+        var key = NodeHost.Init(DataDirectory, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50 });
+        NodeCertification.Install(DataDirectory, Ca, key);
         _host = await NodeHost.StartAsync(DataDirectory, logging: _ => { }).DefaultTimeout();
         Channel = GrpcChannel.ForAddress(_host.Address);
         Documents = new DocumentService.DocumentServiceClient(Channel);

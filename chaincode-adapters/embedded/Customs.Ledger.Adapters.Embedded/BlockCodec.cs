@@ -107,6 +107,22 @@ internal static class BlockCodec
             : "the issuer signature in the payload does not verify";
     }
 
+    /// <summary>Domain string of a new ledger key's proof of possession in a rotation block.</summary>
+    public const string RotateDomain = "customs-ledger/rotate/1";
+
+    /// <summary>What a new ledger key signs to accept a rotation: SHA-256 of the framed domain, ledger id and new key.</summary>
+    public static byte[] RotateDigest(string ledgerId, ReadOnlySpan<byte> newKey) =>
+        System.Security.Cryptography.SHA256.HashData(new Canonical.FrameWriter(RotateDomain).String(ledgerId).Bytes(newKey).ToArray());
+
+    /// <summary>Canonical rotation payload: the new key and its proof of possession (the block itself is signed by the old key).</summary>
+    public static byte[] RotatePayload(string ledgerId, byte[] newKey, byte[] proof) => Json(w =>
+    {
+        w.WriteString("type", EmbeddedBlock.KindRotate);
+        w.WriteString("ledgerId", ledgerId);
+        w.WriteString("newKey", Convert.ToHexStringLower(newKey));
+        w.WriteString("proof", Convert.ToHexStringLower(proof));
+    });
+
     public static byte[] GenesisPayload(string ledgerId, byte[] ledgerKey) => Json(w =>
     {
         w.WriteString("type", EmbeddedBlock.KindGenesis);
@@ -176,6 +192,7 @@ internal static class BlockCodec
                 EmbeddedBlock.KindGenesis => TryParseGenesis(root, subject, out parsed, out reason),
                 EmbeddedBlock.KindAnchor => TryParseAnchor(root, subject, collectRecordRoots, out parsed, out reason),
                 EmbeddedBlock.KindRevoke => TryParseRevoke(root, subject, out parsed, out reason),
+                EmbeddedBlock.KindRotate => TryParseRotate(root, subject, out parsed, out reason),
                 _ => Fail($"unknown block kind '{kind}'", out parsed, out reason),
             };
         }
@@ -220,6 +237,30 @@ internal static class BlockCodec
     {
         value = 0;
         return obj.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out value);
+    }
+
+    private static bool TryParseRotate(JsonElement root, ReadOnlySpan<byte> subject, out BlockPayload? parsed, out string? reason)
+    {
+        if (!TryGetString(root, "ledgerId", out var ledgerId)
+            || !TryGetHex(root, "newKey", Secp256k1PublicKey.CompressedLength, out var newKey)
+            || !TryGetHex(root, "proof", Secp256k1Signature.RecoverableLength, out var proof))
+        {
+            return Fail("the rotation payload is malformed", out parsed, out reason);
+        }
+
+        if (!subject.SequenceEqual(newKey))
+        {
+            return Fail("the rotation subject is not the new key of its payload", out parsed, out reason);
+        }
+
+        if (!Secp256k1PublicKey.TryParse(newKey, out var key) || !Secp256k1Signature.TryParse(proof, out var signature) || !key.Verify(RotateDigest(ledgerId, newKey), signature))
+        {
+            return Fail("the new key's proof of possession does not verify", out parsed, out reason);
+        }
+
+        parsed = new BlockPayload(EmbeddedBlock.KindRotate, newKey, proof, null, null, ledgerId, null);
+        reason = null;
+        return true;
     }
 
     private static bool TryParseGenesis(JsonElement root, ReadOnlySpan<byte> subject, out BlockPayload? parsed, out string? reason)

@@ -27,6 +27,12 @@ public sealed class EmbeddedBlock
     /// <summary>A revocation: subject = document root, payload = canonical JSON of the <see cref="RevocationRequest"/>.</summary>
     public const string KindRevoke = "revoke";
 
+    /// <summary>
+    /// A key rotation: subject = the new 33-byte ledger key, payload = the new key and its proof of possession. The block
+    /// is signed by the key in force before it; every later block by the new one.
+    /// </summary>
+    public const string KindRotate = "rotate";
+
     /// <summary>The proof format and block-hash domain string.</summary>
     public const string Format = BlockCodec.Domain;
 
@@ -75,7 +81,7 @@ public sealed class EmbeddedBlock
     /// <summary>The ledger this block belongs to, e.g. <c>embedded:GB-HMRC</c> (part of the hashed header).</summary>
     public string LedgerId { get; }
 
-    /// <summary>The ledger's 33-byte compressed secp256k1 public key that signs every block.</summary>
+    /// <summary>The 33-byte compressed secp256k1 ledger key that signed this block (the key in force at its height).</summary>
     public byte[] LedgerKey { get; }
 
     /// <summary>Position in the chain; the genesis block is 0.</summary>
@@ -90,10 +96,10 @@ public sealed class EmbeddedBlock
     /// <summary><see cref="TimestampMs"/> as a UTC <see cref="DateTimeOffset"/>.</summary>
     public DateTimeOffset Timestamp => DateTimeOffset.FromUnixTimeMilliseconds(TimestampMs);
 
-    /// <summary><see cref="KindGenesis"/>, <see cref="KindAnchor"/> or <see cref="KindRevoke"/>.</summary>
+    /// <summary><see cref="KindGenesis"/>, <see cref="KindAnchor"/>, <see cref="KindRevoke"/> or <see cref="KindRotate"/>.</summary>
     public string Kind { get; }
 
-    /// <summary>The natural key: ledger key (genesis), batch root (anchor) or document root (revoke).</summary>
+    /// <summary>The natural key: ledger key (genesis), batch root (anchor), document root (revoke) or new key (rotate).</summary>
     public byte[] Subject { get; }
 
     /// <summary>Canonical UTF-8 JSON of what was written (public data only).</summary>

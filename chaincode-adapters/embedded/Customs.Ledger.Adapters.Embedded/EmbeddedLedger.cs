@@ -71,8 +71,11 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
 
     private readonly string _connectionString;
     private readonly string _ledgerId;
-    private readonly Secp256k1PrivateKey _key;
-    private readonly byte[] _ledgerKey;
+    private Secp256k1PrivateKey _key;
+    private byte[] _ledgerKey;
+
+    /// <summary>The ledger keys in force, from height (genesis key at 0; a rotation at height r brings in its key at r + 1).</summary>
+    private IReadOnlyList<(long FromHeight, byte[] Key)> _keys = [];
     private readonly TimeProvider _time;
     private readonly FileStream _lockFile;
     private readonly SqliteConnection _writer;
@@ -99,8 +102,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
             CryptographicOperations.ZeroMemory(scalar);
         }
 
-        LedgerKey = _key.PublicKey;
-        _ledgerKey = LedgerKey.ToCompressedBytes();
+        _ledgerKey = _key.PublicKey.ToCompressedBytes();
 
         var lockPath = databasePath + ".lock";
         try
@@ -126,8 +128,11 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
     /// <inheritdoc />
     public string LedgerId => _ledgerId;
 
-    /// <summary>The public key that signs every block (pin it in verifiers: <see cref="Secp256k1PublicKey.ToCompressedBytes"/>).</summary>
-    public Secp256k1PublicKey LedgerKey { get; }
+    /// <summary>The public key that signs new blocks (the genesis key, or the latest rotation's).</summary>
+    public Secp256k1PublicKey LedgerKey => Volatile.Read(ref _key).PublicKey;
+
+    /// <summary>Every ledger key this ledger has been signed with, oldest (genesis) first.</summary>
+    public IReadOnlyList<Secp256k1PublicKey> KeyHistory => [.. Volatile.Read(ref _keys).Select(k => Secp256k1PublicKey.Parse(k.Key))];
 
     /// <summary>Full path of the SQLite file.</summary>
     public string DatabasePath { get; }
@@ -140,7 +145,8 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
     /// created if needed. The key is copied: the caller keeps ownership of <paramref name="ledgerKey"/>.
     /// </summary>
     /// <param name="databasePath">SQLite file; <c>-wal</c>, <c>-shm</c> and <c>.lock</c> files are kept next to it.</param>
-    /// <param name="ledgerKey">The node's ledger signing key; an existing file must have been created with the same key.</param>
+    /// <param name="ledgerKey">The node's ledger signing key; an existing file must be signed with it now (its genesis key, or
+    /// the key of its latest rotation).</param>
     /// <param name="ledgerId"><c>embedded:</c> followed by 1 to 64 of <c>A-Z a-z 0-9 . _ -</c>, e.g. <c>embedded:GB-HMRC</c>;
     /// an existing file must have been created with the same id.</param>
     /// <param name="time">Clock for block timestamps (default: system clock). Timestamps never decrease along the chain.</param>
@@ -175,6 +181,57 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         {
             ledger.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Rotates the ledger key: appends a <see cref="EmbeddedBlock.KindRotate"/> block, signed by the current key, naming
+    /// <paramref name="newKey"/> with its proof of possession; every later block is signed by the new key (the key is
+    /// copied; the caller keeps ownership). Blocks signed before stay valid under the key they were signed with. Use it
+    /// when the node's key is renewed — the node's certificate must then be renewed for the new key too.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The new key has signed this ledger before.</exception>
+    public async Task<AnchorReceipt> RotateAsync(Secp256k1PrivateKey newKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(newKey);
+        ThrowIfDisposed();
+        var newPublic = newKey.PublicKey.ToCompressedBytes();
+        if (IsOwnKey(newPublic))
+        {
+            throw new InvalidOperationException("The new ledger key has signed this ledger before; a rotation needs a fresh key.");
+        }
+
+        var payload = BlockCodec.RotatePayload(_ledgerId, newPublic, newKey.Sign(BlockCodec.RotateDigest(_ledgerId, newPublic)).ToRecoverableBytes());
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfDisposed();
+            using var transaction = _writer.BeginTransaction();
+            var tip = ReadTipRow(transaction) ?? throw new InvalidDataException("The ledger has no genesis block.");
+            var block = Insert(transaction, tip, EmbeddedBlock.KindRotate, newPublic, payload);
+            transaction.Commit();
+            Volatile.Write(ref _tip, new LedgerTip(block.Height, block.Hash));
+
+            Span<byte> scalar = stackalloc byte[Secp256k1PrivateKey.KeyLength];
+            try
+            {
+                newKey.CopyTo(scalar);
+                var old = _key;
+                Volatile.Write(ref _key, Secp256k1PrivateKey.FromBytes(scalar));
+                old.Dispose();
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(scalar);
+            }
+
+            _ledgerKey = newPublic;
+            Volatile.Write(ref _keys, [.. _keys, (block.Height + 1, newPublic)]);
+            return block.ToReceipt();
+        }
+        finally
+        {
+            _writeLock.Release();
         }
     }
 
@@ -282,7 +339,8 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
 
     /// <summary>
     /// Re-checks the whole chain from genesis: heights contiguous from 0, each previous-hash link, each block hash, each
-    /// signature recovering to the genesis ledger key (which must be this ledger's key), timestamps never decreasing,
+    /// signature recovering to the ledger key in force at its height (the genesis key, then each rotation's new key,
+    /// whose proof of possession must verify), timestamps never decreasing,
     /// each payload matching its kind and subject, and no block missing after the tip this instance knows. Reads a
     /// consistent snapshot; O(blocks) signature recoveries.
     /// </summary>
@@ -307,6 +365,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         long expected = 0;
         var previousHash = new byte[BlockCodec.HashLength];
         var previousTimestamp = long.MinValue;
+        byte[]? signingKey = null;
         while (reader.Read())
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -322,7 +381,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
                 return Broken(count, height, "the row is malformed (a column has the wrong type)");
             }
 
-            var failure = CheckBlock(block, previousHash, previousTimestamp);
+            var failure = CheckBlock(block, previousHash, previousTimestamp, ref signingKey);
             if (failure is not null)
             {
                 return Broken(count, height, failure);
@@ -553,6 +612,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
             CheckGenesis(genesis);
         }
 
+        LoadKeyHistory(transaction, genesis?.Subject ?? _ledgerKey);
         var tip = ReadTipRow(transaction) ?? throw new InvalidDataException("The ledger has no blocks after initialisation.");
         transaction.Commit();
         Volatile.Write(ref _tip, new LedgerTip(tip.Height, tip.Hash));
@@ -570,12 +630,50 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         {
             throw new InvalidOperationException($"The ledger file '{DatabasePath}' belongs to ledger '{payload.Text}', not '{_ledgerId}'.");
         }
+    }
 
-        if (!payload.Key.AsSpan().SequenceEqual(_ledgerKey))
+    /// <summary>Reads the rotations: the given key must be the one in force now (the genesis key if there was none).</summary>
+    private void LoadKeyHistory(SqliteTransaction transaction, byte[] genesisKey)
+    {
+        var keys = new List<(long, byte[])> { (0, genesisKey) };
+        using (var command = transaction.Connection!.CreateCommand())
         {
-            throw new InvalidOperationException(
-                $"The ledger file '{DatabasePath}' is signed by ledger key {Convert.ToHexStringLower(payload.Key)}, not by the given key {LedgerKey}.");
+            command.Transaction = transaction;
+            command.CommandText = "SELECT height, subject FROM blocks WHERE kind = $kind ORDER BY height;";
+            command.Parameters.AddWithValue("$kind", EmbeddedBlock.KindRotate);
+            using var reader = command.ExecuteReader();
+            while (reader.Read())
+            {
+                keys.Add((reader.GetInt64(0) + 1, reader.GetValue(1) as byte[] ?? throw Malformed(reader.GetInt64(0))));
+            }
         }
+
+        var current = keys[^1].Item2;
+        if (!current.AsSpan().SequenceEqual(_ledgerKey))
+        {
+            throw new InvalidOperationException(keys.Any(k => k.Item2.AsSpan().SequenceEqual(_ledgerKey))
+                ? $"The ledger file '{DatabasePath}' was rotated to ledger key {Convert.ToHexStringLower(current)}; the given key {LedgerKey} is retired."
+                : $"The ledger file '{DatabasePath}' is signed by ledger key {Convert.ToHexStringLower(current)}, not by the given key {LedgerKey}.");
+        }
+
+        _keys = keys;
+    }
+
+    private bool IsOwnKey(byte[] key) => Volatile.Read(ref _keys).Any(k => k.Key.AsSpan().SequenceEqual(key));
+
+    /// <summary>The ledger key in force at <paramref name="height"/>.</summary>
+    private byte[] KeyAt(long height)
+    {
+        var keys = Volatile.Read(ref _keys);
+        for (var i = keys.Count - 1; i > 0; i--)
+        {
+            if (height >= keys[i].FromHeight)
+            {
+                return keys[i].Key;
+            }
+        }
+
+        return keys.Count > 0 ? keys[0].Key : _ledgerKey;
     }
 
     private async Task<AnchorReceipt> AppendAsync(
@@ -605,7 +703,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
             if (existing is not null)
             {
                 var recorded = ParseStored(existing, collectRecordRoots: false);
-                if (!recorded.Key.AsSpan().SequenceEqual(issuerKey))
+                if (!recorded.Key.AsSpan().SequenceEqual(issuerKey) && !(IsOwnKey(recorded.Key) && IsOwnKey(issuerKey)))
                 {
                     throw new InvalidOperationException(kind == EmbeddedBlock.KindAnchor
                         ? $"The batch root is already anchored at height {existing.Height} by a different issuer key."
@@ -633,8 +731,9 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         var anchor = ReadBySubject(transaction, EmbeddedBlock.KindAnchor, request.BatchRoot)
             ?? throw new InvalidOperationException("RevocationRequest.BatchRoot is not anchored on this ledger.");
         var anchored = ParseStored(anchor, collectRecordRoots: true);
-        if (!anchored.Key.AsSpan().SequenceEqual(request.IssuerKey))
+        if (!anchored.Key.AsSpan().SequenceEqual(request.IssuerKey) && !(IsOwnKey(anchored.Key) && IsOwnKey(request.IssuerKey)))
         {
+            // The node that anchored a batch may revoke its documents with any of its keys, before or after a rotation.
             throw new InvalidOperationException("The batch was anchored by a different issuer key: only its issuer can revoke its documents.");
         }
 
@@ -668,7 +767,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         return new EmbeddedBlock(_ledgerId, _ledgerKey, height, previousHash, timestamp, kind, subject, payload, hash, signature);
     }
 
-    private string? CheckBlock(EmbeddedBlock block, byte[] previousHash, long previousTimestamp)
+    private string? CheckBlock(EmbeddedBlock block, byte[] previousHash, long previousTimestamp, ref byte[]? signingKey)
     {
         if (!block.PreviousHash.AsSpan().SequenceEqual(previousHash))
         {
@@ -688,9 +787,11 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
             return "the block signature is invalid";
         }
 
-        if (!signer.Equals(LedgerKey))
+        // At genesis the key is the one it names (checked against the history below); afterwards the one in force.
+        var expectedKey = signingKey ?? (block.Height == 0 ? block.Subject : KeyAt(0));
+        if (!signer.ToCompressedBytes().AsSpan().SequenceEqual(expectedKey))
         {
-            return $"the block is signed by a different ledger key ({signer}, expected {LedgerKey})";
+            return $"the block is signed by a different ledger key ({signer}, expected {Convert.ToHexStringLower(expectedKey)})";
         }
 
         if (block.TimestampMs < previousTimestamp || block.TimestampMs is < 0 or > BlockCodec.MaxTimestampMs)
@@ -698,9 +799,9 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
             return "the timestamp goes backwards or is out of range";
         }
 
-        var expectedKind = block.Height == 0 ? "genesis" : "anchor or revoke";
+        var expectedKind = block.Height == 0 ? "genesis" : "anchor, revoke or rotate";
         if ((block.Height == 0) != (block.Kind == EmbeddedBlock.KindGenesis)
-            || block.Kind is not (EmbeddedBlock.KindGenesis or EmbeddedBlock.KindAnchor or EmbeddedBlock.KindRevoke))
+            || block.Kind is not (EmbeddedBlock.KindGenesis or EmbeddedBlock.KindAnchor or EmbeddedBlock.KindRevoke or EmbeddedBlock.KindRotate))
         {
             return $"the block kind '{block.Kind}' is not allowed here (expected {expectedKind})";
         }
@@ -717,10 +818,21 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
                 return "the genesis block names another ledger id";
             }
 
-            if (!payload.Key.AsSpan().SequenceEqual(_ledgerKey))
+            if (!payload.Key.AsSpan().SequenceEqual(KeyAt(0)))
             {
                 return "the genesis block names another ledger key";
             }
+
+            signingKey = payload.Key;
+        }
+        else if (block.Kind == EmbeddedBlock.KindRotate)
+        {
+            if (!string.Equals(payload.Text, _ledgerId, StringComparison.Ordinal))
+            {
+                return "the rotation block names another ledger id";
+            }
+
+            signingKey = payload.Key;
         }
 
         return null;
@@ -791,7 +903,8 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
             && reader.GetValue(6) is byte[] hash
             && reader.GetValue(7) is byte[] signature)
         {
-            return new EmbeddedBlock(_ledgerId, _ledgerKey, reader.GetInt64(0), previousHash, timestamp, kind, subject, payload, hash, signature);
+            var height = reader.GetInt64(0);
+            return new EmbeddedBlock(_ledgerId, KeyAt(height), height, previousHash, timestamp, kind, subject, payload, hash, signature);
         }
 
         return null;

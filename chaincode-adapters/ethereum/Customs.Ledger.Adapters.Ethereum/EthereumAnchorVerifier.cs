@@ -14,11 +14,15 @@ namespace Customs.Ledger.Adapters.Ethereum;
 /// A valid check means: the proof is well-formed and matches the receipt (ledger id, reference, height) and the anchored
 /// root; the endpoint serves the proof's chain id; the transaction exists with status 1, was sent to the proof's contract
 /// and emitted <c>DocumentIssued(root)</c> (or <c>DocumentRevoked(root)</c>) there; its block is still the canonical block
-/// at that height; and the contract says <c>isIssued(root)</c> (or <c>isRevoked(root)</c>) now. When trusted keys are given
-/// (33/65-byte secp256k1 public keys), the transaction's sender must be the address of one of them. Never throws on
-/// malformed input or an unreachable endpoint: the check fails with the reason. Thread-safe.
+/// at that height, with the receipt's timestamp; and the contract says <c>isIssued(root)</c> (or <c>isRevoked(root)</c>) now.
+/// When trusted keys are given (33/65-byte secp256k1 public keys: the issuer's certified key), the transaction's sender
+/// must be the address of one of them. Whether the contract belongs to the issuer is the verifier's question (the trust
+/// list or certificate must bind it, see <c>IIssuerAuthority.BindsLedger</c>). As an <see cref="ILedgerStatusSource"/> it
+/// also asks the contract whether the document root or its batch root is revoked. Never throws on malformed input or an
+/// unreachable endpoint: an endpoint that does not answer, or serves another chain, makes the check unavailable (an
+/// ERROR for the verifier, never a silent pass). Thread-safe.
 /// </remarks>
-public sealed class EthereumAnchorVerifier : IAnchorVerifier, IDisposable
+public sealed class EthereumAnchorVerifier : IAnchorVerifier, ILedgerStatusSource, IDisposable
 {
     private readonly EthereumRpc _rpc;
     private readonly TimeSpan _timeout;
@@ -46,7 +50,63 @@ public sealed class EthereumAnchorVerifier : IAnchorVerifier, IDisposable
         }
         catch (OperationCanceledException)
         {
-            return AnchorCheck.Fail($"no answer from the Ethereum endpoint within {_timeout}");
+            return AnchorCheck.Unreachable($"no answer from the Ethereum endpoint within {_timeout}");
+        }
+    }
+
+    /// <inheritdoc />
+    public bool CanCheck(string ledgerId) => CanVerify(ledgerId);
+
+    /// <inheritdoc />
+    /// <remarks>Blocks on the network (at most the timeout given at construction).</remarks>
+    public LedgerStatusCheck CheckRevocation(AnchorReceipt anchor, byte[] documentRoot, byte[] batchRoot)
+    {
+        using var timeout = new CancellationTokenSource(_timeout);
+        try
+        {
+            return Task.Run(() => CheckRevocationAsync(anchor, documentRoot, batchRoot, timeout.Token)).GetAwaiter().GetResult();
+        }
+        catch (OperationCanceledException)
+        {
+            return new LedgerStatusCheck(LedgerStatus.Unavailable, $"no answer from the Ethereum endpoint within {_timeout}");
+        }
+    }
+
+    /// <summary>Asynchronous <see cref="CheckRevocation"/>: <c>isRevoked</c> of the document root and of the batch root on the anchor's contract.</summary>
+    public async Task<LedgerStatusCheck> CheckRevocationAsync(AnchorReceipt anchor, byte[] documentRoot, byte[] batchRoot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(anchor);
+        if (anchor.Proof is not { Length: > 0 and <= 4096 } || !EthereumAnchorProof.TryParse(anchor.Proof, out var proof, out _) || proof is null || !HexUtil.IsAddress(proof.Contract))
+        {
+            return new LedgerStatusCheck(LedgerStatus.Unavailable, "the anchor's proof names no document store to ask");
+        }
+
+        try
+        {
+            var chainId = await _rpc.CallAsync(() => _rpc.Web3.Eth.ChainId.SendRequestAsync(), cancellationToken).ConfigureAwait(false);
+            if (chainId.Value != proof.ChainId)
+            {
+                return new LedgerStatusCheck(LedgerStatus.Unavailable, $"the endpoint serves chain {chainId.Value}, not chain {proof.ChainId}");
+            }
+
+            foreach (var (root, what) in new[] { (documentRoot, "the document root"), (batchRoot, "the batch root") })
+            {
+                var revoked = (await _rpc.QueryAsync<IsRevokedFunction, BoolOutput>(proof.Contract, new IsRevokedFunction { Document = root }, null, cancellationToken).ConfigureAwait(false)).Value;
+                if (revoked)
+                {
+                    return new LedgerStatusCheck(LedgerStatus.Revoked, $"document store {proof.Contract} on chain {proof.ChainId} reports {what} revoked (checked online)");
+                }
+            }
+
+            return new LedgerStatusCheck(LedgerStatus.NotRevoked, $"document store {proof.Contract} on chain {proof.ChainId} reports no revocation");
+        }
+        catch (LedgerUnavailableException ex)
+        {
+            return new LedgerStatusCheck(LedgerStatus.Unavailable, $"cannot ask the document store: {ex.Message}");
+        }
+        catch (Nethereum.JsonRpc.Client.RpcResponseException ex)
+        {
+            return new LedgerStatusCheck(LedgerStatus.Unavailable, $"the Ethereum endpoint refused the question: {EthereumRpc.NodeMessage(ex)}");
         }
     }
 
@@ -95,27 +155,27 @@ public sealed class EthereumAnchorVerifier : IAnchorVerifier, IDisposable
 
         try
         {
-            return await CheckOnChainAsync(proof, anchoredRoot, trustedLedgerKeys, cancellationToken).ConfigureAwait(false);
+            return await CheckOnChainAsync(proof, receipt.Timestamp.ToUnixTimeSeconds(), anchoredRoot, trustedLedgerKeys, cancellationToken).ConfigureAwait(false);
         }
         catch (LedgerUnavailableException ex)
         {
-            return AnchorCheck.Fail($"cannot check online: {ex.Message}");
+            return AnchorCheck.Unreachable($"cannot check online: {ex.Message}");
         }
         catch (Nethereum.JsonRpc.Client.RpcResponseException ex)
         {
-            return AnchorCheck.Fail($"the Ethereum endpoint refused a check: {EthereumRpc.NodeMessage(ex)}");
+            return AnchorCheck.Unreachable($"the Ethereum endpoint refused a check: {EthereumRpc.NodeMessage(ex)}");
         }
     }
 
     /// <summary>Disposes the RPC client.</summary>
     public void Dispose() => _rpc.Dispose();
 
-    private async Task<AnchorCheck> CheckOnChainAsync(EthereumAnchorProof proof, byte[] root, IReadOnlyCollection<byte[]>? trustedLedgerKeys, CancellationToken token)
+    private async Task<AnchorCheck> CheckOnChainAsync(EthereumAnchorProof proof, long receiptTimestamp, byte[] root, IReadOnlyCollection<byte[]>? trustedLedgerKeys, CancellationToken token)
     {
         var chainId = await _rpc.CallAsync(() => _rpc.Web3.Eth.ChainId.SendRequestAsync(), token).ConfigureAwait(false);
         if (chainId.Value != proof.ChainId)
         {
-            return AnchorCheck.Fail($"the endpoint serves chain {chainId.Value}, the receipt is for chain {proof.ChainId}");
+            return AnchorCheck.Unreachable($"the endpoint serves chain {chainId.Value}, the receipt is for chain {proof.ChainId}: give an endpoint of that chain");
         }
 
         var receipt = await _rpc.GetReceiptAsync(proof.TxHash, token).ConfigureAwait(false);
@@ -143,6 +203,11 @@ public sealed class EthereumAnchorVerifier : IAnchorVerifier, IDisposable
         if (canonical is null || !HexUtil.SameHex(canonical.BlockHash, proof.BlockHash))
         {
             return AnchorCheck.Fail($"block {proof.BlockNumber} {proof.BlockHash} is no longer canonical");
+        }
+
+        if ((long)canonical.Timestamp.Value != receiptTimestamp)
+        {
+            return AnchorCheck.Fail($"the receipt's time is not block {proof.BlockNumber}'s");
         }
 
         var emitted = proof.Kind == ProofKind.Issue

@@ -15,10 +15,11 @@ internal static class BundleCommands
         var file = new Argument<FileInfo>("bundle") { Description = "Bundle file (JSON)" };
         var more = new Argument<FileInfo[]>("more") { Description = "Further bundle files, or folders of *.json bundles: verified offline in bulk, one line each", Arity = ArgumentArity.ZeroOrMore };
         var online = new Option<Uri?>("--node") { Description = "Ask this node (which also knows current revocations) instead of verifying offline", CustomParser = CliApp.ParseUri };
-        var trust = new Option<string[]>("--trust-issuer") { Description = "Hex issuer keys to trust; without it the key the bundle names is accepted", AllowMultipleArgumentsPerToken = true };
+        var trust = new Option<FileInfo[]>("--trust") { Description = "Trust anchors: PEM file(s) of consortium CA certificates (CRLs in them or beside them as *.crl.pem), or a signed consortium trust list. Without any, no bundle is VALID: the issuer is UNVERIFIED", AllowMultipleArgumentsPerToken = true };
+        var maxAge = new Option<TimeSpan?>("--max-status-age") { Description = "Oldest signed status accepted offline, e.g. 24h, 7d, 30m; older is UNVERIFIED (default: any age)", CustomParser = ParseAge };
         var require = new Option<string[]>("--require-ledger") { Description = "Ledger ids that must each hold a valid anchor (default: at least one)", AllowMultipleArgumentsPerToken = true };
         var rpc = new Option<Uri?>("--rpc") { Description = "Ethereum JSON-RPC endpoint to check eip155 anchors against (offline verification cannot check them)", CustomParser = CliApp.ParseUri };
-        var command = new Command("verify", "Verify a proof bundle: integrity, inclusion, signature, issuer, anchored, status") { file, more, online, trust, require, rpc };
+        var command = new Command("verify", "Verify a proof bundle: integrity, inclusion, signature, issuer, anchored, status. Exit 0 VALID, 1 INVALID, 2 bad input, 3 ERROR (a node or ledger unreachable), 4 UNVERIFIED") { file, more, online, trust, require, rpc, maxAge };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(more) is { Length: > 0 } || Directory.Exists(parse.GetValue(file)!.FullName))
@@ -28,10 +29,14 @@ internal static class BundleCommands
                     return Output.Error(CliApp.BadInput, "--node verifies one bundle; bulk verification is offline");
                 }
 
-                var policy = Policy(parse.GetValue(trust), parse.GetValue(require), parse.GetValue(rpc), out var ethereum);
-                using (ethereum)
+                if (!TryPolicy(parse.GetValue(trust), parse.GetValue(require), parse.GetValue(rpc), parse.GetValue(maxAge), out var bulk, out var ethereumBulk, out var trustError))
                 {
-                    return VerifyMany([parse.GetValue(file)!, .. parse.GetValue(more) ?? []], policy);
+                    return Output.Error(CliApp.BadInput, trustError);
+                }
+
+                using (ethereumBulk)
+                {
+                    return VerifyMany([parse.GetValue(file)!, .. parse.GetValue(more) ?? []], bulk);
                 }
             }
 
@@ -46,7 +51,13 @@ internal static class BundleCommands
                 VerificationReport? remote = null;
                 var code = await Client.Run(node, async client =>
                 {
-                    remote = await client.Verification.VerifyAsync(new VerifyRequest { Bundle = bundle }, deadline: Client.Deadline(), cancellationToken: ct);
+                    var request = new VerifyRequest { Bundle = bundle };
+                    if (parse.GetValue(maxAge) is { } age)
+                    {
+                        request.MaxStatusAge = Google.Protobuf.WellKnownTypes.Duration.FromTimeSpan(age);
+                    }
+
+                    remote = await client.Verification.VerifyAsync(request, deadline: Client.Deadline(), cancellationToken: ct);
                     return CliApp.Ok;
                 });
                 if (remote is null)
@@ -68,7 +79,11 @@ internal static class BundleCommands
                     return Output.Error(CliApp.BadInput, "malformed bundle: " + ex.Message);
                 }
 
-                var policy = Policy(parse.GetValue(trust), parse.GetValue(require), parse.GetValue(rpc), out var ethereum);
+                if (!TryPolicy(parse.GetValue(trust), parse.GetValue(require), parse.GetValue(rpc), parse.GetValue(maxAge), out var policy, out var ethereum, out var trustError))
+                {
+                    return Output.Error(CliApp.BadInput, trustError);
+                }
+
                 using (ethereum)
                 {
                     report = BundleMapping.ToProto(Bundles.BundleVerifier.Verify(domain, policy));
@@ -76,7 +91,7 @@ internal static class BundleCommands
             }
 
             Output.Report(report);
-            return report.Verdict == Verdict.Valid ? CliApp.Ok : CliApp.Failed;
+            return CliApp.ExitCode(report.Verdict);
         });
         return command;
     }
@@ -116,17 +131,64 @@ internal static class BundleCommands
         return command;
     }
 
-    private static Bundles.VerificationPolicy Policy(string[]? trust, string[]? require, Uri? rpc, out Adapters.Ethereum.EthereumAnchorVerifier? ethereum)
+    /// <summary>The verifier's policy: trust anchors from files, the embedded verifier, and Ethereum through --rpc.</summary>
+    private static bool TryPolicy(FileInfo[]? trust, string[]? require, Uri? rpc, TimeSpan? maxAge, out Bundles.VerificationPolicy policy, out Adapters.Ethereum.EthereumAnchorVerifier? ethereum, out string error)
     {
-        var keys = trust is { Length: > 0 } hex ? hex.Select(Convert.FromHexString).ToList() : null;
+        policy = new Bundles.VerificationPolicy();
+        ethereum = null;
+        error = string.Empty;
+        Pki.IssuerAuthority? authority = null;
+        if (trust is { Length: > 0 })
+        {
+            try
+            {
+                authority = Pki.TrustFiles.Load([.. trust.Select(f => f.FullName)]);
+            }
+            catch (Exception ex) when (ex is Pki.PkiException or IOException or UnauthorizedAccessException)
+            {
+                error = "cannot use the trust anchors: " + ex.Message;
+                return false;
+            }
+        }
+
         ethereum = rpc is { } endpoint ? new Adapters.Ethereum.EthereumAnchorVerifier(endpoint) : null;
         List<Ledger.IAnchorVerifier> verifiers = [new EmbeddedAnchorVerifier()];
+        List<Ledger.ILedgerStatusSource> sources = [];
         if (ethereum is not null)
         {
             verifiers.Add(ethereum);
+            sources.Add(ethereum);
         }
 
-        return new Bundles.VerificationPolicy { TrustedIssuerKeys = keys, AnchorVerifiers = verifiers, RequiredLedgers = require ?? [] };
+        policy = new Bundles.VerificationPolicy
+        {
+            Authority = authority,
+            AnchorVerifiers = verifiers,
+            StatusSources = sources,
+            RequiredLedgers = require ?? [],
+            MaxStatusAge = maxAge,
+        };
+        return true;
+    }
+
+    /// <summary>Durations like 90s, 30m, 24h, 7d (or a .NET TimeSpan such as 1.00:00:00).</summary>
+    private static TimeSpan? ParseAge(System.CommandLine.Parsing.ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value.Trim() : string.Empty;
+        var units = new Dictionary<char, double> { ['s'] = 1, ['m'] = 60, ['h'] = 3600, ['d'] = 86400 };
+        if (text.Length > 1 && units.TryGetValue(char.ToLowerInvariant(text[^1]), out var seconds)
+            && double.TryParse(text[..^1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var n) && n > 0 && n * seconds < TimeSpan.MaxValue.TotalSeconds)
+        {
+            return TimeSpan.FromSeconds(n * seconds);
+        }
+
+        if (TimeSpan.TryParse(text, System.Globalization.CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero)
+        {
+            return span;
+        }
+
+        result.AddError($"'{text}' is not a duration (e.g. 90s, 30m, 24h, 7d)");
+        return null;
     }
 
     /// <summary>
@@ -189,7 +251,12 @@ internal static class BundleCommands
         }
 
         AnsiConsole.MarkupLine($"{files.Count:N0} bundles: {valid:N0} valid, {files.Count - valid:N0} not ({files.Count / Math.Max(seconds, 1e-6):N0} bundles/s, read and verified)");
-        return files.Count > 0 && valid == files.Count ? CliApp.Ok : CliApp.Failed;
+        if (files.Count == 0 || readable.Count < files.Count)
+        {
+            return CliApp.Failed;
+        }
+
+        return CliApp.ExitCode(BundleMapping.ToProto(Bundles.VerificationReport.Combine(reports.Select(r => r.Verdict))));
     }
 
     private static bool TryRead(FileInfo file, out Api.V1.ProofBundle? bundle, out string error)

@@ -35,7 +35,9 @@ internal static class CaCommands
     {
         var name = new Option<string>("--name") { Description = "CA name", DefaultValueFactory = _ => "Customs Pilot" };
         var consortium = new Option<string>("--consortium") { Description = "Consortium (organisation) name", DefaultValueFactory = _ => "Customs Ledger Pilot" };
-        var command = new Command("create", "Create a consortium CA (ECDSA P-256, self-signed) with an empty CRL") { CaDir, name, consortium };
+        var pathLength = new Option<int>("--path-length") { Description = "Intermediate CAs allowed below it (0: it issues node certificates itself)", DefaultValueFactory = _ => 0 };
+        var parent = new Option<DirectoryInfo?>("--parent") { Description = "Create an intermediate (issuing) CA signed by the CA in this folder, as an administration's own PKI has" };
+        var command = new Command("create", "Create a consortium CA (ECDSA P-256, self-signed) with an empty CRL, or an intermediate CA below one (--parent)") { CaDir, name, consortium, pathLength, parent };
         command.SetAction(parse => Guard(() =>
         {
             var dir = parse.GetValue(CaDir)!.FullName;
@@ -47,9 +49,12 @@ internal static class CaCommands
                 WritePrivate(Path.Combine(dir, PasswordFile), password);
             }
 
-            var authority = ConsortiumCa.Create(parse.GetValue(name)!, parse.GetValue(consortium)!);
+            var authority = parse.GetValue(parent) is { } parentDir
+                ? LoadCa(parentDir.FullName).IssueIntermediate(parse.GetValue(name)! + " Issuing CA", parse.GetValue(consortium)!)
+                : ConsortiumCa.Create(parse.GetValue(name)!, parse.GetValue(consortium)!, pathLength: parse.GetValue(pathLength));
+            Directory.CreateDirectory(dir);
             authority.Save(dir, password);
-            AnsiConsole.MarkupLine($"consortium CA {Markup.Escape(authority.Subject)} created in {Markup.Escape(dir)} (serial {authority.SerialNumber}, valid until {authority.NotAfter:yyyy-MM-dd})");
+            AnsiConsole.MarkupLine($"{(authority.IsSelfSigned ? "consortium" : "intermediate")} CA {Markup.Escape(authority.Subject)} created in {Markup.Escape(dir)} (serial {authority.SerialNumber}, valid until {authority.NotAfter:yyyy-MM-dd})");
             return CliApp.Ok;
         }));
         return command;
@@ -59,34 +64,15 @@ internal static class CaCommands
     {
         var validity = new Option<int>("--days") { Description = "Validity in days", DefaultValueFactory = _ => 365 };
         var dns = new Option<string[]>("--dns") { Description = "DNS names for TLS (default localhost)", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("issue", "Issue a node certificate (country, agency, node id and ledger key from the node's data directory) into <data-dir>/tls") { CaDir, CliApp.DataDir, validity, dns };
+        var command = new Command("issue", "Issue a node certificate (country, agency, node id, ledger key and Ethereum document store from the node's data directory) into <data-dir>/tls; the previous one is archived") { CaDir, CliApp.DataDir, validity, dns };
         command.SetAction(parse => Guard(() =>
         {
             var authority = LoadCa(parse.GetValue(CaDir)!.FullName);
             var dataDir = parse.GetValue(CliApp.DataDir)!.FullName;
             var options = NodeOptions.Load(dataDir);
             using var key = NodeKeys.Load(dataDir, options);
-            var request = new NodeIdentityRequest
-            {
-                NodeId = options.NodeId,
-                Country = options.Country,
-                Agency = options.Agency,
-                LedgerPublicKey = key.PublicKey,
-                Validity = TimeSpan.FromDays(parse.GetValue(validity)),
-            };
-            if (parse.GetValue(dns) is { Length: > 0 } names)
-            {
-                request = request with { DnsNames = names };
-            }
-
-            var certificate = authority.IssueNodeCertificate(request);
+            var certificate = NodeCertification.Install(dataDir, authority, key.PublicKey, TimeSpan.FromDays(parse.GetValue(validity)), parse.GetValue(dns));
             var tls = Path.Combine(dataDir, "tls");
-            Directory.CreateDirectory(tls);
-            var p12Password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-            WritePrivate(Path.Combine(tls, "node.p12.password"), p12Password);
-            certificate.SavePkcs12(Path.Combine(tls, "node.p12"), p12Password, overwrite: true);
-            File.WriteAllText(Path.Combine(tls, "consortium-ca.pem"), authority.CertificatePem);
-            authority.CreateCrl().Save(Path.Combine(tls, "consortium-ca.crl.pem"));
             AnsiConsole.MarkupLine($"issued {Markup.Escape(certificate.ToString())} until {certificate.NotAfter:yyyy-MM-dd} into {Markup.Escape(tls)}");
             Console.WriteLine($"serial {certificate.SerialNumber}");
             return CliApp.Ok;
@@ -134,7 +120,7 @@ internal static class CaCommands
         return command;
     }
 
-    private static ConsortiumCa LoadCa(string dir)
+    internal static ConsortiumCa LoadCa(string dir)
     {
         var password = Environment.GetEnvironmentVariable(PasswordVariable);
         if (string.IsNullOrEmpty(password))

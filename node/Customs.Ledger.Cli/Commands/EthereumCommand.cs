@@ -39,6 +39,7 @@ internal static class EthereumCommand
                 (options with { Ethereum = settings with { DocumentStore = ledger.DocumentStoreAddress, ParticipantRegistry = registry } }).Save(dir);
                 AnsiConsole.MarkupLine($"DocumentStore {ledger.DocumentStoreAddress} and ParticipantRegistry {registry} deployed on chain {settings.ChainId} by {ledger.Account}");
                 AnsiConsole.MarkupLine($"ledger id {Markup.Escape(ledger.LedgerId)} recorded in {Markup.Escape(Path.Combine(dir, NodeOptions.FileName))}");
+                AnsiConsole.MarkupLine("verifiers count anchors on this store only once it is bound to the node: issue the node certificate again ('customs-ledger ca issue'), or list it in the consortium trust list");
                 return CliApp.Ok;
             }
             catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or ChainMismatchException or LedgerWriteException or LedgerUnavailableException)

@@ -36,5 +36,9 @@ internal static class Output
 
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"bundle is [bold {Color(report.Verdict)}]{Name(report.Verdict)}[/]");
+        if (report.Verdict == Verdict.Unverified && report.Checks.FirstOrDefault(c => c.Name == "issuer") is { Verdict: Verdict.Unverified } issuer)
+        {
+            AnsiConsole.MarkupLine($"[yellow]the issuer is unverified:[/] {Markup.Escape(issuer.Reason)}");
+        }
     }
 }

@@ -1,40 +1,59 @@
+using System.Security.Cryptography;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Ledger;
 using Customs.Ledger.Merkle;
+using Customs.Ledger.Records;
+using Customs.Ledger.Trust;
 
 namespace Customs.Ledger.Bundles;
 
 /// <summary>What a verifier trusts and requires.</summary>
 public sealed record VerificationPolicy
 {
-    /// <summary>Issuer keys (33-byte compressed) the verifier trusts; null = accept the key the bundle names.</summary>
-    public IReadOnlyCollection<byte[]>? TrustedIssuerKeys { get; init; }
-
-    /// <summary>Ledger keys trusted for embedded-ledger blocks; null = accept the key each block names.</summary>
-    public IReadOnlyCollection<byte[]>? TrustedLedgerKeys { get; init; }
+    /// <summary>
+    /// The trust anchors (and trust list) that certify issuers. Null = none given: a bundle can then be at best
+    /// UNVERIFIED, because anyone can make a self-consistent bundle with a key of their own.
+    /// </summary>
+    public IIssuerAuthority? Authority { get; init; }
 
     /// <summary>Ledger ids that must each hold a valid anchor; empty = at least one anchor must be valid.</summary>
     public IReadOnlyCollection<string> RequiredLedgers { get; init; } = [];
 
-    /// <summary>Offline checkers for anchor proofs, one per ledger family.</summary>
+    /// <summary>Checkers for anchor proofs, one per ledger family (the embedded ledger offline; Ethereum through an RPC node).</summary>
     public IReadOnlyList<IAnchorVerifier> AnchorVerifiers { get; init; } = [];
+
+    /// <summary>Online revocation lookups (Ethereum's <c>isRevoked</c>); empty = the bundle's signed status only.</summary>
+    public IReadOnlyList<ILedgerStatusSource> StatusSources { get; init; } = [];
+
+    /// <summary>Oldest signed status accepted as VALID offline; older is UNVERIFIED. Null (the default) = any age.</summary>
+    public TimeSpan? MaxStatusAge { get; init; }
+
+    /// <summary>Clock for status age. Default: the system clock.</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
 }
 
+/// <summary>The document's status as its issuing node knows it now (a node verifying its own documents passes it).</summary>
+/// <param name="Status">The live status; null = the node holds no such document (the bundle is not its own).</param>
+/// <param name="Source">Who says so, for the report (e.g. <c>live from the issuing node GB-HMRC</c>).</param>
+public sealed record LiveStatus(BundleStatus? Status, string Source);
+
 /// <summary>
-/// Checks a <see cref="ProofBundle"/>: integrity, inclusion, signature, issuer, anchored, status. Pure and offline:
-/// the status check reads the bundle's own status unless the caller passes a fresher one (a node does, from its ledger).
-/// Never throws on a malformed bundle; each check reports what is wrong.
+/// Checks a <see cref="ProofBundle"/>: integrity, inclusion, signature, issuer, anchored, status. Pure: only the anchor
+/// verifiers and status sources the policy names may reach a network. Never throws on a malformed bundle; each check
+/// reports what is wrong, naming the field. What cannot be checked is ERROR or UNVERIFIED, never VALID.
 /// </summary>
-public static class BundleVerifier
+public static partial class BundleVerifier
 {
-    public static VerificationReport Verify(ProofBundle bundle, VerificationPolicy policy, BundleStatus? currentStatus = null) =>
-        Verify(bundle, policy, currentStatus, memo: null);
+    /// <summary>Verifies one bundle; <paramref name="live"/> is the issuing node's current status, when the caller is that node.</summary>
+    public static VerificationReport Verify(ProofBundle bundle, VerificationPolicy policy, LiveStatus? live = null) =>
+        Verify(bundle, policy, live, memo: null);
 
     /// <summary>
     /// Verifies many bundles under one policy, on up to <paramref name="maxDegreeOfParallelism"/> cores (-1 = all), and
-    /// returns their reports in input order. Each report is what <see cref="Verify(ProofBundle, VerificationPolicy, BundleStatus?)"/>
-    /// gives; bundles of one batch share the batch signature and anchor checks (see <see cref="VerificationMemo"/>), which
-    /// is what makes checking a shipment's or a day's documents in bulk fast.
+    /// returns their reports in input order. Each report is what <see cref="Verify(ProofBundle, VerificationPolicy, LiveStatus?)"/>
+    /// gives; bundles of one batch share the batch signature and anchor checks (see <see cref="VerificationMemo"/>), and
+    /// bundles of one issuer its certificate path (cached by the authority), which is what makes checking a shipment's or
+    /// a day's documents in bulk fast.
     /// </summary>
     public static IReadOnlyList<VerificationReport> VerifyAll(IReadOnlyList<ProofBundle> bundles, VerificationPolicy policy, int maxDegreeOfParallelism = -1)
     {
@@ -47,19 +66,19 @@ public static class BundleVerifier
         return reports;
     }
 
-    private static VerificationReport Verify(ProofBundle bundle, VerificationPolicy policy, BundleStatus? currentStatus, VerificationMemo? memo)
+    private static VerificationReport Verify(ProofBundle bundle, VerificationPolicy policy, LiveStatus? live, VerificationMemo? memo)
     {
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(policy);
-        return new VerificationReport(
-        [
-            Run("integrity", () => Integrity(bundle)),
-            Run("inclusion", () => Inclusion(bundle)),
-            Run("signature", () => memo is null ? Signature(bundle) : memo.Signature(bundle, Signature)),
-            Run("issuer", () => Issuer(bundle, policy)),
-            Run("anchored", () => Anchored(bundle, policy, memo)),
-            Run("status", () => Status(currentStatus ?? bundle.Status)),
-        ]);
+        var integrity = Run("integrity", () => Integrity(bundle));
+        var inclusion = Run("inclusion", () => Inclusion(bundle));
+        var signature = Run("signature", () => memo is null ? Signature(bundle) : memo.Signature(bundle, Signature));
+        var certificate = Resolve(bundle.Issuer.CertificateChain, policy);
+        DateTimeOffset? anchoredAt = null;
+        var anchored = Run("anchored", () => Anchored(bundle, policy, certificate, memo, out anchoredAt));
+        var issuer = Run("issuer", () => Issuer(bundle, policy, certificate, anchoredAt));
+        var status = Run("status", () => Status(bundle, policy, certificate, live));
+        return new VerificationReport([integrity, inclusion, signature, issuer, anchored, status]);
     }
 
     private static VerificationCheck Run(string name, Func<(Verdict, string)> check)
@@ -69,7 +88,7 @@ public static class BundleVerifier
             var (verdict, reason) = check();
             return new VerificationCheck(name, verdict, reason);
         }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or NullReferenceException or IndexOutOfRangeException)
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or NullReferenceException or IndexOutOfRangeException or CryptographicException)
         {
             return new VerificationCheck(name, Verdict.Invalid, "malformed bundle: " + ex.GetType().Name);
         }
@@ -77,6 +96,11 @@ public static class BundleVerifier
 
     private static (Verdict, string) Integrity(ProofBundle b)
     {
+        if (b.Version != ProofBundle.CurrentVersion)
+        {
+            return (Verdict.Invalid, $"version {b.Version} is not a bundle version this verifier reads (version {ProofBundle.CurrentVersion}; version 1 bundles bind neither the document id nor the status: ask the issuer for a new bundle)");
+        }
+
         if (b.DocumentRoot is not { Length: MerkleHash.Size })
         {
             return (Verdict.Invalid, "document root is not 32 bytes");
@@ -94,10 +118,53 @@ public static class BundleVerifier
         return (Verdict.Valid, $"{b.Document.Entries.Count - 2} leaves hash to the document root ({shown} disclosed, {b.Document.Entries.Count - 2 - shown} hidden)");
     }
 
-    private static (Verdict, string) Inclusion(ProofBundle b) =>
-        BatchTree.Verify(b.DocumentRoot, b.BatchProof, b.BatchRoot)
-            ? (Verdict.Valid, $"document is leaf {b.BatchProof.Index} of a batch of {b.BatchProof.Size}")
-            : (Verdict.Invalid, "the batch proof does not lead from the document root to the batch root");
+    private static (Verdict, string) Inclusion(ProofBundle b)
+    {
+        if (!BatchEntry.TryDecode(b.BatchEntry, out var entry, out var malformed))
+        {
+            return (Verdict.Invalid, malformed);
+        }
+
+        var edits = new List<string>();
+        if (!string.Equals(entry.DocumentId, b.DocumentId, StringComparison.Ordinal))
+        {
+            edits.Add($"documentId says '{Shorten(b.DocumentId)}' but the batch commits to '{entry.DocumentId}'");
+        }
+
+        if (!string.Equals(entry.ProfileId, b.Document.ProfileId, StringComparison.Ordinal))
+        {
+            edits.Add($"profile says '{Shorten(b.Document.ProfileId)}' but the batch commits to '{entry.ProfileId}'");
+        }
+
+        if (entry.Kind != b.Document.Kind)
+        {
+            edits.Add($"kind says '{b.Document.Kind}' but the batch commits to '{entry.Kind}'");
+        }
+
+        if (!MerkleHash.AreEqual(entry.DocumentRoot, b.DocumentRoot))
+        {
+            edits.Add("documentRoot is not the root the batch commits to");
+        }
+
+        if (!MerkleHash.AreEqual(SHA256.HashData(b.LedgerRecord), entry.LedgerRecordHash))
+        {
+            edits.Add("ledgerRecord was changed: its SHA-256 is not the one the batch commits to");
+        }
+        else if (!LedgerRecord.TryReadIdentity(b.LedgerRecord, out var record)
+            || record.Kind != entry.Kind.ToString() || record.Profile != entry.ProfileId || record.Root != Convert.ToHexStringLower(entry.DocumentRoot))
+        {
+            edits.Add("ledgerRecord does not describe this document (kind, profile or root differ)");
+        }
+
+        if (edits.Count > 0)
+        {
+            return (Verdict.Invalid, string.Join("; ", edits));
+        }
+
+        return BatchTree.Verify(b.BatchEntry, b.BatchProof, b.BatchRoot)
+            ? (Verdict.Valid, $"document {entry.DocumentId} ({entry.Kind}) is leaf {b.BatchProof.Index} of a batch of {b.BatchProof.Size}; its id, profile, kind, root and ledger record are the batch's")
+            : (Verdict.Invalid, "the batch entry is not in the batch: the proof does not lead from it to the batch root (the entry, index, size or path was changed)");
+    }
 
     private static (Verdict, string) Signature(ProofBundle b)
     {
@@ -116,68 +183,12 @@ public static class BundleVerifier
             : (Verdict.Invalid, "batch signature does not match the issuer key");
     }
 
-    private static (Verdict, string) Issuer(ProofBundle b, VerificationPolicy policy)
-    {
-        if (policy.TrustedIssuerKeys is null)
-        {
-            return (Verdict.Valid, $"issuer {b.Issuer.Country}/{b.Issuer.Agency} (key named by the bundle; no trust list given)");
-        }
+    private static IssuerCertificate? Resolve(IReadOnlyList<byte[]> chain, VerificationPolicy policy) =>
+        policy.Authority is { } authority && chain.Count > 0 ? authority.Resolve(chain) : null;
 
-        return policy.TrustedIssuerKeys.Any(k => k.AsSpan().SequenceEqual(b.Issuer.PublicKey))
-            ? (Verdict.Valid, $"issuer {b.Issuer.Country}/{b.Issuer.Agency} key is trusted")
-            : (Verdict.Invalid, $"issuer key of {b.Issuer.Country}/{b.Issuer.Agency} is not in the trust list");
-    }
+    /// <summary>Values quoted from a bundle are capped: a hostile bundle must not fill a report.</summary>
+    private static string Shorten(string? value) =>
+        value is null ? string.Empty : value.Length <= 80 ? value : value[..80] + "…";
 
-    private static (Verdict, string) Anchored(ProofBundle b, VerificationPolicy policy, VerificationMemo? memo)
-    {
-        if (b.Anchors.Count == 0)
-        {
-            return (Verdict.Invalid, "the bundle carries no anchor");
-        }
-
-        var valid = new List<string>();
-        var problems = new List<string>();
-        foreach (var anchor in b.Anchors)
-        {
-            var verifier = policy.AnchorVerifiers.FirstOrDefault(v => v.CanVerify(anchor.LedgerId));
-            if (verifier is null)
-            {
-                problems.Add($"{anchor.LedgerId}: no offline verifier for this ledger");
-                continue;
-            }
-
-            var check = memo is null
-                ? verifier.Verify(anchor, b.BatchRoot, policy.TrustedLedgerKeys)
-                : memo.Anchor(anchor, b.BatchRoot, () => verifier.Verify(anchor, b.BatchRoot, policy.TrustedLedgerKeys));
-            if (check.Valid)
-            {
-                valid.Add(anchor.LedgerId);
-            }
-            else
-            {
-                problems.Add($"{anchor.LedgerId}: {check.Reason}");
-            }
-        }
-
-        var missing = policy.RequiredLedgers.Where(l => !valid.Contains(l)).ToList();
-        if (missing.Count > 0)
-        {
-            return (Verdict.Invalid, $"required ledger(s) without a valid anchor: {string.Join(", ", missing)}{(problems.Count > 0 ? "; " + string.Join("; ", problems) : string.Empty)}");
-        }
-
-        if (valid.Count == 0)
-        {
-            return (problems.All(p => p.Contains("no offline verifier", StringComparison.Ordinal)) ? Verdict.Error : Verdict.Invalid, string.Join("; ", problems));
-        }
-
-        return (Verdict.Valid, $"batch root anchored on {string.Join(", ", valid)}");
-    }
-
-    private static (Verdict, string) Status(BundleStatus status) => status.State switch
-    {
-        DocumentState.Anchored => (Verdict.Valid, $"in force as of {status.AsOf:u}"),
-        DocumentState.Revoked => (Verdict.Invalid, $"revoked (reason {status.RevocationReason ?? "unspecified"}) as of {status.AsOf:u}"),
-        DocumentState.Superseded => (Verdict.Invalid, $"superseded by {status.SupersededBy} as of {status.AsOf:u}"),
-        _ => (Verdict.Invalid, $"not anchored yet ({status.State})"),
-    };
+    private static bool SameKey(byte[]? a, byte[]? b) => a is not null && b is not null && a.AsSpan().SequenceEqual(b);
 }

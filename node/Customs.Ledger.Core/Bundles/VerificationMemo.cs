@@ -32,10 +32,11 @@ internal sealed class VerificationMemo
         return outcome;
     }
 
-    public AnchorCheck Anchor(AnchorReceipt anchor, byte[] anchoredRoot, Func<AnchorCheck> check)
+    public AnchorCheck Anchor(AnchorReceipt anchor, byte[] anchoredRoot, byte[] expectedKey, Func<AnchorCheck> check)
     {
         var key = Key.Of(
             "anchor",
+            expectedKey ?? [],
             Encoding.UTF8.GetBytes(anchor.LedgerId ?? string.Empty),
             Encoding.UTF8.GetBytes(anchor.Reference ?? string.Empty),
             BitConverter.GetBytes(anchor.Height),
@@ -48,7 +49,12 @@ internal sealed class VerificationMemo
         }
 
         var outcome = check();
-        Remember(_anchors, key, outcome);
+        if (!outcome.Unavailable)
+        {
+            // An unreachable ledger may answer the next bundle: only definite answers are remembered.
+            Remember(_anchors, key, outcome);
+        }
+
         return outcome;
     }
 

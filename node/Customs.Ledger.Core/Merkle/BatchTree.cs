@@ -1,8 +1,9 @@
 namespace Customs.Ledger.Merkle;
 
 /// <summary>
-/// A batch of document roots committed to by one Merkle root, which is what gets signed and anchored on a ledger.
-/// Batch leaves are <c>SHA-256(0x00 ‖ documentRoot)</c>; each document gets an inclusion proof (index, size, path).
+/// A batch of documents committed to by one Merkle root, which is what gets signed and anchored on a ledger. Each
+/// document contributes its leaf data — its encoded <see cref="Bundles.BatchEntry"/> — as the RFC 9162 leaf
+/// <c>SHA-256(0x00 ‖ data)</c>; each document gets an inclusion proof (index, size, path).
 /// </summary>
 public sealed class BatchTree
 {
@@ -20,48 +21,48 @@ public sealed class BatchTree
 
     public int Count { get; }
 
-    /// <summary>Builds the tree over <paramref name="documentRoots"/> (each 32 bytes, at least one) in the given order.</summary>
-    public static BatchTree Build(IReadOnlyList<byte[]> documentRoots)
+    /// <summary>Builds the tree over the documents' leaf data (at least one, none empty) in the given order.</summary>
+    public static BatchTree Build(IReadOnlyList<byte[]> leaves)
     {
-        ArgumentNullException.ThrowIfNull(documentRoots);
-        if (documentRoots.Count == 0)
+        ArgumentNullException.ThrowIfNull(leaves);
+        if (leaves.Count == 0)
         {
-            throw new ArgumentException("A batch holds at least one document.", nameof(documentRoots));
+            throw new ArgumentException("A batch holds at least one document.", nameof(leaves));
         }
 
-        var hashes = new byte[documentRoots.Count * MerkleHash.Size];
-        for (var i = 0; i < documentRoots.Count; i++)
+        var hashes = new byte[leaves.Count * MerkleHash.Size];
+        for (var i = 0; i < leaves.Count; i++)
         {
-            LeafHash(documentRoots[i], hashes.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
+            LeafHash(leaves[i], hashes.AsSpan(i * MerkleHash.Size, MerkleHash.Size));
         }
 
-        return new BatchTree(MerkleTree.BuildLevels(hashes), documentRoots.Count);
+        return new BatchTree(MerkleTree.BuildLevels(hashes), leaves.Count);
     }
 
     /// <summary>The inclusion proof of document <paramref name="index"/> (O(log n): the levels are kept).</summary>
     public BatchProof Proof(int index) => new(index, Count, MerkleTree.InclusionProof(_levels, index));
 
-    /// <summary>True when <paramref name="documentRoot"/> is in the batch with root <paramref name="batchRoot"/> at the proof's position.</summary>
-    public static bool Verify(ReadOnlySpan<byte> documentRoot, BatchProof proof, ReadOnlySpan<byte> batchRoot)
+    /// <summary>True when <paramref name="leaf"/> is in the batch with root <paramref name="batchRoot"/> at the proof's position.</summary>
+    public static bool Verify(ReadOnlySpan<byte> leaf, BatchProof proof, ReadOnlySpan<byte> batchRoot)
     {
-        if (proof is null || documentRoot.Length != MerkleHash.Size)
+        if (proof is null || leaf.IsEmpty)
         {
             return false;
         }
 
-        Span<byte> leaf = stackalloc byte[MerkleHash.Size];
-        LeafHash(documentRoot, leaf);
-        return MerkleTree.VerifyInclusion(leaf, proof.Index, proof.Size, proof.Path, batchRoot);
+        Span<byte> hash = stackalloc byte[MerkleHash.Size];
+        MerkleHash.HashLeaf(leaf, hash);
+        return MerkleTree.VerifyInclusion(hash, proof.Index, proof.Size, proof.Path, batchRoot);
     }
 
-    private static void LeafHash(ReadOnlySpan<byte> documentRoot, Span<byte> destination)
+    private static void LeafHash(byte[] leaf, Span<byte> destination)
     {
-        if (documentRoot.Length != MerkleHash.Size)
+        if (leaf is not { Length: > 0 })
         {
-            throw new ArgumentException("A document root is 32 bytes.", nameof(documentRoot));
+            throw new ArgumentException("A batch leaf is not empty.", nameof(leaf));
         }
 
-        MerkleHash.HashLeaf(documentRoot, destination);
+        MerkleHash.HashLeaf(leaf, destination);
     }
 }
 

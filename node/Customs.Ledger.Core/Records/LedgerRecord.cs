@@ -86,6 +86,60 @@ public sealed record LedgerRecord
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// Reads the identifying members of a record's canonical JSON (kind, profile, country, agency, root) for a verifier
+    /// to compare with what a bundle states. False when the bytes are not one JSON object with those five strings.
+    /// </summary>
+    public static bool TryReadIdentity(ReadOnlySpan<byte> json, out (string Kind, string Profile, string Country, string Agency, string Root) identity)
+    {
+        identity = default;
+        string? kind = null, profile = null, country = null, agency = null, root = null;
+        try
+        {
+            var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 2 });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString();
+                if (!reader.Read())
+                {
+                    return false;
+                }
+
+                if (reader.TokenType != JsonTokenType.String)
+                {
+                    continue;
+                }
+
+                var value = reader.GetString();
+                switch (name)
+                {
+                    case "kind": kind = value; break;
+                    case "profile": profile = value; break;
+                    case "country": country = value; break;
+                    case "agency": agency = value; break;
+                    case "root": root = value; break;
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+
+        if (kind is null || profile is null || country is null || agency is null || root is null)
+        {
+            return false;
+        }
+
+        identity = (kind, profile, country, agency, root);
+        return true;
+    }
+
     private static void Optional(Utf8JsonWriter w, string name, string? value)
     {
         if (value is not null)

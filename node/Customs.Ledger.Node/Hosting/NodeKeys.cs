@@ -41,20 +41,69 @@ public static class NodeKeys
     /// <summary>Decrypts the node key. The caller disposes it.</summary>
     public static Secp256k1PrivateKey Load(string dataDirectory, NodeOptions options)
     {
-        var password = Environment.GetEnvironmentVariable(PasswordVariable);
-        if (string.IsNullOrEmpty(password))
-        {
-            var file = Path.Combine(dataDirectory, options.PasswordFile);
-            if (!File.Exists(file))
-            {
-                throw new InvalidOperationException($"No keystore password: set {PasswordVariable} or provide {options.PasswordFile} in the data directory.");
-            }
+        var json = Web3Keystore.ReadFile(Path.Combine(dataDirectory, options.KeystoreFile));
+        return Web3Keystore.DecryptSecp256k1(json, Password(dataDirectory, options));
+    }
 
-            password = File.ReadAllText(file).Trim();
+    /// <summary>Where a rotation stages the new keystore until the ledger has taken the new key.</summary>
+    public static string PendingKeystore(string dataDirectory, NodeOptions options) => Path.Combine(dataDirectory, options.KeystoreFile + ".next");
+
+    /// <summary>
+    /// Stages <paramref name="newKey"/> for a rotation: encrypted, with the node's password, beside the current keystore.
+    /// Returns the staged key when one is staged already (a rotation that stopped half-way resumes with the same key).
+    /// </summary>
+    public static Secp256k1PrivateKey StageRotation(string dataDirectory, NodeOptions options, Secp256k1PrivateKey newKey)
+    {
+        var staged = PendingKeystore(dataDirectory, options);
+        if (File.Exists(staged))
+        {
+            return Web3Keystore.DecryptSecp256k1(Web3Keystore.ReadFile(staged), Password(dataDirectory, options));
         }
 
-        var json = Web3Keystore.ReadFile(Path.Combine(dataDirectory, options.KeystoreFile));
-        return Web3Keystore.DecryptSecp256k1(json, password);
+        Web3Keystore.WriteFile(staged, Web3Keystore.Encrypt(newKey, Password(dataDirectory, options)));
+        var bytes = Copy(newKey);
+        try
+        {
+            return Secp256k1PrivateKey.FromBytes(bytes);
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
+    /// <summary>
+    /// Completes a rotation once the ledger has taken the staged key: the old keystore moves to <c>keys/retired/</c>
+    /// (still encrypted: destroy it per the key policy once nothing needs it) and the staged one takes its place.
+    /// </summary>
+    public static void CompleteRotation(string dataDirectory, NodeOptions options)
+    {
+        var current = Path.Combine(dataDirectory, options.KeystoreFile);
+        var retired = Path.Combine(Path.GetDirectoryName(current)!, "retired");
+        Directory.CreateDirectory(retired);
+        File.Move(current, Path.Combine(retired, $"{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{Path.GetFileName(current)}"));
+        File.Move(PendingKeystore(dataDirectory, options), current);
+    }
+
+    private static string Password(string dataDirectory, NodeOptions options)
+    {
+        var password = Environment.GetEnvironmentVariable(PasswordVariable);
+        if (!string.IsNullOrEmpty(password))
+        {
+            return password;
+        }
+
+        var file = Path.Combine(dataDirectory, options.PasswordFile);
+        return File.Exists(file)
+            ? File.ReadAllText(file).Trim()
+            : throw new InvalidOperationException($"No keystore password: set {PasswordVariable} or provide {options.PasswordFile} in the data directory.");
+    }
+
+    private static byte[] Copy(Secp256k1PrivateKey key)
+    {
+        var bytes = new byte[Secp256k1PrivateKey.KeyLength];
+        key.CopyTo(bytes);
+        return bytes;
     }
 
     private static void WritePrivate(string path, string content)

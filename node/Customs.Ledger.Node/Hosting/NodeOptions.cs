@@ -60,6 +60,28 @@ public sealed record NodeOptions
     /// <summary>Signed agreements file (relative to the data directory), written by <c>customs-ledger agreement</c>.</summary>
     public string AgreementsFile { get; init; } = "agreements.json";
 
+    /// <summary>
+    /// This node's certificate chain (PEM: the node certificate binding its country, agency, node id and ledger key,
+    /// then any intermediate CAs), relative to the data directory; every bundle carries it, so that verifiers can take
+    /// the issuer's identity from a trust anchor. <c>customs-ledger ca issue</c> writes it. Defaults to <c>tls/node.pem</c>;
+    /// without it the node's bundles are uncertified and never verify as VALID.
+    /// </summary>
+    public string IdentityCertificate { get; init; } = "tls/node.pem";
+
+    /// <summary>
+    /// Folder (relative to the data directory) of this node's earlier certificate chains (PEM), kept after a renewal or a
+    /// key rotation so that bundles of batches signed back then carry the certificate that was valid then. Defaults to
+    /// <c>tls/archive</c>.
+    /// </summary>
+    public string CertificateArchive { get; init; } = "tls/archive";
+
+    /// <summary>
+    /// The trust anchors this node verifies bundles (<c>Verify</c>, deliveries) and peers against. Null (the default) =
+    /// the consortium CA files of <see cref="Peer"/> (or <c>tls/consortium-ca.pem</c> and its CRL when present); none at
+    /// all = every issuer is UNVERIFIED.
+    /// </summary>
+    public TrustSettings? Trust { get; init; }
+
     /// <summary>An Ethereum-compatible ledger to anchor on as well as the embedded one; null = embedded only.</summary>
     public EthereumLedgerSettings? Ethereum { get; init; }
 
@@ -150,6 +172,20 @@ public sealed record PeerSettings
 
     /// <summary>Longest back-off between delivery attempts. Defaults to 60 s (first retry after 0.5 s, doubling).</summary>
     public int MaxRetryDelaySeconds { get; init; } = 60;
+}
+
+/// <summary>Trust anchor files, reloaded while the node runs.</summary>
+public sealed record TrustSettings
+{
+    /// <summary>
+    /// Files, relative to the data directory: PEM files of CA certificates and CRLs (every <c>*.crl.pem</c> beside them is
+    /// read too) and at most one signed consortium trust list (JSON). A new trust list must be the signed successor of
+    /// the one held.
+    /// </summary>
+    public IReadOnlyList<string> Files { get; init; } = [];
+
+    /// <summary>How often the files are checked for changes. Defaults to 2 s: a revoked peer is refused within seconds of its CRL.</summary>
+    public int ReloadSeconds { get; init; } = 2;
 }
 
 /// <summary>A known peer: node id and peer API address.</summary>

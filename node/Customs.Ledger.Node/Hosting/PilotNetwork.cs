@@ -83,21 +83,7 @@ public sealed class PilotNetwork : IDisposable
             Peer = new PeerSettings { Listen = peerListen, MaxRetryDelaySeconds = 2 },
             Peers = peers,
         }, key);
-        var tls = Path.Combine(dir, "tls");
-        Directory.CreateDirectory(tls);
-        var password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
-        var passwordFile = Path.Combine(tls, "node.p12.password");
-        File.WriteAllText(passwordFile, string.Empty);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(passwordFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        File.WriteAllText(passwordFile, password);
-        Ca.IssueNodeCertificate(new NodeIdentityRequest { NodeId = nodeId, Country = country, Agency = agency, LedgerPublicKey = key.PublicKey })
-            .SavePkcs12(Path.Combine(tls, "node.p12"), password);
-        File.WriteAllText(Path.Combine(tls, "consortium-ca.pem"), Ca.CertificatePem);
-        Ca.CreateCrl().Save(Path.Combine(tls, "consortium-ca.crl.pem"));
+        NodeCertification.Install(dir, Ca, key.PublicKey);
         File.WriteAllText(Path.Combine(dir, "agreements.json"), AgreementJson.WriteList([Agreement]));
     }
 

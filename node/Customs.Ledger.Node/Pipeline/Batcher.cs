@@ -70,7 +70,7 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
             pending = node.Store.Pending(node.Options.BatchMaxDocuments);
         }
 
-        var tree = BatchTree.Build(pending.Select(d => d.Root).ToList());
+        var tree = BatchTree.Build(pending.Select(d => d.Entry).ToList());
         var signature = node.Key.Sign(tree.Root).ToRecoverableBytes();
         await node.Store.CreateBatchAsync(tree.Root, signature, pending, cancellationToken).ConfigureAwait(false);
         return true;

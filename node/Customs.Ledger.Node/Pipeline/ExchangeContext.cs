@@ -9,7 +9,7 @@ namespace Customs.Ledger.Node.Pipeline;
 /// <summary>What the exchange needs: this node's TLS identity, the trust store, agreements, peers and the outbox/inbox.</summary>
 public sealed class ExchangeContext : IDisposable
 {
-    private ExchangeContext(PeerSettings settings, X509Certificate2 certificate, TrustStore trust, IReadOnlyList<SignedAgreement> agreements, ExchangeStore store, IReadOnlyList<PeerAddress> peers)
+    private ExchangeContext(PeerSettings settings, X509Certificate2 certificate, NodeTrust trust, IReadOnlyList<SignedAgreement> agreements, ExchangeStore store, IReadOnlyList<PeerAddress> peers)
     {
         Settings = settings;
         Certificate = certificate;
@@ -25,7 +25,8 @@ public sealed class ExchangeContext : IDisposable
     /// <summary>This node's certificate with its private key (server and client side of mutual TLS).</summary>
     public X509Certificate2 Certificate { get; }
 
-    public TrustStore Trust { get; }
+    /// <summary>The node's trust anchors (the consortium CA and its CRL, reloaded when they change).</summary>
+    public NodeTrust Trust { get; }
 
     public IReadOnlyList<SignedAgreement> Agreements { get; }
 
@@ -39,20 +40,19 @@ public sealed class ExchangeContext : IDisposable
     public NodeSignal Outgoing { get; } = new();
 
     /// <summary>Loads the exchange set-up named by <paramref name="options"/>, or returns null when the node has no peer API.</summary>
-    public static ExchangeContext? Load(string dataDirectory, NodeOptions options)
+    public static ExchangeContext? Load(string dataDirectory, NodeOptions options, NodeTrust trust)
     {
         if (options.Peer is not { } peer)
         {
             return null;
         }
 
-        string Path(string relative) => System.IO.Path.Combine(dataDirectory, relative);
-        var trust = TrustStore.LoadCaBundle(Path(peer.TrustedCa));
-        if (File.Exists(Path(peer.Crl)))
+        if (trust.Current is null)
         {
-            trust.LoadCrl(Path(peer.Crl));
+            throw new InvalidOperationException("The peer API needs trust anchors: the consortium CA certificate (peer.trustedCa, or 'trust' in node.json).");
         }
 
+        string Path(string relative) => System.IO.Path.Combine(dataDirectory, relative);
         var certificate = NodeCertificateFiles.LoadPkcs12(Path(peer.Certificate), File.ReadAllText(Path(peer.CertificatePasswordFile)).Trim());
         var agreementsPath = Path(options.AgreementsFile);
         var agreements = File.Exists(agreementsPath) ? AgreementJson.ParseList(File.ReadAllText(agreementsPath)) : [];

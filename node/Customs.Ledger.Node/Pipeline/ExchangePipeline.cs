@@ -162,10 +162,11 @@ public sealed class ExchangePipeline(NodeContext node, BundleFactory bundles)
             return (ReceiptOutcome.Rejected, Reasons.Bundle, null, null, null, null);
         }
 
+        // The same checks as any verifier's, against this node's trust anchors; then the certified issuer (the issuer
+        // check has tied the bundle's node id and key to its certificate) must be the sender, with the agreement's key.
         var policy = new VerificationPolicy
         {
-            TrustedIssuerKeys = [senderKey.ToCompressedBytes()],
-            TrustedLedgerKeys = [senderKey.ToCompressedBytes()],
+            Authority = node.Trust.Current,
             AnchorVerifiers = node.AnchorVerifiers,
         };
         var report = BundleVerifier.Verify(bundle, policy);
@@ -173,6 +174,11 @@ public sealed class ExchangePipeline(NodeContext node, BundleFactory bundles)
         {
             var failed = report.Checks.First(c => c.Verdict != Verdict.Valid);
             return (ReceiptOutcome.Rejected, failed.Name.ToUpperInvariant(), null, bundle.DocumentId, bundle.DocumentRoot, plain);
+        }
+
+        if (!string.Equals(bundle.Issuer.NodeId, envelope.SenderId, StringComparison.Ordinal) || !bundle.Issuer.PublicKey.AsSpan().SequenceEqual(senderKey.ToCompressedBytes()))
+        {
+            return (ReceiptOutcome.Rejected, "ISSUER", null, bundle.DocumentId, bundle.DocumentRoot, plain);
         }
 
         return (ReceiptOutcome.Accepted, null, null, bundle.DocumentId, bundle.DocumentRoot, plain);

@@ -22,8 +22,19 @@ public sealed class NodeContext : IDisposable
         Issuer = new Issuer(options.Country, options.Agency);
         Mapper = new WcoMapper();
         Schemas = options.SchemaFolder is { Length: > 0 } folder ? XsdSchemaFolder.Load(Path.Combine(dataDirectory, folder)) : null;
-        Exchange = ExchangeContext.Load(dataDirectory, options);
+        Trust = NodeTrust.Load(dataDirectory, options);
+        Certificates = new IssuerCertificates(dataDirectory, options);
+        Exchange = ExchangeContext.Load(dataDirectory, options, Trust);
     }
+
+    /// <summary>The trust anchors this node verifies bundles and peers against (reloaded when their files change).</summary>
+    public NodeTrust Trust { get; }
+
+    /// <summary>This node's own certificate chains, which its bundles carry.</summary>
+    public IssuerCertificates Certificates { get; }
+
+    /// <summary>Online revocation lookups of the ledgers this node can reach (its Ethereum chain).</summary>
+    public IReadOnlyList<ILedgerStatusSource> StatusSources => [.. AnchorVerifiers.OfType<ILedgerStatusSource>()];
 
     /// <summary>The node-to-node exchange set-up, or null when the node has no peer API.</summary>
     public ExchangeContext? Exchange { get; }

@@ -13,6 +13,9 @@ public static class BundleMapping
     private static readonly JsonFormatter Formatter = new(JsonFormatter.Settings.Default.WithIndentation().WithFormatDefaultValues(false));
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(false).WithRecursionLimit(32));
 
+    /// <summary>Most certificates in a bundle's chain (the node certificate and its intermediates).</summary>
+    public const int MaxCertificates = 8;
+
     /// <summary>Largest bundle file accepted, in bytes. Defaults to 64 MiB.</summary>
     public const int MaxBundleJsonBytes = 64 * 1024 * 1024;
 
@@ -32,12 +35,14 @@ public static class BundleMapping
                 Index = b.BatchProof.Index,
                 Size = b.BatchProof.Size,
                 Signature = ByteString.CopyFrom(b.BatchSignature),
+                Entry = ByteString.CopyFrom(b.BatchEntry),
             },
             Issuer = new IssuerIdentity { Country = b.Issuer.Country, Agency = b.Issuer.Agency, PublicKey = ByteString.CopyFrom(b.Issuer.PublicKey), NodeId = b.Issuer.NodeId },
             Status = ToProto(b.Status),
             LedgerRecord = ByteString.CopyFrom(b.LedgerRecord),
         };
         proto.Batch.Path.AddRange(b.BatchProof.Path.Select(ByteString.CopyFrom));
+        proto.Issuer.CertificateChain.AddRange(b.Issuer.CertificateChain.Select(ByteString.CopyFrom));
         proto.Anchors.AddRange(b.Anchors.Select(ToProto));
         foreach (var entry in b.Document.Entries)
         {
@@ -91,7 +96,13 @@ public static class BundleMapping
             BatchRoot = p.Batch.BatchRoot.ToByteArray(),
             BatchProof = new BatchProof(p.Batch.Index, p.Batch.Size, p.Batch.Path.Select(x => x.ToByteArray()).ToList()),
             BatchSignature = p.Batch.Signature.ToByteArray(),
-            Issuer = new Domain.IssuerIdentity(p.Issuer.Country, p.Issuer.Agency, p.Issuer.PublicKey.ToByteArray(), p.Issuer.NodeId),
+            BatchEntry = p.Batch.Entry.ToByteArray(),
+            Issuer = new Domain.IssuerIdentity(p.Issuer.Country, p.Issuer.Agency, p.Issuer.PublicKey.ToByteArray(), p.Issuer.NodeId)
+            {
+                CertificateChain = p.Issuer.CertificateChain.Count <= MaxCertificates
+                    ? [.. p.Issuer.CertificateChain.Select(c => c.ToByteArray())]
+                    : throw new FormatException($"the issuer certificate chain holds more than {MaxCertificates} certificates"),
+            },
             Anchors = p.Anchors.Select(FromProto).ToList(),
             Status = FromProto(p.Status),
             LedgerRecord = p.LedgerRecord.ToByteArray(),
@@ -132,7 +143,10 @@ public static class BundleMapping
             RevocationReason = s.RevocationReason ?? string.Empty,
             SupersededBy = s.SupersededBy ?? string.Empty,
             Supersedes = s.Supersedes ?? string.Empty,
+            Statement = ByteString.CopyFrom(s.Statement),
+            Signature = ByteString.CopyFrom(s.Signature),
         };
+        status.SignerCertificates.AddRange(s.SignerCertificates.Select(ByteString.CopyFrom));
         if (s.Revocation is { } r)
         {
             status.Revocation = ToProto(r);
@@ -147,7 +161,14 @@ public static class BundleMapping
         NullIfEmpty(s.RevocationReason),
         s.Revocation is null ? null : FromProto(s.Revocation),
         NullIfEmpty(s.SupersededBy),
-        NullIfEmpty(s.Supersedes));
+        NullIfEmpty(s.Supersedes))
+    {
+        Statement = s.Statement.ToByteArray(),
+        Signature = s.Signature.ToByteArray(),
+        SignerCertificates = s.SignerCertificates.Count <= MaxCertificates
+            ? [.. s.SignerCertificates.Select(c => c.ToByteArray())]
+            : throw new FormatException($"the status signer's certificate chain holds more than {MaxCertificates} certificates"),
+    };
 
     public static DocumentState ToProto(Domain.DocumentState s) => s switch
     {
@@ -180,6 +201,7 @@ public static class BundleMapping
     {
         Domain.Verdict.Valid => Verdict.Valid,
         Domain.Verdict.Invalid => Verdict.Invalid,
+        Domain.Verdict.Unverified => Verdict.Unverified,
         _ => Verdict.Error,
     };
 

@@ -60,7 +60,7 @@ public sealed class PeerGrpcService(NodeContext node, ExchangePipeline exchange,
     {
         var certificate = context.GetHttpContext().Connection.ClientCertificate
             ?? throw new RpcException(new Status(StatusCode.Unauthenticated, "a consortium client certificate is required"));
-        var check = node.Exchange!.Trust.Validate(certificate, DateTimeOffset.UtcNow, CertificateUsage.ClientAuth);
+        var check = node.Exchange!.Trust.ValidatePeer(certificate);
         if (!check.Valid)
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"client certificate refused: {check.Reason}"));

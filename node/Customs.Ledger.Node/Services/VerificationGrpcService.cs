@@ -6,7 +6,11 @@ using Google.Protobuf;
 
 namespace Customs.Ledger.Node.Services;
 
-/// <summary>Verifies bundles (see verification.proto). For documents this node issued, the status is read live.</summary>
+/// <summary>
+/// Verifies bundles (see verification.proto) against this node's trust anchors. For a bundle this node's signed batch
+/// names as its own, the status is the stored document's, read live; for another administration's, the revocation
+/// notices it sent count.
+/// </summary>
 public sealed class VerificationGrpcService(NodeContext node, NoticePipeline notices) : VerificationService.VerificationServiceBase
 {
     public override Task<Api.V1.VerificationReport> Verify(VerifyRequest request, ServerCallContext context)
@@ -26,18 +30,44 @@ public sealed class VerificationGrpcService(NodeContext node, NoticePipeline not
             throw GrpcErrors.Invalid("malformed bundle: " + ex.Message);
         }
 
-        var policy = new VerificationPolicy { AnchorVerifiers = node.AnchorVerifiers, RequiredLedgers = node.Options.RequiredLedgers };
-        Bundles.BundleStatus? current = null;
-        if (node.Store.Get(bundle.DocumentId) is { } stored && stored.Root.AsSpan().SequenceEqual(bundle.DocumentRoot))
+        var policy = new VerificationPolicy
         {
-            current = BundleFactory.StatusOf(stored);
-        }
-        else if (notices.RevocationOf(bundle.DocumentRoot, bundle.Issuer.NodeId) is { } revocation)
+            Authority = node.Trust.Current,
+            AnchorVerifiers = node.AnchorVerifiers,
+            StatusSources = node.StatusSources,
+            RequiredLedgers = node.Options.RequiredLedgers,
+            MaxStatusAge = request.MaxStatusAge is { } age ? age.ToTimeSpan() : null,
+        };
+        return Task.FromResult(BundleMapping.ToProto(BundleVerifier.Verify(bundle, policy, Live(bundle))));
+    }
+
+    /// <summary>
+    /// What this node knows now of the bundle's document. Only the batch entry — covered by the batch signature — says
+    /// which document a bundle is about; its free fields are not trusted for the lookup.
+    /// </summary>
+    private LiveStatus? Live(Bundles.ProofBundle bundle)
+    {
+        if (!BatchEntry.TryDecode(bundle.BatchEntry, out var entry, out _))
         {
-            // Another administration's document: its issuer told this node of the revocation (a signed notice).
-            current = bundle.Status with { State = Bundles.DocumentState.Revoked, RevocationReason = revocation.Content.ReasonCode, AsOf = revocation.Content.Timestamp };
+            return null;
         }
 
-        return Task.FromResult(BundleMapping.ToProto(BundleVerifier.Verify(bundle, policy, current)));
+        var self = $"live from the issuing node {node.Options.NodeId}";
+        if (string.Equals(bundle.Issuer.NodeId, node.Options.NodeId, StringComparison.Ordinal))
+        {
+            return node.Store.Get(entry.DocumentId) is { } stored && stored.Root.AsSpan().SequenceEqual(entry.DocumentRoot)
+                ? new LiveStatus(BundleFactory.StatusOf(stored), self)
+                : new LiveStatus(null, self);
+        }
+
+        if (notices.RevocationOf(entry.DocumentRoot, bundle.Issuer.NodeId) is { } revocation)
+        {
+            // Another administration's document: its issuer told this node of the revocation (a signed notice).
+            return new LiveStatus(
+                bundle.Status with { State = Bundles.DocumentState.Revoked, RevocationReason = revocation.Content.ReasonCode, AsOf = revocation.Content.Timestamp },
+                $"revocation notice from {bundle.Issuer.NodeId} received by {node.Options.NodeId}");
+        }
+
+        return null;
     }
 }

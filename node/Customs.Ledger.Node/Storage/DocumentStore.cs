@@ -94,6 +94,7 @@ public sealed class DocumentStore : IDisposable
               detail TEXT);
             """);
         MoveContentOutOfDocuments(c);
+        AddBatchFormat(c);
         using var select = c.CreateCommand();
         select.CommandText = "SELECT value FROM meta WHERE key = 'node_secret'";
         if (select.ExecuteScalar() is byte[] secret)
@@ -132,6 +133,23 @@ public sealed class DocumentStore : IDisposable
         move.ExecuteNonQuery();
         tx.Commit();
     }
+
+    /// <summary>
+    /// Batches of format 1 (before batch entries) committed to document roots alone; they keep format 1, new ones are
+    /// <see cref="BatchFormat"/>, and only those can give version-2 bundles.
+    /// </summary>
+    private static void AddBatchFormat(SqliteConnection c)
+    {
+        using var columns = c.CreateCommand();
+        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('batches') WHERE name = 'format'";
+        if ((long)columns.ExecuteScalar()! == 0)
+        {
+            Execute(c, "ALTER TABLE batches ADD COLUMN format INTEGER NOT NULL DEFAULT 1");
+        }
+    }
+
+    /// <summary>The batch format written now: 2, a tree over <see cref="BatchEntry"/> encodings.</summary>
+    public const int BatchFormat = 2;
 
     /// <summary>
     /// Stores a newly accepted document and its 'accepted' event, or returns the stored one when the id exists
@@ -205,23 +223,46 @@ public sealed class DocumentStore : IDisposable
             DateTimeOffset.FromUnixTimeMilliseconds(doc.AcceptedAt.ToUnixTimeMilliseconds()), null, [], null, doc.Supersedes);
     }
 
-    /// <summary>Id, sequence number and root of the oldest accepted documents not yet in a batch, up to <paramref name="max"/>.</summary>
+    /// <summary>
+    /// The oldest accepted documents not yet in a batch, up to <paramref name="max"/>: id, sequence number and their
+    /// encoded <see cref="BatchEntry"/> (what the batch tree is built from).
+    /// </summary>
     public IReadOnlyList<PendingDocument> Pending(int max)
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, seq, root FROM documents WHERE state = $state ORDER BY seq LIMIT $max";
+        cmd.CommandText = "SELECT id, seq, profile, kind, root, record FROM documents JOIN document_content USING (seq) WHERE state = $state ORDER BY seq LIMIT $max";
         cmd.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
         cmd.Parameters.AddWithValue("$max", max);
         var result = new List<PendingDocument>();
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
-            result.Add(new PendingDocument(r.GetString(0), r.GetInt64(1), (byte[])r[2]));
+            result.Add(new PendingDocument(r.GetString(0), r.GetInt64(1), EntryOf(r)));
         }
 
         return result;
     }
+
+    /// <summary>The encoded batch entries of a batch's documents, in batch order (what its tree is built from).</summary>
+    public IReadOnlyList<byte[]> BatchEntries(long batchId)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id, seq, profile, kind, root, record FROM documents JOIN document_content USING (seq) WHERE batch_id = $batch ORDER BY batch_index";
+        cmd.Parameters.AddWithValue("$batch", batchId);
+        var result = new List<byte[]>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            result.Add(EntryOf(r));
+        }
+
+        return result;
+    }
+
+    private static byte[] EntryOf(SqliteDataReader r) =>
+        BatchEntry.Of(r.GetString(0), r.GetString(2), Enum.Parse<MessageKind>(r.GetString(3)), (byte[])r[4], (byte[])r[5]).Encode();
 
     /// <summary>Records a signed batch and moves its documents to Batched, in one transaction. Returns the batch id.</summary>
     /// <exception cref="InvalidOperationException">A document is not pending (nothing is stored).</exception>
@@ -232,7 +273,8 @@ public sealed class DocumentStore : IDisposable
     // ids are scattered across the id index.
     private static long CreateBatch(WriteScope s, byte[] root, byte[] signature, IReadOnlyList<PendingDocument> documents)
     {
-        var insert = s.Command("INSERT INTO batches(root, size, signature, created_at) VALUES($root, $size, $sig, $at) RETURNING id");
+        var insert = s.Command("INSERT INTO batches(root, size, signature, created_at, format) VALUES($root, $size, $sig, $at, $format) RETURNING id");
+        insert.Parameters.AddWithValue("$format", BatchFormat);
         insert.Parameters.AddWithValue("$root", root);
         insert.Parameters.AddWithValue("$size", documents.Count);
         insert.Parameters.AddWithValue("$sig", signature);
@@ -263,12 +305,12 @@ public sealed class DocumentStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, root, size, signature FROM batches WHERE anchored = 0 ORDER BY id";
+        cmd.CommandText = "SELECT id, root, size, signature, format FROM batches WHERE anchored = 0 ORDER BY id";
         var result = new List<StoredBatch>();
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
-            result.Add(new StoredBatch(r.GetInt64(0), (byte[])r[1], r.GetInt32(2), (byte[])r[3]));
+            result.Add(new StoredBatch(r.GetInt64(0), (byte[])r[1], r.GetInt32(2), (byte[])r[3]) { Format = r.GetInt32(4) });
         }
 
         return result;
@@ -283,9 +325,6 @@ public sealed class DocumentStore : IDisposable
         cmd.Parameters.AddWithValue("$batch", batchId);
         return ReadDocuments(cmd);
     }
-
-    /// <summary>The document roots of a batch, in batch order (what its batch tree is built from).</summary>
-    public IReadOnlyList<byte[]> BatchRoots(long batchId) => BatchColumn(batchId, "root");
 
     /// <summary>The ledger records of a batch's documents, in batch order (what an anchor carries).</summary>
     public IReadOnlyList<byte[]> BatchRecords(long batchId) => BatchColumn(batchId, "record");
@@ -399,12 +438,12 @@ public sealed class DocumentStore : IDisposable
         StoredBatch? batch = null;
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT id, root, size, signature FROM batches WHERE id = $b";
+            cmd.CommandText = "SELECT id, root, size, signature, format FROM batches WHERE id = $b";
             cmd.Parameters.AddWithValue("$b", batchId);
             using var r = cmd.ExecuteReader();
             if (r.Read())
             {
-                batch = new StoredBatch(r.GetInt64(0), (byte[])r[1], r.GetInt32(2), (byte[])r[3]);
+                batch = new StoredBatch(r.GetInt64(0), (byte[])r[1], r.GetInt32(2), (byte[])r[3]) { Format = r.GetInt32(4) };
             }
         }
 
@@ -587,9 +626,14 @@ public sealed record StoredDocument(
     public bool Duplicate { get; init; }
 }
 
-/// <summary>An accepted document waiting for a batch.</summary>
-public sealed record PendingDocument(string Id, long Seq, byte[] Root);
+/// <summary>An accepted document waiting for a batch, with its encoded <see cref="BatchEntry"/>.</summary>
+public sealed record PendingDocument(string Id, long Seq, byte[] Entry);
 
-public sealed record StoredBatch(long Id, byte[] Root, int Size, byte[] Signature);
+/// <summary>A signed batch: its root, size and the issuer's signature.</summary>
+public sealed record StoredBatch(long Id, byte[] Root, int Size, byte[] Signature)
+{
+    /// <summary>1: a tree over document roots (before batch entries); 2: over batch entries.</summary>
+    public int Format { get; init; } = DocumentStore.BatchFormat;
+}
 
 public sealed record StoredEvent(long Sequence, string Type, string? DocumentId, byte[]? BatchRoot, DateTimeOffset At, string? Detail);

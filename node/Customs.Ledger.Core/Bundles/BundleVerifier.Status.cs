@@ -1,0 +1,213 @@
+using System.Security.Cryptography;
+using Customs.Ledger.Crypto;
+using Customs.Ledger.Ledger;
+using Customs.Ledger.Merkle;
+using Customs.Ledger.Trust;
+
+namespace Customs.Ledger.Bundles;
+
+/// <summary>The status check: the issuer's signed statement, the ledger's revocation proof, and fresher sources.</summary>
+public static partial class BundleVerifier
+{
+    /// <summary>
+    /// The status: the bundle's readable status must be the statement the issuer signed (with its certified key), about
+    /// this document; a revocation proof in the bundle, a revocation the ledgers report online or the issuing node's live
+    /// status override it. Offline, VALID means "in force as of the statement's time"; with
+    /// <see cref="VerificationPolicy.MaxStatusAge"/> an older statement is UNVERIFIED.
+    /// </summary>
+    private static (Verdict, string) Status(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, LiveStatus? live)
+    {
+        var s = b.Status;
+        if (s.Statement.Length == 0)
+        {
+            return (Verdict.Invalid, "the status is not signed: the bundle carries no status statement");
+        }
+
+        if (!StatusStatement.TryDecode(s.Statement, out var statement, out var malformed))
+        {
+            return (Verdict.Invalid, malformed);
+        }
+
+        var edits = new List<string>();
+        if (!string.Equals(statement.DocumentId, b.DocumentId, StringComparison.Ordinal)
+            || !MerkleHash.AreEqual(statement.DocumentRoot, b.DocumentRoot) || !MerkleHash.AreEqual(statement.BatchRoot, b.BatchRoot))
+        {
+            edits.Add("the status statement is about another document (id, root or batch)");
+        }
+
+        if (!string.Equals(statement.IssuerNodeId, b.Issuer.NodeId, StringComparison.Ordinal))
+        {
+            edits.Add($"the status statement is signed for node '{statement.IssuerNodeId}', not the bundle's issuer");
+        }
+
+        if (edits.Count > 0)
+        {
+            return (Verdict.Invalid, string.Join("; ", edits));
+        }
+
+        var (signerVerdict, signer) = StatementSigner(b, policy, certificate, statement);
+        if (signerVerdict != Verdict.Valid)
+        {
+            return (signerVerdict, signer);
+        }
+
+        // The statement is the issuer's: each readable field must say what it says.
+        Compare(edits, "status.state", s.State.ToString(), statement.State.ToString(), "the issuer signed");
+        Compare(edits, "status.revocationReason", s.RevocationReason, statement.ReasonCode, "the issuer signed");
+        Compare(edits, "status.supersededBy", s.SupersededBy, statement.SupersededBy, "the issuer signed");
+        Compare(edits, "status.supersedes", s.Supersedes, statement.Supersedes, "the issuer signed");
+        if (s.AsOf.ToUnixTimeMilliseconds() != statement.AsOf.ToUnixTimeMilliseconds())
+        {
+            edits.Add($"status.asOf says {s.AsOf:u} but the issuer signed {statement.AsOf:u}");
+        }
+
+        if (edits.Count > 0)
+        {
+            return (Verdict.Invalid, string.Join("; ", edits));
+        }
+
+        if (live is { Status: null })
+        {
+            return (Verdict.Invalid, $"{live.Source}: that node holds no document {Shorten(statement.DocumentId)} with this root, so it did not issue this bundle");
+        }
+
+        if (s.Revocation is { } proof)
+        {
+            return (Verdict.Invalid, RevocationProof(b, policy, certificate, proof, statement));
+        }
+
+        var ledgerNotes = new List<string>();
+        var unavailable = new List<string>();
+        foreach (var anchor in b.Anchors)
+        {
+            var source = policy.StatusSources.FirstOrDefault(x => x.CanCheck(anchor.LedgerId ?? string.Empty));
+            if (source is null)
+            {
+                continue;
+            }
+
+            var answer = source.CheckRevocation(anchor, b.DocumentRoot, b.BatchRoot);
+            switch (answer.Status)
+            {
+                case LedgerStatus.Revoked:
+                    return (Verdict.Invalid, $"revoked on {Shorten(anchor.LedgerId)}: {answer.Reason}");
+                case LedgerStatus.Unavailable:
+                    unavailable.Add($"{Shorten(anchor.LedgerId)}: {answer.Reason}");
+                    break;
+                default:
+                    ledgerNotes.Add($"not revoked on {Shorten(anchor.LedgerId)} (checked online)");
+                    break;
+            }
+        }
+
+        var current = live?.Status ?? s;
+        var who = live?.Source ?? $"signed by {statement.IssuerNodeId} {signer}";
+        switch (current.State)
+        {
+            case DocumentState.Revoked:
+                return (Verdict.Invalid, $"revoked (reason {current.RevocationReason ?? "unspecified"}) as of {current.AsOf:u} ({who})");
+            case DocumentState.Superseded:
+                return (Verdict.Invalid, $"superseded by {current.SupersededBy} as of {current.AsOf:u} ({who})");
+            case DocumentState.Anchored:
+                break;
+            default:
+                return (Verdict.Invalid, $"not anchored yet ({current.State}) as of {current.AsOf:u} ({who})");
+        }
+
+        if (unavailable.Count > 0)
+        {
+            return (Verdict.Error, $"in force as of {statement.AsOf:u} ({who}), but a ledger could not be asked about revocations: {string.Join("; ", unavailable)}");
+        }
+
+        var online = ledgerNotes.Count > 0 ? "; " + string.Join("; ", ledgerNotes) : string.Empty;
+        if (live is not null)
+        {
+            return (Verdict.Valid, $"in force now ({live.Source}){online}");
+        }
+
+        var age = policy.Clock.GetUtcNow() - statement.AsOf;
+        if (policy.MaxStatusAge is { } max && age > max)
+        {
+            return (Verdict.Unverified, $"in force as of {statement.AsOf:u} ({who}), but that statement is {Describe(age)} old, older than the {Describe(max)} accepted (--max-status-age): ask the issuer for a fresh status (verify --node)");
+        }
+
+        return (Verdict.Valid, $"in force as of {statement.AsOf:u} ({who}){online}{(ledgerNotes.Count == 0 ? "; a later revocation shows only with --node or --rpc" : string.Empty)}");
+    }
+
+    /// <summary>
+    /// Who signed the statement: the batch key (certified by the issuer check), or a later certified key of the same
+    /// node (after a key rotation), valid and not revoked when the statement was made.
+    /// </summary>
+    private static (Verdict, string) StatementSigner(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, StatusStatement statement)
+    {
+        if (!Secp256k1Signature.TryParse(b.Status.Signature, out var signature)
+            || !Secp256k1PublicKey.TryRecover(SHA256.HashData(b.Status.Statement), signature, out var signer))
+        {
+            return (Verdict.Invalid, "the status statement's signature is missing or malformed");
+        }
+
+        var signerKey = signer.ToCompressedBytes();
+        if (b.Status.SignerCertificates.Count == 0)
+        {
+            return SameKey(signerKey, b.Issuer.PublicKey)
+                ? (Verdict.Valid, "with the batch key")
+                : (Verdict.Invalid, "the status statement is not signed by the issuer: its signature does not match the batch key (an edited or forged status)");
+        }
+
+        if (policy.Authority is not { } authority)
+        {
+            return (Verdict.Unverified, "the status statement is signed by a later key of the issuer, which only a trust anchor can certify (pass --trust)");
+        }
+
+        var signerCertificate = authority.Resolve(b.Status.SignerCertificates);
+        if (!signerCertificate.Valid)
+        {
+            return (signerCertificate.Verdict, "the status statement's signer: " + signerCertificate.Reason);
+        }
+
+        if (!SameKey(signerCertificate.LedgerKey, signerKey))
+        {
+            return (Verdict.Invalid, "the status statement is not signed by the key its certificate certifies (an edited or forged status)");
+        }
+
+        var issuer = certificate is { Valid: true } ? certificate : null;
+        var (country, agency, node) = issuer is not null ? (issuer.Country, issuer.Agency, issuer.NodeId) : (b.Issuer.Country, b.Issuer.Agency, b.Issuer.NodeId);
+        if (signerCertificate.Country != country || signerCertificate.Agency != agency || signerCertificate.NodeId != node)
+        {
+            return (Verdict.Invalid, $"the status statement is signed by {signerCertificate.Name}, not by the issuer");
+        }
+
+        var standing = authority.StandingAt(signerCertificate, statement.AsOf);
+        return standing.Verdict == Verdict.Valid
+            ? (Verdict.Valid, $"with its later key (certificate {signerCertificate.Serial})")
+            : (standing.Verdict, $"the status statement's signer certificate {signerCertificate.Serial} at {statement.AsOf:u}: {standing.Reason}");
+    }
+
+    /// <summary>A revocation proof revokes, whether or not it verifies: its reason is what differs.</summary>
+    private static string RevocationProof(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, AnchorReceipt proof, StatusStatement statement)
+    {
+        var reason = statement.ReasonCode ?? "unspecified";
+        var verifier = policy.AnchorVerifiers.FirstOrDefault(v => v.CanVerify(proof.LedgerId ?? string.Empty));
+        if (verifier is null)
+        {
+            return $"revoked (reason {reason}): the bundle carries a revocation on {Shorten(proof.LedgerId)}";
+        }
+
+        byte[][] keys = certificate is { Valid: true } ? [certificate.LedgerKey!] : [b.Issuer.PublicKey];
+        var check = verifier.Verify(proof, b.DocumentRoot, keys);
+        return check.Valid
+            ? $"revoked (reason {reason}): {check.Reason}"
+            : $"the bundle carries a revocation on {Shorten(proof.LedgerId)} that does not verify ({check.Reason}); a bundle that says so is not valid";
+    }
+
+    private static void Compare(List<string> edits, string field, string? stated, string? signed, string who)
+    {
+        if (!string.Equals(stated ?? string.Empty, signed ?? string.Empty, StringComparison.Ordinal))
+        {
+            edits.Add($"{field} says '{Shorten(stated)}' but {who} '{signed}'");
+        }
+    }
+
+    private static string Describe(TimeSpan span) =>
+        span.TotalDays >= 2 ? $"{span.TotalDays:0} days" : span.TotalHours >= 2 ? $"{span.TotalHours:0} hours" : span.TotalMinutes >= 2 ? $"{span.TotalMinutes:0} minutes" : $"{span.TotalSeconds:0} seconds";
+}

@@ -1,0 +1,47 @@
+using System.Security.Cryptography;
+using BcCertificate = Org.BouncyCastle.X509.X509Certificate;
+
+namespace Customs.Ledger.Pki;
+
+/// <summary>
+/// A certificate path a <see cref="TrustStore"/> built and checked without regard to time: the node certificate, any
+/// intermediates, and the configured CA it leads to — or the refusal. Cached by the store; immutable.
+/// </summary>
+internal sealed class CertificatePath
+{
+    public CertificatePath(IReadOnlyList<BcCertificate> certificates, int anchorIndex, NodeIdentity identity, byte[] leafDer)
+    {
+        Certificates = certificates;
+        AnchorIndex = anchorIndex;
+        Identity = identity;
+        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(leafDer));
+        LedgerBindings = LedgerBindingsExtension.Read(certificates[0]);
+    }
+
+    private CertificatePath(CertificateCheck refusal)
+    {
+        Certificates = [];
+        Refusal = refusal;
+        Fingerprint = string.Empty;
+        LedgerBindings = [];
+    }
+
+    /// <summary>Node certificate first, the configured CA last; empty when refused.</summary>
+    public IReadOnlyList<BcCertificate> Certificates { get; }
+
+    /// <summary>Index of the configured CA in the store.</summary>
+    public int AnchorIndex { get; }
+
+    public NodeIdentity? Identity { get; }
+
+    /// <summary>SHA-256 of the node certificate's DER, lower-case hex.</summary>
+    public string Fingerprint { get; }
+
+    /// <summary>Ledger ids the node certificate binds (<see cref="LedgerBindingsExtension"/>).</summary>
+    public IReadOnlyList<string> LedgerBindings { get; }
+
+    /// <summary>Why the path was refused; null when it was built.</summary>
+    public CertificateCheck? Refusal { get; }
+
+    public static CertificatePath Refused(CertificateCheck refusal) => new(refusal);
+}
