@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite. Needs only the .NET SDK and Node.js/npm: npm packages (Hardhat, Ganache, solc-js,
-# OpenAttestation) are installed from chaincode-adapters/ethereum/package-lock.json on first use.
+# OpenAttestation; fabric-contract-api for the chaincode) are installed from the package-lock.json files on first use.
 #   1. the Solidity artifacts are recompiled with the pinned solc and compared with the committed ones;
 #   2. every .NET test project (unit, functional, crash-recovery, Hardhat integration);
 #   3. the Ethereum end-to-end script (contracts, OpenAttestation verification, Ganache restart);
-#   4. the independent JavaScript check of the published Merkle vectors.
+#   4. the independent JavaScript check of the published Merkle vectors;
+#   5. the Fabric chaincode's unit tests.
 # Prints "tests: N passed, N failed" last; exit code 0 means everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,9 +13,12 @@ cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 
 eth=chaincode-adapters/ethereum
-if [ ! -f "$eth/node_modules/.package-lock.json" ] || [ "$eth/package-lock.json" -nt "$eth/node_modules/.package-lock.json" ]; then
-  (cd "$eth" && npm ci --no-audit --no-fund --loglevel=error)
-fi
+fabric=chaincode-adapters/fabric/chaincode
+for dir in "$eth" "$fabric"; do
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+  fi
+done
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -24,6 +28,7 @@ status=0
 dotnet test Customs.Ledger.sln --nologo 2>&1 | tee -a "$log" || status=1
 (cd "$eth" && npm run --silent e2e) 2>&1 | tee -a "$log" || status=1
 node tests/data/vectors/verify-vectors.mjs 2>&1 | tee -a "$log" || status=1
+(cd "$fabric" && npm test --silent) 2>&1 | tee -a "$log" || status=1
 
 # One closing line over all runners.
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

@@ -391,3 +391,100 @@ public sealed class BundleVerifierTests : IDisposable
         public LedgerStatusCheck CheckRevocation(AnchorReceipt anchor, byte[] documentRoot, byte[] batchRoot) => new(LedgerStatus.Revoked, "isRevoked(documentRoot) is true");
     }
 }
+
+/// <summary>The verifier with a consortium trust list: members, the CAs allowed for each, and the ledgers bound to each.</summary>
+public sealed class TrustListVerificationTests
+{
+    private const string Store = "eip155:1337:0x5fbdb2315678afecb367f032d93f642f64180aa3";
+
+    [Fact]
+    public void ListedMember_IsValid_AndItsListedDocumentStoreCounts()
+    {
+        var ca = ConsortiumCa.Create("Pilot", "Customs Ledger Pilot");
+        using var issuer = new TestIssuer(ca);
+        var bundle = issuer.Issue([Fixture.Map("dms-declaration.xml")])[0];
+        var withEthereum = bundle with { Anchors = [.. bundle.Anchors, new AnchorReceipt(Store, "0xabc", 7, DateTimeOffset.UtcNow, [1])] };
+        var authority = Authority(ca, [Member("GB-HMRC", "GB", "HMRC", ca, [Store])]);
+        var policy = new VerificationPolicy { Authority = authority, AnchorVerifiers = [new EmbeddedAnchorVerifier(), new AcceptingEthereum()] };
+
+        var report = BundleVerifier.Verify(withEthereum, policy);
+
+        Assert.True(report.Verdict == Verdict.Valid, string.Join("; ", report.Checks.Select(c => $"{c.Name}={c.Verdict}: {c.Reason}")));
+        Assert.Contains("trust list", authority.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void NodeNotOnTheList_OrCertifiedByACaTheListDoesNotAllowForIt_IsInvalid()
+    {
+        var consortium = ConsortiumCa.Create("Pilot", "Customs Ledger Pilot");
+        var other = ConsortiumCa.Create("Other Administration", "Elsewhere");
+        using var member = new TestIssuer(consortium);
+        using var outsider = new TestIssuer(consortium, nodeId: "XX-ROGUE", country: "XX", agency: "ROGUE");
+        using var crossCertified = new TestIssuer(other);
+        var authority = Authority(consortium, [Member("GB-HMRC", "GB", "HMRC", consortium, []), Member("NL-NVWA", "NL", "NVWA", other, [])], extraAuthorities: [other]);
+        var policy = new VerificationPolicy { Authority = authority, AnchorVerifiers = [new EmbeddedAnchorVerifier()] };
+
+        Assert.Equal(Verdict.Valid, BundleVerifier.Verify(member.Issue([Fixture.Map("dms-declaration.xml")])[0], policy).Verdict);
+
+        var notListed = BundleVerifier.Verify(outsider.Issue([Fixture.Map("dms-declaration.xml")])[0], policy)["issuer"];
+        Assert.Equal(Verdict.Invalid, notListed.Verdict);
+        Assert.Contains("not a member", notListed.Reason, StringComparison.Ordinal);
+
+        // The other administration's CA is trusted for NL-NVWA only: it cannot certify a GB-HMRC node.
+        var wrongCa = BundleVerifier.Verify(crossCertified.Issue([Fixture.Map("dms-declaration.xml")])[0], policy)["issuer"];
+        Assert.Equal(Verdict.Invalid, wrongCa.Verdict);
+        Assert.Contains("does not allow", wrongCa.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ExpiredList_MakesIssuersUnverified()
+    {
+        var ca = ConsortiumCa.Create("Pilot", "Customs Ledger Pilot");
+        using var issuer = new TestIssuer(ca);
+        var authority = Authority(ca, [Member("GB-HMRC", "GB", "HMRC", ca, [])], nextUpdate: DateTimeOffset.UtcNow.AddMinutes(-1));
+
+        var check = BundleVerifier.Verify(issuer.Issue([Fixture.Map("dms-declaration.xml")])[0], new VerificationPolicy { Authority = authority, AnchorVerifiers = [new EmbeddedAnchorVerifier()] })["issuer"];
+
+        Assert.Equal(Verdict.Unverified, check.Verdict);
+        Assert.Contains("expired", check.Reason, StringComparison.Ordinal);
+    }
+
+    private static TrustListMember Member(string node, string country, string agency, ConsortiumCa ca, IReadOnlyList<string> ledgers) =>
+        new(node, country, agency, [TrustList.Fingerprint(ca.RawData)], [], ledgers, []);
+
+    private static IssuerAuthority Authority(ConsortiumCa ca, IReadOnlyList<TrustListMember> members, IReadOnlyList<ConsortiumCa>? extraAuthorities = null, DateTimeOffset? nextUpdate = null)
+    {
+        var authorities = new[] { ca }.Concat(extraAuthorities ?? []).ToList();
+        var json = TrustList.Sign(
+            new TrustListContent
+            {
+                Consortium = "Customs Ledger Pilot",
+                Sequence = 1,
+                IssuedAt = DateTimeOffset.UtcNow.AddDays(-1),
+                NextUpdate = nextUpdate ?? DateTimeOffset.UtcNow.AddDays(30),
+                Threshold = 1,
+                SignerKeys = [ca.SignerKeyInfo],
+                Authorities = [.. authorities.Select(a => a.RawData)],
+                Crls = [.. authorities.Select(a => a.CreateCrl().Der)],
+                Members = members,
+            },
+            ca);
+        var file = Path.Combine(Path.GetTempPath(), "trust-list-" + Guid.NewGuid().ToString("N") + ".json");
+        File.WriteAllText(file, json);
+        try
+        {
+            return TrustFiles.Load([file]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private sealed class AcceptingEthereum : IAnchorVerifier
+    {
+        public bool CanVerify(string ledgerId) => ledgerId.StartsWith("eip155:", StringComparison.Ordinal);
+
+        public AnchorCheck Verify(AnchorReceipt receipt, ReadOnlySpan<byte> anchoredRoot, IReadOnlyCollection<byte[]>? trustedLedgerKeys) => AnchorCheck.Ok("accepted by the test double");
+    }
+}

@@ -194,6 +194,47 @@ public sealed class ExchangeTests : IAsyncLifetime
         Assert.NotEmpty(first.ReceiptAnchors);
     }
 
+    [Fact]
+    public async Task RevokedPeerCertificate_IsRefusedWithinSeconds_WithoutARestart_AlsoOnAnOpenConnection()
+    {
+        var issued = _ca.IssueNodeCertificate(new NodeIdentityRequest { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", LedgerPublicKey = _keyA.PublicKey });
+        using var certificate = issued.ToX509Certificate2();
+        using var channel = PeerChannel(certificate);
+        var peer = new PeerService.PeerServiceClient(channel);
+        var envelope = SealedEnvelope.Seal(new EnvelopeHeader("GB-HMRC", "NL-NVWA", Guid.NewGuid().ToString("N"), "851", DateTimeOffset.UtcNow), "not a bundle"u8, _keyB.PublicKey, _keyA).ToBytes();
+        envelope[^100] ^= 0x01; // B answers a signed rejection, stores nothing: a call that needs an authenticated peer
+        var query = new DeliverRequest { Envelope = ByteString.CopyFrom(envelope) };
+        Assert.NotNull(await peer.DeliverAsync(query).ResponseAsync.DefaultTimeout()); // authenticated: the connection is open
+
+        // The CA revokes the certificate; the new CRL reaches B's folder. B is not restarted.
+        _ca.Revoke(issued.SerialNumber, RevocationReason.KeyCompromise);
+        _ca.CreateCrl().Save(Path.Combine(_setup.DirB, "tls", "consortium-ca.crl.pem"));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        RpcException? refused = null;
+        while (refused is null && clock.Elapsed < TimeSpan.FromSeconds(15))
+        {
+            try
+            {
+                await peer.DeliverAsync(query).ResponseAsync.DefaultTimeout();
+                await Task.Delay(100);
+            }
+            catch (RpcException ex)
+            {
+                refused = ex;
+            }
+        }
+
+        Assert.NotNull(refused);
+        Assert.Equal(StatusCode.PermissionDenied, refused.StatusCode);
+        Assert.Contains("Revoked", refused.Status.Detail, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"refused only after {clock.Elapsed}");
+
+        // A new connection with the revoked certificate does not get through the handshake.
+        using var again = PeerChannel(certificate);
+        var handshake = await Assert.ThrowsAsync<RpcException>(() => new PeerService.PeerServiceClient(again).DeliverAsync(query).ResponseAsync.DefaultTimeout());
+        Assert.Equal(StatusCode.Unavailable, handshake.StatusCode);
+    }
+
     private GrpcChannel PeerChannel(System.Security.Cryptography.X509Certificates.X509Certificate2 clientCertificate)
     {
         var trust = _ca.CreateTrustStore();

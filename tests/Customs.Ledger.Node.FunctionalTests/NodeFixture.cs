@@ -73,6 +73,16 @@ public sealed class NodeFixture : IAsyncLifetime
     public async Task<Receipt> SubmitAsync(byte[] xml, string name = "test.xml") =>
         (await Documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xml), SourceName = name }).DefaultTimeout()).Receipt;
 
+    /// <summary>Submits a fresh declaration, waits for its anchor and writes its full bundle (JSON) to <paramref name="path"/>.</summary>
+    public async Task<string> BundleFileAsync(string path)
+    {
+        var receipt = await SubmitAsync(Unique("dms-declaration.xml"));
+        await WaitAnchoredAsync(receipt.DocumentId);
+        var bundle = await Documents.GetBundleAsync(new GetBundleRequest { DocumentId = receipt.DocumentId }).ResponseAsync.DefaultTimeout();
+        await File.WriteAllTextAsync(path, Services.BundleMapping.ToJson(bundle));
+        return path;
+    }
+
     /// <summary>Waits (on the event stream, no polling) until <paramref name="documentId"/> is anchored.</summary>
     public async Task WaitAnchoredAsync(string documentId)
     {

@@ -131,6 +131,20 @@ internal static class BundleCommands
         return command;
     }
 
+    /// <summary>Offline verification of <paramref name="bundle"/> against the trust files given (none: no trust anchor), as <c>verify</c> does it.</summary>
+    internal static VerificationReport VerifyOffline(ProofBundle bundle, params string[] trustFiles)
+    {
+        if (!TryPolicy([.. trustFiles.Select(f => new FileInfo(f))], null, null, null, out var policy, out var ethereum, out var error))
+        {
+            throw new InvalidOperationException(error);
+        }
+
+        using (ethereum)
+        {
+            return BundleMapping.ToProto(Bundles.BundleVerifier.Verify(BundleMapping.FromProto(bundle), policy));
+        }
+    }
+
     /// <summary>The verifier's policy: trust anchors from files, the embedded verifier, and Ethereum through --rpc.</summary>
     private static bool TryPolicy(FileInfo[]? trust, string[]? require, Uri? rpc, TimeSpan? maxAge, out Bundles.VerificationPolicy policy, out Adapters.Ethereum.EthereumAnchorVerifier? ethereum, out string error)
     {

@@ -7,9 +7,11 @@ using Spectre.Console;
 namespace Customs.Ledger.Cli.Commands;
 
 /// <summary>
-/// <c>demo</c>: the main job end to end on the embedded ledger. Creates a node in a fresh data directory, starts it on
-/// a free loopback port, submits the sample WCO documents over gRPC, waits for their anchors, fetches a bundle that
-/// discloses only codes, verifies it, revokes one document and verifies again, then stops the node.
+/// <c>demo</c>: the main job end to end on the embedded ledger. Creates a pilot CA and a node it certifies in a fresh
+/// data directory, starts the node on a free loopback port, submits the sample WCO documents over gRPC, waits for their
+/// anchors, fetches a bundle that discloses only codes, verifies it through the node and offline against the CA (and
+/// shows that without a trust anchor it is only UNVERIFIED), refuses a forged copy, revokes the document and verifies
+/// again, then stops the node.
 /// </summary>
 internal static class DemoCommand
 {
@@ -24,8 +26,12 @@ internal static class DemoCommand
             var dir = given?.FullName ?? Path.Combine(Path.GetTempPath(), "customs-ledger-demo-" + Guid.NewGuid().ToString("N")[..8]);
             try
             {
-                AnsiConsole.MarkupLine($"[bold]1. init[/] node GB-HMRC in {Markup.Escape(dir)}");
-                NodeHost.Init(dir, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 100 });
+                AnsiConsole.MarkupLine($"[bold]1. init[/] node GB-HMRC in {Markup.Escape(dir)}, certified by a pilot consortium CA");
+                var key = NodeHost.Init(dir, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 100 });
+                var ca = Pki.ConsortiumCa.Create("Demo", "Customs Ledger Demo");
+                var certificate = NodeCertification.Install(dir, ca, key);
+                var trust = Path.Combine(dir, "tls", "consortium-ca.pem");
+                AnsiConsole.MarkupLine($"   node certificate {certificate.SerialNumber} binds GB/HMRC/GB-HMRC to ledger key {key.ToString()[..16]}…; trust anchor for verifiers: {Markup.Escape(trust)}");
                 await using var host = await NodeHost.StartAsync(dir, logging: _ => { }, cancellationToken: ct);
                 AnsiConsole.MarkupLine($"[bold]2. node[/] listening on {host.Address}");
                 using var client = new Client(host.Address);
@@ -64,14 +70,23 @@ internal static class DemoCommand
                 await File.WriteAllTextAsync(bundleFile, BundleMapping.ToJson(bundle), ct);
                 AnsiConsole.MarkupLine($"   wrote {Markup.Escape(bundleFile)} ({bundle.Leaves.Count(l => l.EntryCase == BundleLeaf.EntryOneofCase.Disclosed) - 2} of {bundle.Leaves.Count - 2} leaves disclosed)");
 
-                AnsiConsole.MarkupLine("[bold]5. verify[/] the bundle");
-                Output.Report(await client.Verification.VerifyAsync(new VerifyRequest { Bundle = bundle }, deadline: Client.Deadline(), cancellationToken: ct));
+                AnsiConsole.MarkupLine("[bold]5. verify[/] the bundle through the node");
+                var throughNode = await client.Verification.VerifyAsync(new VerifyRequest { Bundle = bundle }, deadline: Client.Deadline(), cancellationToken: ct);
+                Output.Report(throughNode);
+                AnsiConsole.MarkupLine($"   offline with the trust anchor (verify bundle.json --trust {Markup.Escape(Path.GetFileName(trust))}): [bold]{Output.Name(BundleCommands.VerifyOffline(bundle, trust).Verdict)}[/]; without any trust anchor: [bold]{Output.Name(BundleCommands.VerifyOffline(bundle).Verdict)}[/] (nothing would show who made it)");
 
-                AnsiConsole.MarkupLine("[bold]6. revoke[/] it (reason code 41) and verify the same bundle again");
+                AnsiConsole.MarkupLine("[bold]6. forge[/] a copy that claims to come from another administration (issuer FR/DGDDI)");
+                var forged = bundle.Clone();
+                forged.Issuer.Country = "FR";
+                forged.Issuer.Agency = "DGDDI";
+                var forgery = BundleCommands.VerifyOffline(forged, trust);
+                AnsiConsole.MarkupLine($"   verify --trust: [bold]{Output.Name(forgery.Verdict)}[/] — {Markup.Escape(forgery.Checks.First(c => c.Verdict != Verdict.Valid).Reason)}");
+
+                AnsiConsole.MarkupLine("[bold]7. revoke[/] it (reason code 41) and verify the same bundle again");
                 await client.Documents.RevokeAsync(new RevokeRequest { DocumentId = first.DocumentId, ReasonCode = "41" }, deadline: Client.Deadline(), cancellationToken: ct);
                 var after = await client.Verification.VerifyAsync(new VerifyRequest { Bundle = bundle }, deadline: Client.Deadline(), cancellationToken: ct);
                 Output.Report(after);
-                return after.Verdict == Verdict.Invalid ? CliApp.Ok : CliApp.Failed;
+                return throughNode.Verdict == Verdict.Valid && forgery.Verdict == Verdict.Invalid && after.Verdict == Verdict.Invalid ? CliApp.Ok : CliApp.Failed;
             }
             finally
             {

@@ -52,6 +52,7 @@ internal static class KeyCommands
                 {
                     var certificate = NodeCertification.Install(dir, CaCommands.LoadCa(ca.FullName), staged.PublicKey);
                     AnsiConsole.MarkupLine($"issued {Markup.Escape(certificate.ToString())} for the new key; the previous certificate is archived for the bundles it certifies");
+                    Console.WriteLine($"serial {certificate.SerialNumber}");
                 }
                 else
                 {

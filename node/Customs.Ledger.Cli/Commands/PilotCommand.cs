@@ -12,7 +12,8 @@ namespace Customs.Ledger.Cli.Commands;
 /// <c>pilot</c>: two administrations on this machine. GB-HMRC issues a phytosanitary certificate to NL-NVWA over the
 /// mutual-TLS peer API; NL-NVWA verifies and acknowledges it; both hold the anchored acknowledgement; a stakeholder's
 /// code-only bundle verifies at NL-NVWA; GB-HMRC revokes it and NL-NVWA's verification says so; GB-HMRC suspends a
-/// trader's AEO status and NL-NVWA, its MRA partner, sees it without asking. Each node anchors on its own embedded
+/// trader's AEO status and NL-NVWA, its MRA partner, sees it without asking. Both nodes are certified by a pilot
+/// consortium CA, which is every verifier's trust anchor; a look-alike bundle from an impostor node is refused. Each node anchors on its own embedded
 /// ledger (NL-NVWA checks GB-HMRC's anchors from its signed blocks); run the nodes with an Ethereum ledger for a shared one.
 /// </summary>
 internal static class PilotCommand
@@ -57,19 +58,37 @@ internal static class PilotCommand
                 request.Disclose.AddRange(["SPSCertificate/SPSExchangedDocument/TypeCode", "SPSCertificate/SPSExchangedDocument/StatusCode"]);
                 var bundle = await clientA.Documents.GetBundleAsync(request, deadline: Client.Deadline(), cancellationToken: ct);
                 Step(6, "a stakeholder holds a bundle disclosing only the type and status codes; NL-NVWA verifies it:");
-                Output.Report(await clientB.Verification.VerifyAsync(new VerifyRequest { Bundle = bundle }, deadline: Client.Deadline(), cancellationToken: ct));
+                var atRecipient = await clientB.Verification.VerifyAsync(new VerifyRequest { Bundle = bundle }, deadline: Client.Deadline(), cancellationToken: ct);
+                Output.Report(atRecipient);
+                var trust = Path.Combine(network.DirB, "tls", "consortium-ca.pem");
+                Step(7, $"the stakeholder's own offline check against the consortium CA (verify --trust): {Output.Name(BundleCommands.VerifyOffline(bundle, trust).Verdict)}");
+
+                // A third party starts a node with GB-HMRC's ids and its own key, and issues a look-alike certificate.
+                var impostorDir = Path.Combine(root, "impostor");
+                NodeHost.Init(impostorDir, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 20 });
+                Api.V1.ProofBundle forged;
+                await using (var impostor = await NodeHost.StartAsync(impostorDir, logging: _ => { }, cancellationToken: ct))
+                {
+                    using var clientI = new Client(impostor.Address);
+                    var fake = (await clientI.Documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xml), SourceName = "ephyto-certificate.xml" }, deadline: Client.Deadline(), cancellationToken: ct)).Receipt;
+                    await DocumentCommands.WaitAnchored(clientI, [fake], TimeSpan.FromSeconds(60), ct);
+                    forged = await clientI.Documents.GetBundleAsync(new GetBundleRequest { DocumentId = fake.DocumentId }, deadline: Client.Deadline(), cancellationToken: ct);
+                }
+
+                var refused = await clientB.Verification.VerifyAsync(new VerifyRequest { Bundle = forged }, deadline: Client.Deadline(), cancellationToken: ct);
+                Step(8, $"an impostor node with GB-HMRC's ids but its own key makes a look-alike bundle; NL-NVWA says {Output.Name(refused.Verdict)}: {refused.Checks.First(c => c.Verdict != Verdict.Valid).Reason}");
 
                 await clientA.Documents.RevokeAsync(new RevokeRequest { DocumentId = receipt.DocumentId, ReasonCode = "41" }, deadline: Client.Deadline(), cancellationToken: ct);
                 await WaitEvent(clientB, e => e.Type == "revocation-notice", ct);
-                Step(7, "GB-HMRC revoked the certificate; the signed revocation notice reached NL-NVWA, whose verification now says:");
+                Step(9, "GB-HMRC revoked the certificate; the signed revocation notice reached NL-NVWA, whose verification now says:");
                 var after = await clientB.Verification.VerifyAsync(new VerifyRequest { Bundle = bundle }, deadline: Client.Deadline(), cancellationToken: ct);
                 Output.Report(after);
 
                 await exchangeA.SetAeoStatusAsync(new SetAeoStatusRequest { TraderId = "GB123456789000", Status = "SUSPENDED", AuthorisationType = "AEOF", ReasonCode = "AUDIT" }, deadline: Client.Deadline(), cancellationToken: ct);
                 await WaitEvent(clientB, e => e.Type == "aeo-status", ct);
                 var aeo = await exchangeB.GetAeoStatusAsync(new GetAeoStatusRequest { TraderId = "GB123456789000", IssuerNodeId = "GB-HMRC" }, deadline: Client.Deadline(), cancellationToken: ct);
-                Step(8, $"GB-HMRC suspended trader GB123456789000's AEOF authorisation; NL-NVWA, without polling, knows: {aeo.Status} (signed by GB-HMRC: {aeo.Verified}; partners see only a salted identifier)");
-                return after.Verdict == Verdict.Invalid && ack.Outcome == ReceiptOutcome.Accepted && aeo.Status == "SUSPENDED" ? CliApp.Ok : CliApp.Failed;
+                Step(10, $"GB-HMRC suspended trader GB123456789000's AEOF authorisation; NL-NVWA, without polling, knows: {aeo.Status} (signed by GB-HMRC: {aeo.Verified}; partners see only a salted identifier)");
+                return atRecipient.Verdict == Verdict.Valid && refused.Verdict == Verdict.Invalid && after.Verdict == Verdict.Invalid && ack.Outcome == ReceiptOutcome.Accepted && aeo.Status == "SUSPENDED" ? CliApp.Ok : CliApp.Failed;
             }
             finally
             {

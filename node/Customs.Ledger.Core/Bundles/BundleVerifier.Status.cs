@@ -45,7 +45,7 @@ public static partial class BundleVerifier
             return (Verdict.Invalid, string.Join("; ", edits));
         }
 
-        var (signerVerdict, signer) = StatementSigner(b, policy, certificate, statement);
+        var (signerVerdict, signer, signerKey) = StatementSigner(b, policy, certificate, statement);
         if (signerVerdict != Verdict.Valid)
         {
             return (signerVerdict, signer);
@@ -73,7 +73,7 @@ public static partial class BundleVerifier
 
         if (s.Revocation is { } proof)
         {
-            return (Verdict.Invalid, RevocationProof(b, policy, certificate, proof, statement));
+            return (Verdict.Invalid, RevocationProof(b, policy, certificate, signerKey!, proof, statement));
         }
 
         var ledgerNotes = new List<string>();
@@ -138,53 +138,55 @@ public static partial class BundleVerifier
     /// Who signed the statement: the batch key (certified by the issuer check), or a later certified key of the same
     /// node (after a key rotation), valid and not revoked when the statement was made.
     /// </summary>
-    private static (Verdict, string) StatementSigner(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, StatusStatement statement)
+    private static (Verdict Verdict, string Reason, byte[]? Key) StatementSigner(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, StatusStatement statement)
     {
         if (!Secp256k1Signature.TryParse(b.Status.Signature, out var signature)
             || !Secp256k1PublicKey.TryRecover(SHA256.HashData(b.Status.Statement), signature, out var signer))
         {
-            return (Verdict.Invalid, "the status statement's signature is missing or malformed");
+            return (Verdict.Invalid, "the status statement's signature is missing or malformed", null);
         }
 
         var signerKey = signer.ToCompressedBytes();
         if (b.Status.SignerCertificates.Count == 0)
         {
             return SameKey(signerKey, b.Issuer.PublicKey)
-                ? (Verdict.Valid, "with the batch key")
-                : (Verdict.Invalid, "the status statement is not signed by the issuer: its signature does not match the batch key (an edited or forged status)");
+                ? (Verdict.Valid, "with the batch key", signerKey)
+                : (Verdict.Invalid, "the status statement is not signed by the issuer: its signature does not match the batch key (an edited or forged status)", null);
         }
 
         if (policy.Authority is not { } authority)
         {
-            return (Verdict.Unverified, "the status statement is signed by a later key of the issuer, which only a trust anchor can certify (pass --trust)");
+            return (Verdict.Unverified, "the status statement is signed by a later key of the issuer, which only a trust anchor can certify (pass --trust)", null);
         }
 
         var signerCertificate = authority.Resolve(b.Status.SignerCertificates);
         if (!signerCertificate.Valid)
         {
-            return (signerCertificate.Verdict, "the status statement's signer: " + signerCertificate.Reason);
+            return (signerCertificate.Verdict, "the status statement's signer: " + signerCertificate.Reason, null);
         }
 
         if (!SameKey(signerCertificate.LedgerKey, signerKey))
         {
-            return (Verdict.Invalid, "the status statement is not signed by the key its certificate certifies (an edited or forged status)");
+            return (Verdict.Invalid, "the status statement is not signed by the key its certificate certifies (an edited or forged status)", null);
         }
 
         var issuer = certificate is { Valid: true } ? certificate : null;
         var (country, agency, node) = issuer is not null ? (issuer.Country, issuer.Agency, issuer.NodeId) : (b.Issuer.Country, b.Issuer.Agency, b.Issuer.NodeId);
         if (signerCertificate.Country != country || signerCertificate.Agency != agency || signerCertificate.NodeId != node)
         {
-            return (Verdict.Invalid, $"the status statement is signed by {signerCertificate.Name}, not by the issuer");
+            return (Verdict.Invalid, $"the status statement is signed by {signerCertificate.Name}, not by the issuer", null);
         }
 
         var standing = authority.StandingAt(signerCertificate, statement.AsOf);
         return standing.Verdict == Verdict.Valid
-            ? (Verdict.Valid, $"with its later key (certificate {signerCertificate.Serial})")
-            : (standing.Verdict, $"the status statement's signer certificate {signerCertificate.Serial} at {statement.AsOf:u}: {standing.Reason}");
+            ? (Verdict.Valid, $"with its later key (certificate {signerCertificate.Serial})", signerKey)
+            : (standing.Verdict, $"the status statement's signer certificate {signerCertificate.Serial} at {statement.AsOf:u}: {standing.Reason}", null);
     }
 
     /// <summary>A revocation proof revokes, whether or not it verifies: its reason is what differs.</summary>
-    private static string RevocationProof(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, AnchorReceipt proof, StatusStatement statement)
+    /// <remarks>The revocation block is signed by the key the node had when it revoked: the batch's, or (after a
+    /// rotation) the one that signed the statement.</remarks>
+    private static string RevocationProof(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, byte[] signerKey, AnchorReceipt proof, StatusStatement statement)
     {
         var reason = statement.ReasonCode ?? "unspecified";
         var verifier = policy.AnchorVerifiers.FirstOrDefault(v => v.CanVerify(proof.LedgerId ?? string.Empty));
@@ -193,7 +195,7 @@ public static partial class BundleVerifier
             return $"revoked (reason {reason}): the bundle carries a revocation on {Shorten(proof.LedgerId)}";
         }
 
-        byte[][] keys = certificate is { Valid: true } ? [certificate.LedgerKey!] : [b.Issuer.PublicKey];
+        byte[][] keys = [certificate is { Valid: true } ? certificate.LedgerKey! : b.Issuer.PublicKey, signerKey];
         var check = verifier.Verify(proof, b.DocumentRoot, keys);
         return check.Valid
             ? $"revoked (reason {reason}): {check.Reason}"

@@ -12,6 +12,7 @@ public sealed class DeliveryClient(NodeContext node) : IDisposable
 {
     private readonly Dictionary<string, GrpcChannel> _channels = [];
     private readonly Lock _gate = new();
+    private object? _trust;
 
     public PeerService.PeerServiceClient For(string nodeId)
     {
@@ -19,6 +20,20 @@ public sealed class DeliveryClient(NodeContext node) : IDisposable
         var peer = exchange.Peers.FirstOrDefault(p => p.NodeId == nodeId) ?? throw new KeyNotFoundException($"no peer address for node {nodeId} in node.json");
         lock (_gate)
         {
+            // The peer's server certificate is checked when a connection is made; when the trust anchors change (a new
+            // CRL), connections are made afresh so that a revoked peer is refused from then on.
+            var trust = exchange.Trust.Current;
+            if (!ReferenceEquals(trust, _trust))
+            {
+                foreach (var old in _channels.Values)
+                {
+                    old.Dispose();
+                }
+
+                _channels.Clear();
+                _trust = trust;
+            }
+
             if (!_channels.TryGetValue(peer.Address, out var channel))
             {
 #pragma warning disable CA2000 // the handler is owned by the channel, disposed with it

@@ -1,7 +1,7 @@
 'use strict';
 
 // Runs the unit tests with Node's test runner (TAP output, shown as it comes) and ends with one summary line,
-// "fabric chaincode: N passed, M failed", which the repository's test script adds up. Exits non-zero on any failure.
+// "fabric-chaincode: N passed, M failed", which the repository's test script adds up. Exits non-zero on any failure.
 const { spawn } = require('node:child_process');
 const path = require('node:path');
 
@@ -23,10 +23,10 @@ child.on('close', (code) => {
     const passed = count('pass');
     const failed = count('fail');
     if (passed === null || failed === null) {
-        console.log('fabric chaincode: 0 passed, 1 failed');
+        console.log('fabric-chaincode: 0 passed, 1 failed');
         console.error('The test runner printed no totals.');
         process.exit(1);
     }
-    console.log(`fabric chaincode: ${passed} passed, ${failed} failed`);
+    console.log(`fabric-chaincode: ${passed} passed, ${failed} failed`);
     process.exit(failed === 0 && passed > 0 && code === 0 ? 0 : 1);
 });
