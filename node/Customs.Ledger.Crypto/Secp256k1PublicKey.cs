@@ -18,17 +18,21 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
     /// <summary>Length of an Ethereum address: 20 bytes.</summary>
     public const int AddressLength = 20;
 
+    /// <summary>Most compressed keys remembered by <see cref="TryParse"/> (a verifier meets the same few issuer keys again and again).</summary>
+    private const int ParsedCacheCapacity = 4096;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<CompressedKey, Secp256k1PublicKey> Parsed = new();
+
     /// <summary>libsecp256k1's parsed form (64 bytes, opaque): parsed once, so a verification never decompresses again.</summary>
     private readonly byte[] _native;
     private readonly byte[] _compressed;
-    private readonly byte[] _uncompressed;
+    private byte[]? _uncompressed;
     private byte[]? _address;
 
     private Secp256k1PublicKey(byte[] native)
     {
         _native = native;
         _compressed = Serialize(native, compressed: true);
-        _uncompressed = Serialize(native, compressed: false);
     }
 
     /// <summary>
@@ -39,10 +43,18 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
     public static Secp256k1PublicKey Parse(ReadOnlySpan<byte> encoded) =>
         TryParse(encoded, out var key) ? key : throw new FormatException("Not a valid secp256k1 public key encoding.");
 
-    /// <summary>Non-throwing variant of <see cref="Parse"/>.</summary>
+    /// <summary>Non-throwing variant of <see cref="Parse"/>. Compressed keys parsed before come from a bounded cache (keys are immutable).</summary>
     public static bool TryParse(ReadOnlySpan<byte> encoded, [NotNullWhen(true)] out Secp256k1PublicKey? publicKey)
     {
         publicKey = null;
+        var cacheable = encoded.Length == CompressedLength;
+        var cacheKey = cacheable ? CompressedKey.Of(encoded) : default;
+        if (cacheable && Parsed.TryGetValue(cacheKey, out var known))
+        {
+            publicKey = known;
+            return true;
+        }
+
         var shapeOk = (encoded.Length == CompressedLength && (encoded[0] == 0x02 || encoded[0] == 0x03))
             || (encoded.Length == UncompressedLength && encoded[0] == 0x04);
         if (!shapeOk)
@@ -59,6 +71,16 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
         }
 
         publicKey = new Secp256k1PublicKey(native);
+        if (cacheable)
+        {
+            if (Parsed.Count >= ParsedCacheCapacity)
+            {
+                Parsed.Clear();
+            }
+
+            Parsed[cacheKey] = publicKey;
+        }
+
         return true;
     }
 
@@ -96,7 +118,9 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
     public byte[] ToCompressedBytes() => (byte[])_compressed.Clone();
 
     /// <summary>SEC1 uncompressed encoding, 65 bytes (new array).</summary>
-    public byte[] ToUncompressedBytes() => (byte[])_uncompressed.Clone();
+    public byte[] ToUncompressedBytes() => (byte[])Uncompressed.Clone();
+
+    private byte[] Uncompressed => _uncompressed ??= Serialize(_native, compressed: false);
 
     /// <summary>The 20-byte Ethereum address: the last 20 bytes of keccak256(X || Y) (new array).</summary>
     public byte[] GetAddress() => (byte[])AddressCore().Clone();
@@ -166,6 +190,15 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
     /// <summary>Wraps a key in libsecp256k1's parsed form (from key creation or recovery).</summary>
     internal static Secp256k1PublicKey FromNative(byte[] native) => new(native);
 
+    /// <summary>A compressed key as a value (prefix and X), for the parse cache.</summary>
+    private readonly record struct CompressedKey(byte Prefix, UInt128 High, UInt128 Low)
+    {
+        public static CompressedKey Of(ReadOnlySpan<byte> encoded) => new(
+            encoded[0],
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(encoded[1..17]),
+            System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(encoded[17..33]));
+    }
+
     private static bool TryRecoverNative(ReadOnlySpan<byte> digest, Secp256k1Signature signature, out byte[] native)
     {
         native = new byte[Secp256k1Curve.NativeKeySize];
@@ -219,7 +252,7 @@ public sealed class Secp256k1PublicKey : IEquatable<Secp256k1PublicKey>
         if (address is null)
         {
             Span<byte> hash = stackalloc byte[Keccak256.HashSizeInBytes];
-            Keccak256.HashData(_uncompressed.AsSpan(1), hash);
+            Keccak256.HashData(Uncompressed.AsSpan(1), hash);
             address = hash[12..].ToArray();
             _address = address;
         }

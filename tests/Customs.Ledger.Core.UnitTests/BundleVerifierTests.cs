@@ -136,11 +136,25 @@ public sealed class BundleVerifierTests : IDisposable
     }
 
     [Fact]
+    public void StatusLeafOfAnotherDocument_OrAnEditedPath_IsInvalid()
+    {
+        // Bundles 0 and 1 share one signed status tree: 1's leaf and path in 0's bundle are in the tree, but not 0's.
+        var swapped = _bundles[0] with { Status = _bundles[0].Status with { Leaf = _bundles[1].Status.Leaf, Path = _bundles[1].Status.Path } };
+        Assert.Equal(Verdict.Invalid, BundleVerifier.Verify(swapped, Trusting(_ca))["status"].Verdict);
+
+        var path = _bundles[0].Status.Path.Select(p => (byte[])p.Clone()).ToList();
+        path[0][0] ^= 1;
+        var check = BundleVerifier.Verify(_bundles[0] with { Status = _bundles[0].Status with { Path = path } }, Trusting(_ca))["status"];
+        Assert.Equal(Verdict.Invalid, check.Verdict);
+        Assert.Contains("not in the status tree", check.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void StatusSignedByAnotherKey_IsInvalid()
     {
         using var other = Secp256k1PrivateKey.Generate();
         var b = _bundles[0];
-        var forged = b with { Status = _issuer.Status(b.DocumentId, b.DocumentRoot, b.BatchRoot, DocumentState.Anchored, null, null, other) };
+        var forged = b with { Status = _issuer.Status(b, other) };
 
         var check = BundleVerifier.Verify(forged, Trusting(_ca))["status"];
 
@@ -152,7 +166,7 @@ public sealed class BundleVerifierTests : IDisposable
     public void OldStatus_PastMaxStatusAge_IsUnverified_AndValidWithinIt()
     {
         var b = _bundles[0];
-        var old = b with { Status = _issuer.Status(b.DocumentId, b.DocumentRoot, b.BatchRoot, DocumentState.Anchored, null, null, asOf: DateTimeOffset.UtcNow.AddDays(-3)) };
+        var old = b with { Status = _issuer.Status(b, asOf: DateTimeOffset.UtcNow.AddDays(-3)) };
 
         var stale = BundleVerifier.Verify(old, Trusting(_ca) with { MaxStatusAge = TimeSpan.FromDays(1) });
         Assert.Equal(Verdict.Unverified, stale.Verdict);
@@ -203,7 +217,7 @@ public sealed class BundleVerifierTests : IDisposable
         using var newKey = Secp256k1PrivateKey.Generate();
         var newChain = _issuer.Certify(_ca, newKey);
         var b = _bundles[0];
-        var renewed = b with { Status = _issuer.Status(b.DocumentId, b.DocumentRoot, b.BatchRoot, DocumentState.Anchored, null, null, newKey, newChain) };
+        var renewed = b with { Status = _issuer.Status(b, newKey, newChain) };
 
         var report = BundleVerifier.Verify(renewed, Trusting(_ca));
         AssertValid(report);
@@ -211,7 +225,7 @@ public sealed class BundleVerifierTests : IDisposable
 
         // The new key certified for another administration cannot speak for this one.
         using var stranger = new TestIssuer(_ca, nodeId: "NL-NVWA", country: "NL", agency: "NVWA");
-        var foreign = b with { Status = _issuer.Status(b.DocumentId, b.DocumentRoot, b.BatchRoot, DocumentState.Anchored, null, null, stranger.Key, stranger.Chain) };
+        var foreign = b with { Status = _issuer.Status(b, stranger.Key, stranger.Chain) };
         Assert.Equal(Verdict.Invalid, BundleVerifier.Verify(foreign, Trusting(_ca))["status"].Verdict);
     }
 

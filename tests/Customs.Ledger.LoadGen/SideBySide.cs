@@ -125,10 +125,14 @@ internal static class SideBySide
         }
     }
 
-    private static BundleStatus Signed(StatusStatement statement, Secp256k1PrivateKey key)
+    /// <summary>The batch's status tree signed once, as the node does; the status of each document from it.</summary>
+    private static Func<int, BundleStatus> SignedStatus(string[] ids, IReadOnlyList<byte[]> roots, byte[] batchRoot, Secp256k1PrivateKey key)
     {
-        var (encoded, signature) = statement.Sign(key);
-        return new BundleStatus(statement.State, statement.AsOf) { Statement = encoded, Signature = signature };
+        var leaves = ids.Select((id, i) => new StatusLeaf(id, roots[i], DocumentState.Anchored, null, null, null).Encode()).ToList();
+        var tree = BatchTree.Build(leaves);
+        var asOf = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var (statement, signature) = new StatusStatement(batchRoot, tree.Root, leaves.Count, asOf, "SIDE").Sign(key);
+        return i => new BundleStatus(DocumentState.Anchored, asOf) { Statement = statement, Signature = signature, Leaf = leaves[i], Path = tree.Proof(i).Path };
     }
 
     private sealed record Issued(IReadOnlyList<ProofBundle> Bundles);
@@ -153,7 +157,7 @@ internal static class SideBySide
 
         // The bundles a holder would be given (part of issuing: the node hands them out, each with a signed status).
         var identity = new IssuerIdentity(issuer.Country, issuer.Agency, key.PublicKey.ToCompressedBytes(), "SIDE") { CertificateChain = chain };
-        var asOf = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var status = SignedStatus(ids, roots, tree.Root, key);
         var bundles = new ProofBundle[xml.Length];
         Parallel.For(0, xml.Length, new ParallelOptions { MaxDegreeOfParallelism = cores }, i => bundles[i] = new ProofBundle
         {
@@ -166,7 +170,7 @@ internal static class SideBySide
             BatchSignature = signature,
             Issuer = identity,
             Anchors = [receipt],
-            Status = Signed(new StatusStatement(ids[i], roots[i], tree.Root, DocumentState.Anchored, null, null, null, asOf, "SIDE"), key),
+            Status = status(i),
             LedgerRecord = records[i],
         });
         return new Issued(bundles);

@@ -19,6 +19,9 @@ public sealed class TestIssuer : IDisposable
 {
     private readonly string _directory;
 
+    /// <summary>The status leaves of each batch issued, by batch root (hex), in batch order.</summary>
+    private readonly Dictionary<string, StatusLeaf[]> _statuses = new(StringComparer.Ordinal);
+
     /// <param name="ca">The CA that certifies this issuer; null = an uncertified node (an impostor).</param>
     /// <param name="nodeId">Node id (and embedded ledger name).</param>
     /// <param name="country">Country.</param>
@@ -85,6 +88,8 @@ public sealed class TestIssuer : IDisposable
         var tree = BatchTree.Build(entries);
         var signature = Key.Sign(tree.Root).ToRecoverableBytes();
         var anchor = Ledger.AnchorAsync(new AnchorRequest(tree.Root, salted.Count, Key.PublicKey.ToCompressedBytes(), signature, records), CancellationToken.None).GetAwaiter().GetResult();
+        _statuses[Convert.ToHexStringLower(tree.Root)] = [.. salted.Select((s, i) => new StatusLeaf(ids[i], s.RootArray(), DocumentState.Anchored, null, null, null))];
+        var status = SignStatus(tree.Root, statusKey, statusChain, null);
         return [.. salted.Select((s, i) => new ProofBundle
         {
             DocumentId = ids[i],
@@ -96,7 +101,7 @@ public sealed class TestIssuer : IDisposable
             BatchSignature = signature,
             Issuer = new IssuerIdentity(Country, Agency, Key.PublicKey.ToCompressedBytes(), NodeId) { CertificateChain = Chain },
             Anchors = [anchor],
-            Status = Status(ids[i], s.RootArray(), tree.Root, DocumentState.Anchored, null, null, statusKey, statusChain),
+            Status = status(i, null),
             LedgerRecord = records[i],
         })];
     }
@@ -110,15 +115,34 @@ public sealed class TestIssuer : IDisposable
     {
         var digest = RevocationDigest.Compute(bundle.DocumentRoot, reason);
         var receipt = Ledger.RevokeAsync(new RevocationRequest(bundle.DocumentRoot, bundle.BatchRoot, reason, Key.PublicKey.ToCompressedBytes(), Key.Sign(digest).ToRecoverableBytes()), CancellationToken.None).GetAwaiter().GetResult();
-        return bundle with { Status = Status(bundle.DocumentId, bundle.DocumentRoot, bundle.BatchRoot, DocumentState.Revoked, reason, receipt) };
+        var leaves = _statuses[Convert.ToHexStringLower(bundle.BatchRoot)];
+        leaves[bundle.BatchProof.Index] = leaves[bundle.BatchProof.Index] with { State = DocumentState.Revoked, ReasonCode = reason };
+        return bundle with { Status = Status(bundle, null, null, null, receipt) };
     }
 
-    /// <summary>A status signed by this issuer's key (or <paramref name="key"/>, certified by <paramref name="chain"/>).</summary>
-    public BundleStatus Status(string id, byte[] root, byte[] batchRoot, DocumentState state, string? reason, AnchorReceipt? revocation, Secp256k1PrivateKey? key = null, IReadOnlyList<byte[]>? chain = null, DateTimeOffset? asOf = null)
+    /// <summary>
+    /// <paramref name="bundle"/>'s status signed again now (or as of <paramref name="asOf"/>): its batch's status tree, signed
+    /// by this issuer's key or <paramref name="key"/> (certified by <paramref name="chain"/>).
+    /// </summary>
+    public BundleStatus Status(ProofBundle bundle, Secp256k1PrivateKey? key = null, IReadOnlyList<byte[]>? chain = null, DateTimeOffset? asOf = null, AnchorReceipt? revocation = null) =>
+        SignStatus(bundle.BatchRoot, key, chain, asOf)((int)bundle.BatchProof.Index, revocation);
+
+    /// <summary>Signs the status tree of a batch; returns the status of the document at an index.</summary>
+    private Func<int, AnchorReceipt?, BundleStatus> SignStatus(byte[] batchRoot, Secp256k1PrivateKey? key, IReadOnlyList<byte[]>? chain, DateTimeOffset? asOf)
     {
+        var leaves = _statuses[Convert.ToHexStringLower(batchRoot)];
+        var encoded = leaves.Select(l => l.Encode()).ToList();
+        var tree = BatchTree.Build(encoded);
         var at = DateTimeOffset.FromUnixTimeMilliseconds((asOf ?? DateTimeOffset.UtcNow).ToUnixTimeMilliseconds());
-        var (statement, signature) = new StatusStatement(id, root, batchRoot, state, reason, null, null, at, NodeId).Sign(key ?? Key);
-        return new BundleStatus(state, at, reason, revocation) { Statement = statement, Signature = signature, SignerCertificates = chain ?? [] };
+        var (statement, signature) = new StatusStatement(batchRoot, tree.Root, leaves.Length, at, NodeId).Sign(key ?? Key);
+        return (i, revocation) => new BundleStatus(leaves[i].State, at, leaves[i].ReasonCode, revocation)
+        {
+            Statement = statement,
+            Signature = signature,
+            SignerCertificates = chain ?? [],
+            Leaf = encoded[i],
+            Path = tree.Proof(i).Path,
+        };
     }
 
     public void Dispose()

@@ -8,10 +8,14 @@ namespace Customs.Ledger.Adapters.Embedded;
 /// thread-safe.
 /// </summary>
 /// <remarks>
-/// A valid check means: the proof is a well-formed block, its hash recomputes from its fields, its signature recovers to
-/// the ledger key it names (and that key is one of the trusted keys, when they are given), it is an anchor or revocation
-/// block whose subject is the anchored root, the issuer signature recorded in its payload verifies, and the receipt's
-/// ledger id, reference, height and timestamp are the block's. It does NOT show that the block is still part of the
+/// A valid check means: the proof is a well-formed block, its hash recomputes from its fields (the payload by its
+/// SHA-256), its signature verifies under the ledger key it names (and that key is one of the trusted keys, when they are
+/// given), it is an anchor or revocation block whose subject is the anchored root, and the receipt's ledger id,
+/// reference, height and timestamp are the block's. The payload must match the block's kind and subject; the issuer
+/// signature it records is verified only when the issuer is not the ledger key itself — when it is (a node anchoring its
+/// own batches), the block signature already is that key's word, and the batch signature the payload repeats is the
+/// bundle's own, checked there. A compact proof carries the payload's digest only. <see cref="EmbeddedLedger.VerifyChain"/>
+/// re-checks every payload. It does NOT show that the block is still part of the
 /// ledger's chain, or that the ledger never signed a conflicting block: that takes the ledger itself
 /// (<see cref="EmbeddedLedger.VerifyChain"/>). Without trusted keys, only self-consistency is checked: anyone can make a
 /// self-consistent block with a key of their own.
@@ -69,17 +73,29 @@ public sealed class EmbeddedAnchorVerifier : IAnchorVerifier
             return AnchorCheck.Fail("the proof's ledger key is not a valid secp256k1 key");
         }
 
-        if (!Secp256k1Signature.TryParse(block.Signature, out var signature)
-            || !Secp256k1PublicKey.TryRecover(block.Hash, signature, out var signer)
-            || !signer.Equals(ledgerKey))
-        {
-            return AnchorCheck.Fail("the block signature does not recover to the block's ledger key");
-        }
-
+        // Trust first, then one signature verification under the named key.
         var trusted = trustedLedgerKeys is not null;
-        if (trusted && !IsTrusted(ledgerKey, trustedLedgerKeys!))
+        if (trusted && !IsTrusted(ledgerKey, block.LedgerKey, trustedLedgerKeys!))
         {
             return AnchorCheck.Fail($"the ledger key {ledgerKey} is not a trusted ledger key");
+        }
+
+        if (!Secp256k1Signature.TryParse(block.Signature, out var signature) || !ledgerKey.Verify(block.Hash, signature))
+        {
+            return AnchorCheck.Fail("the block signature does not verify under the block's ledger key");
+        }
+
+        if (!block.PayloadIsDigestOnly)
+        {
+            if (!BlockCodec.TryParsePayload(block.Kind, block.Subject, block.Payload, collectRecordRoots: false, out var payload, out var reason))
+            {
+                return AnchorCheck.Fail(reason);
+            }
+
+            if (!payload.Key.AsSpan().SequenceEqual(block.LedgerKey) && BlockCodec.CheckIssuerSignature(payload) is { } badIssuer)
+            {
+                return AnchorCheck.Fail(badIssuer);
+            }
         }
 
         if (!anchoredRoot.SequenceEqual(block.Subject))
@@ -111,24 +127,9 @@ public sealed class EmbeddedAnchorVerifier : IAnchorVerifier
             return "an anchor or revocation block cannot be at height 0";
         }
 
-        if (!block.ComputeHash().AsSpan().SequenceEqual(block.Hash))
-        {
-            return "the block hash does not match the block's contents";
-        }
-
-        if (block.PayloadIsDigestOnly)
-        {
-            // A compact proof (a big batch's anchor): the block hash commits to the payload's digest; the issuer's
-            // signature the payload repeats is the bundle's own batch signature, checked there.
-            return null;
-        }
-
-        if (!BlockCodec.TryParsePayload(block.Kind, block.Subject, block.Payload, collectRecordRoots: false, out var payload, out var reason))
-        {
-            return reason;
-        }
-
-        return BlockCodec.CheckIssuerSignature(payload);
+        return block.ComputeHash().AsSpan().SequenceEqual(block.Hash)
+            ? null
+            : "the block hash does not match the block's contents";
     }
 
     private static string? CheckReceipt(AnchorReceipt receipt, EmbeddedBlock block)
@@ -153,11 +154,17 @@ public sealed class EmbeddedAnchorVerifier : IAnchorVerifier
             : null;
     }
 
-    private static bool IsTrusted(Secp256k1PublicKey ledgerKey, IReadOnlyCollection<byte[]> trustedLedgerKeys)
+    private static bool IsTrusted(Secp256k1PublicKey ledgerKey, byte[] compressed, IReadOnlyCollection<byte[]> trustedLedgerKeys)
     {
         foreach (var candidate in trustedLedgerKeys)
         {
-            if (candidate is not null && Secp256k1PublicKey.TryParse(candidate, out var key) && key.Equals(ledgerKey))
+            if (candidate is null)
+            {
+                continue;
+            }
+
+            // Compressed keys compare as bytes; another encoding (uncompressed) is parsed.
+            if (candidate.Length == compressed.Length ? candidate.AsSpan().SequenceEqual(compressed) : Secp256k1PublicKey.TryParse(candidate, out var key) && key.Equals(ledgerKey))
             {
                 return true;
             }

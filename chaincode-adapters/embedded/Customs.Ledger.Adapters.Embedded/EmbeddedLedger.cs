@@ -811,6 +811,11 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
             return reason;
         }
 
+        if (block.Kind is EmbeddedBlock.KindAnchor or EmbeddedBlock.KindRevoke && BlockCodec.CheckIssuerSignature(payload) is { } badSignature)
+        {
+            return badSignature;
+        }
+
         if (block.Height == 0)
         {
             if (!string.Equals(payload.Text, _ledgerId, StringComparison.Ordinal))

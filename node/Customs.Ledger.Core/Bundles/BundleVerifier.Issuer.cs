@@ -1,5 +1,4 @@
 using Customs.Ledger.Ledger;
-using Customs.Ledger.Records;
 using Customs.Ledger.Trust;
 
 namespace Customs.Ledger.Bundles;
@@ -12,7 +11,7 @@ public static partial class BundleVerifier
     /// batch, name the same country, agency and node id as the bundle and its ledger record, and be valid and not revoked
     /// when the batch was anchored (<paramref name="anchoredAt"/>, from the anchors that verified).
     /// </summary>
-    private static (Verdict, string) Issuer(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, DateTimeOffset? anchoredAt)
+    private static (Verdict, string) Issuer(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, DateTimeOffset? anchoredAt, (string Kind, string Profile, string Country, string Agency, string Root)? record)
     {
         var stated = $"{Shorten(b.Issuer.Country)}/{Shorten(b.Issuer.Agency)}/{Shorten(b.Issuer.NodeId)}";
         if (policy.Authority is not { } authority)
@@ -39,10 +38,10 @@ public static partial class BundleVerifier
         Compare(edits, "issuer.country", b.Issuer.Country, certificate.Country);
         Compare(edits, "issuer.agency", b.Issuer.Agency, certificate.Agency);
         Compare(edits, "issuer.nodeId", b.Issuer.NodeId, certificate.NodeId);
-        if (LedgerRecord.TryReadIdentity(b.LedgerRecord, out var record))
+        if (record is { } r)
         {
-            Compare(edits, "ledgerRecord.country", record.Country, certificate.Country);
-            Compare(edits, "ledgerRecord.agency", record.Agency, certificate.Agency);
+            Compare(edits, "ledgerRecord.country", r.Country, certificate.Country);
+            Compare(edits, "ledgerRecord.agency", r.Agency, certificate.Agency);
         }
 
         if (edits.Count > 0)

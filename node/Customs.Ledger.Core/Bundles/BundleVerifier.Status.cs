@@ -10,52 +10,54 @@ namespace Customs.Ledger.Bundles;
 public static partial class BundleVerifier
 {
     /// <summary>
-    /// The status: the bundle's readable status must be the statement the issuer signed (with its certified key), about
-    /// this document; a revocation proof in the bundle, a revocation the ledgers report online or the issuing node's live
-    /// status override it. Offline, VALID means "in force as of the statement's time"; with
+    /// The status: the bundle's readable status must be its document's leaf of the status tree whose root the issuer
+    /// signed (with its certified key) for this batch; a revocation proof in the bundle, a revocation the ledgers report
+    /// online or the issuing node's live status override it. Offline, VALID means "in force as of the statement's time"; with
     /// <see cref="VerificationPolicy.MaxStatusAge"/> an older statement is UNVERIFIED.
     /// </summary>
-    private static (Verdict, string) Status(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, LiveStatus? live)
+    private static (Verdict, string) Status(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, LiveStatus? live, VerificationMemo? memo)
     {
         var s = b.Status;
-        if (s.Statement.Length == 0)
+        if (s.Statement.Length == 0 || s.Leaf.Length == 0)
         {
             return (Verdict.Invalid, "the status is not signed: the bundle carries no status statement");
         }
 
-        if (!StatusStatement.TryDecode(s.Statement, out var statement, out var malformed))
+        if (!StatusStatement.TryDecode(s.Statement, out var statement, out var malformed) || !StatusLeaf.TryDecode(s.Leaf, out var leaf, out malformed))
         {
             return (Verdict.Invalid, malformed);
         }
 
-        var edits = new List<string>();
-        if (!string.Equals(statement.DocumentId, b.DocumentId, StringComparison.Ordinal)
-            || !MerkleHash.AreEqual(statement.DocumentRoot, b.DocumentRoot) || !MerkleHash.AreEqual(statement.BatchRoot, b.BatchRoot))
+        if (!MerkleHash.AreEqual(statement.BatchRoot, b.BatchRoot) || statement.DocumentCount != b.BatchProof.Size
+            || !string.Equals(leaf.DocumentId, b.DocumentId, StringComparison.Ordinal) || !MerkleHash.AreEqual(leaf.DocumentRoot, b.DocumentRoot))
         {
-            edits.Add("the status statement is about another document (id, root or batch)");
+            return (Verdict.Invalid, "the status statement is about another document or batch");
         }
 
         if (!string.Equals(statement.IssuerNodeId, b.Issuer.NodeId, StringComparison.Ordinal))
         {
-            edits.Add($"the status statement is signed for node '{statement.IssuerNodeId}', not the bundle's issuer");
+            return (Verdict.Invalid, $"the status statement is signed for node '{Shorten(statement.IssuerNodeId)}', not the bundle's issuer");
         }
 
-        if (edits.Count > 0)
+        if (!MerkleTree.VerifyInclusion(LeafHash(s.Leaf), b.BatchProof.Index, b.BatchProof.Size, s.Path, statement.StatusRoot))
         {
-            return (Verdict.Invalid, string.Join("; ", edits));
+            return (Verdict.Invalid, "the status leaf is not in the status tree the issuer signed (its path was changed)");
         }
 
-        var (signerVerdict, signer, signerKey) = StatementSigner(b, policy, certificate, statement);
+        var (signerVerdict, signer, signerKey) = memo is null
+            ? StatementSigner(b, policy, certificate, statement)
+            : memo.Statement(b, () => StatementSigner(b, policy, certificate, statement));
         if (signerVerdict != Verdict.Valid)
         {
             return (signerVerdict, signer);
         }
 
-        // The statement is the issuer's: each readable field must say what it says.
-        Compare(edits, "status.state", s.State.ToString(), statement.State.ToString(), "the issuer signed");
-        Compare(edits, "status.revocationReason", s.RevocationReason, statement.ReasonCode, "the issuer signed");
-        Compare(edits, "status.supersededBy", s.SupersededBy, statement.SupersededBy, "the issuer signed");
-        Compare(edits, "status.supersedes", s.Supersedes, statement.Supersedes, "the issuer signed");
+        // The leaf is the issuer's: each readable field must say what it says.
+        var edits = new List<string>();
+        Compare(edits, "status.state", s.State.ToString(), leaf.State.ToString(), "the issuer signed");
+        Compare(edits, "status.revocationReason", s.RevocationReason, leaf.ReasonCode, "the issuer signed");
+        Compare(edits, "status.supersededBy", s.SupersededBy, leaf.SupersededBy, "the issuer signed");
+        Compare(edits, "status.supersedes", s.Supersedes, leaf.Supersedes, "the issuer signed");
         if (s.AsOf.ToUnixTimeMilliseconds() != statement.AsOf.ToUnixTimeMilliseconds())
         {
             edits.Add($"status.asOf says {s.AsOf:u} but the issuer signed {statement.AsOf:u}");
@@ -68,12 +70,12 @@ public static partial class BundleVerifier
 
         if (live is { Status: null })
         {
-            return (Verdict.Invalid, $"{live.Source}: that node holds no document {Shorten(statement.DocumentId)} with this root, so it did not issue this bundle");
+            return (Verdict.Invalid, $"{live.Source}: that node holds no document {Shorten(leaf.DocumentId)} with this root, so it did not issue this bundle");
         }
 
         if (s.Revocation is { } proof)
         {
-            return (Verdict.Invalid, RevocationProof(b, policy, certificate, signerKey!, proof, statement));
+            return (Verdict.Invalid, RevocationProof(b, policy, certificate, signerKey!, proof, leaf));
         }
 
         var ledgerNotes = new List<string>();
@@ -134,6 +136,13 @@ public static partial class BundleVerifier
         return (Verdict.Valid, $"in force as of {statement.AsOf:u} ({who}){online}{(ledgerNotes.Count == 0 ? "; a later revocation shows only with --node or --rpc" : string.Empty)}");
     }
 
+    private static byte[] LeafHash(ReadOnlySpan<byte> leaf)
+    {
+        var hash = new byte[MerkleHash.Size];
+        MerkleHash.HashLeaf(leaf, hash);
+        return hash;
+    }
+
     /// <summary>
     /// Who signed the statement: the batch key (certified by the issuer check), or a later certified key of the same
     /// node (after a key rotation), valid and not revoked when the statement was made.
@@ -186,9 +195,9 @@ public static partial class BundleVerifier
     /// <summary>A revocation proof revokes, whether or not it verifies: its reason is what differs.</summary>
     /// <remarks>The revocation block is signed by the key the node had when it revoked: the batch's, or (after a
     /// rotation) the one that signed the statement.</remarks>
-    private static string RevocationProof(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, byte[] signerKey, AnchorReceipt proof, StatusStatement statement)
+    private static string RevocationProof(ProofBundle b, VerificationPolicy policy, IssuerCertificate? certificate, byte[] signerKey, AnchorReceipt proof, StatusLeaf leaf)
     {
-        var reason = statement.ReasonCode ?? "unspecified";
+        var reason = leaf.ReasonCode ?? "unspecified";
         var verifier = policy.AnchorVerifiers.FirstOrDefault(v => v.CanVerify(proof.LedgerId ?? string.Empty));
         if (verifier is null)
         {

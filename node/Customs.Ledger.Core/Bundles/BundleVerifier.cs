@@ -71,13 +71,14 @@ public static partial class BundleVerifier
         ArgumentNullException.ThrowIfNull(bundle);
         ArgumentNullException.ThrowIfNull(policy);
         var integrity = Run("integrity", () => Integrity(bundle));
-        var inclusion = Run("inclusion", () => Inclusion(bundle));
+        var record = LedgerRecord.TryReadIdentity(bundle.LedgerRecord, out var identity) ? identity : ((string, string, string, string, string)?)null;
+        var inclusion = Run("inclusion", () => Inclusion(bundle, record));
         var signature = Run("signature", () => memo is null ? Signature(bundle) : memo.Signature(bundle, Signature));
         var certificate = Resolve(bundle.Issuer.CertificateChain, policy);
         DateTimeOffset? anchoredAt = null;
         var anchored = Run("anchored", () => Anchored(bundle, policy, certificate, memo, out anchoredAt));
-        var issuer = Run("issuer", () => Issuer(bundle, policy, certificate, anchoredAt));
-        var status = Run("status", () => Status(bundle, policy, certificate, live));
+        var issuer = Run("issuer", () => Issuer(bundle, policy, certificate, anchoredAt, record));
+        var status = Run("status", () => Status(bundle, policy, certificate, live, memo));
         return new VerificationReport([integrity, inclusion, signature, issuer, anchored, status]);
     }
 
@@ -118,7 +119,7 @@ public static partial class BundleVerifier
         return (Verdict.Valid, $"{b.Document.Entries.Count - 2} leaves hash to the document root ({shown} disclosed, {b.Document.Entries.Count - 2 - shown} hidden)");
     }
 
-    private static (Verdict, string) Inclusion(ProofBundle b)
+    private static (Verdict, string) Inclusion(ProofBundle b, (string Kind, string Profile, string Country, string Agency, string Root)? record)
     {
         if (!BatchEntry.TryDecode(b.BatchEntry, out var entry, out var malformed))
         {
@@ -150,8 +151,7 @@ public static partial class BundleVerifier
         {
             edits.Add("ledgerRecord was changed: its SHA-256 is not the one the batch commits to");
         }
-        else if (!LedgerRecord.TryReadIdentity(b.LedgerRecord, out var record)
-            || record.Kind != entry.Kind.ToString() || record.Profile != entry.ProfileId || record.Root != Convert.ToHexStringLower(entry.DocumentRoot))
+        else if (record is not { } r || r.Kind != entry.Kind.ToString() || r.Profile != entry.ProfileId || r.Root != Convert.ToHexStringLower(entry.DocumentRoot))
         {
             edits.Add("ledgerRecord does not describe this document (kind, profile or root differ)");
         }

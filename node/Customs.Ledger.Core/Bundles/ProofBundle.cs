@@ -54,8 +54,9 @@ public sealed record IssuerIdentity(string Country, string Agency, byte[] Public
 }
 
 /// <summary>
-/// The document's status as the issuer signed it (<see cref="StatusStatement"/>) when the bundle was made, in readable
-/// fields, plus the ledger's own proof of a revocation. A verifier that can reach the issuer or its ledger rechecks it.
+/// The document's status as the issuer signed it when the bundle was made — its <see cref="StatusLeaf"/> in the batch's
+/// status tree, whose root the <see cref="StatusStatement"/> signs — in readable fields, plus the ledger's own proof of a
+/// revocation. A verifier that can reach the issuer or its ledger rechecks it.
 /// </summary>
 public sealed record BundleStatus(
     DocumentState State,
@@ -65,8 +66,14 @@ public sealed record BundleStatus(
     string? SupersededBy = null,
     string? Supersedes = null)
 {
-    /// <summary>The encoded <see cref="StatusStatement"/> the issuer signed.</summary>
+    /// <summary>The encoded <see cref="StatusStatement"/> the issuer signed (the batch's status tree root, as of a time).</summary>
     public byte[] Statement { get; init; } = [];
+
+    /// <summary>This document's encoded <see cref="StatusLeaf"/>.</summary>
+    public byte[] Leaf { get; init; } = [];
+
+    /// <summary>The leaf's audit path in the status tree (index and size are the batch proof's), leaf to root.</summary>
+    public IReadOnlyList<byte[]> Path { get; init; } = [];
 
     /// <summary>65-byte recoverable secp256k1 signature over SHA-256(<see cref="Statement"/>).</summary>
     public byte[] Signature { get; init; } = [];

@@ -18,6 +18,31 @@ internal sealed class VerificationMemo
 
     private readonly ConcurrentDictionary<Key, (Verdict, string)> _signatures = new();
     private readonly ConcurrentDictionary<Key, AnchorCheck> _anchors = new();
+    private readonly ConcurrentDictionary<Key, (Verdict, string, byte[]?)> _statements = new();
+
+    /// <summary>
+    /// The signer check of a batch status statement: a pure function of the statement, its signature, the signer's
+    /// chain and the batch's issuer (key and chain), which form the key; bundles of a batch made from one statement share it.
+    /// </summary>
+    public (Verdict, string, byte[]?) Statement(ProofBundle b, Func<(Verdict, string, byte[]?)> check)
+    {
+        var key = Key.Of(
+            "statement",
+            b.Status.Statement ?? [],
+            b.Status.Signature ?? [],
+            [.. b.Status.SignerCertificates.SelectMany(c => c)],
+            b.Issuer.PublicKey ?? [],
+            [.. b.Issuer.CertificateChain.SelectMany(c => c)],
+            System.Text.Encoding.UTF8.GetBytes($"{b.Issuer.Country}/{b.Issuer.Agency}/{b.Issuer.NodeId}"));
+        if (_statements.TryGetValue(key, out var known))
+        {
+            return known;
+        }
+
+        var outcome = check();
+        Remember(_statements, key, outcome);
+        return outcome;
+    }
 
     public (Verdict, string) Signature(ProofBundle b, Func<ProofBundle, (Verdict, string)> check)
     {

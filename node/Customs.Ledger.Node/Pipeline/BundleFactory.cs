@@ -8,14 +8,19 @@ namespace Customs.Ledger.Node.Pipeline;
 
 /// <summary>
 /// Builds proof bundles of stored documents: the leaves to disclose, the batch entry and its inclusion proof, the
-/// certificate chain of the key that signed the batch, the anchors, and a status statement signed now with the node's
-/// current key. Also the current status of any document this node issued.
+/// certificate chain of the key that signed the batch, the anchors, and the batch's status tree signed with the node's
+/// current key (one signature per batch, made again after <see cref="StatusRefresh"/> or when a document's status
+/// changes). Also the current status of any document this node issued.
 /// </summary>
 public sealed class BundleFactory(NodeContext node)
 {
+    /// <summary>Longest a signed batch status is reused for new bundles (their "in force as of" is at most this old): 10 s.</summary>
+    public static readonly TimeSpan StatusRefresh = TimeSpan.FromSeconds(10);
+
     // A batch never changes once stored; bundles of one batch are usually asked for together (a stakeholder fetching a
     // shipment's documents), so the last few batch trees (and their signing keys) are kept instead of rebuilt.
     private readonly RecentCache<long, (BatchTree Tree, Secp256k1PublicKey Signer)> _batches = new(capacity: 32);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, SignedBatchStatus> _statuses = new();
 
     /// <summary>
     /// The bundle of document <paramref name="id"/>, disclosing the leaves <paramref name="disclose"/> selects (all when empty).
@@ -53,7 +58,7 @@ public sealed class BundleFactory(NodeContext node)
                 CertificateChain = node.Certificates.ChainFor(signer, anchoredAt),
             },
             Anchors = batch.Anchors,
-            Status = SignedStatus(doc, batch.Batch.Root, signer),
+            Status = SignedStatus(doc, batchId, batch.Batch.Root, signer),
             LedgerRecord = doc.Record,
         };
     }
@@ -67,18 +72,44 @@ public sealed class BundleFactory(NodeContext node)
         doc.SupersededBy,
         doc.Supersedes);
 
-    /// <summary>The current status, signed now with the node's current key (the statement's time in whole milliseconds).</summary>
-    private BundleStatus SignedStatus(StoredDocument doc, byte[] batchRoot, Secp256k1PublicKey batchSigner)
+    /// <summary>The document's status leaf and path, from its batch's signed status (made now if none is fresh).</summary>
+    private BundleStatus SignedStatus(StoredDocument doc, long batchId, byte[] batchRoot, Secp256k1PublicKey batchSigner)
     {
-        var now = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        var statement = new StatusStatement(doc.Id, doc.Root, batchRoot, doc.State, doc.RevocationReason, doc.SupersededBy, doc.Supersedes, now, node.Options.NodeId);
-        var (encoded, signature) = statement.Sign(node.Key);
-        var current = node.Key.PublicKey;
-        return new BundleStatus(doc.State, now, doc.RevocationReason, doc.Revocations.FirstOrDefault(), doc.SupersededBy, doc.Supersedes)
+        var version = node.Store.StatusVersion;
+        var now = DateTimeOffset.UtcNow;
+        if (!_statuses.TryGetValue(batchId, out var signed) || signed.Version != version || now - signed.AsOf > StatusRefresh || !signed.Signer.Equals(node.Key.PublicKey))
         {
-            Statement = encoded,
-            Signature = signature,
-            SignerCertificates = current.Equals(batchSigner) ? [] : node.Certificates.ChainFor(current, now),
+            signed = SignBatchStatus(batchId, batchRoot, version);
+            if (_statuses.Count >= 256)
+            {
+                _statuses.Clear();
+            }
+
+            _statuses[batchId] = signed;
+        }
+
+        var index = doc.BatchIndex!.Value;
+        var leaf = signed.Leaves[index];
+        var decoded = StatusLeaf.TryDecode(leaf, out var l, out _) ? l : throw new InvalidOperationException("a status leaf could not be read back");
+        return new BundleStatus(decoded.State, signed.AsOf, decoded.ReasonCode, decoded.State == DocumentState.Revoked ? doc.Revocations.FirstOrDefault() : null, decoded.SupersededBy, decoded.Supersedes)
+        {
+            Statement = signed.Statement,
+            Signature = signed.Signature,
+            SignerCertificates = signed.Signer.Equals(batchSigner) ? [] : node.Certificates.ChainFor(signed.Signer, signed.AsOf),
+            Leaf = leaf,
+            Path = signed.Tree.Proof(index).Path,
         };
     }
+
+    private SignedBatchStatus SignBatchStatus(long batchId, byte[] batchRoot, long version)
+    {
+        var asOf = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var leaves = node.Store.BatchStatuses(batchId).Select(l => l.Encode()).ToList();
+        var tree = BatchTree.Build(leaves);
+        var (statement, signature) = new StatusStatement(batchRoot, tree.Root, leaves.Count, asOf, node.Options.NodeId).Sign(node.Key);
+        return new SignedBatchStatus(version, asOf, statement, signature, node.Key.PublicKey, leaves, tree);
+    }
+
+    /// <summary>A batch's status tree and the statement signing its root, as made at one moment.</summary>
+    private sealed record SignedBatchStatus(long Version, DateTimeOffset AsOf, byte[] Statement, byte[] Signature, Secp256k1PublicKey Signer, IReadOnlyList<byte[]> Leaves, BatchTree Tree);
 }

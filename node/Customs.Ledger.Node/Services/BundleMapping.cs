@@ -145,8 +145,10 @@ public static class BundleMapping
             Supersedes = s.Supersedes ?? string.Empty,
             Statement = ByteString.CopyFrom(s.Statement),
             Signature = ByteString.CopyFrom(s.Signature),
+            Leaf = ByteString.CopyFrom(s.Leaf),
         };
         status.SignerCertificates.AddRange(s.SignerCertificates.Select(ByteString.CopyFrom));
+        status.Path.AddRange(s.Path.Select(ByteString.CopyFrom));
         if (s.Revocation is { } r)
         {
             status.Revocation = ToProto(r);
@@ -165,6 +167,8 @@ public static class BundleMapping
     {
         Statement = s.Statement.ToByteArray(),
         Signature = s.Signature.ToByteArray(),
+        Leaf = s.Leaf.ToByteArray(),
+        Path = s.Path.Count <= 64 ? [.. s.Path.Select(p => p.ToByteArray())] : throw new FormatException("the status path is longer than 64 hashes"),
         SignerCertificates = s.SignerCertificates.Count <= MaxCertificates
             ? [.. s.SignerCertificates.Select(c => c.ToByteArray())]
             : throw new FormatException($"the status signer's certificate chain holds more than {MaxCertificates} certificates"),

@@ -25,12 +25,19 @@ public sealed class DocumentStore : IDisposable
     private const int WriteGroupMax = 1024;
 
     private readonly StoreWriter _writer;
+    private long _statusVersion;
 
     private DocumentStore(string path)
     {
         _connectionString = DurableSqlite.ConnectionString(path);
         _writer = new StoreWriter("document store", Connect, WriteQueueCapacity, WriteGroupMax);
     }
+
+    /// <summary>
+    /// Goes up whenever a stored document's status changes after anchoring (a revocation, a supersession), so that signed
+    /// statuses held in memory (the bundle factory's) are made again.
+    /// </summary>
+    public long StatusVersion => Volatile.Read(ref _statusVersion);
 
     /// <summary>Node-local secret used for content ids (created with the store).</summary>
     public byte[] NodeSecret { get; private set; } = [];
@@ -165,7 +172,8 @@ public sealed class DocumentStore : IDisposable
     {
         // Encoded here, on the caller's thread (if the caller has not already): the one writer thread only binds and inserts.
         var leaves = doc.EncodedLeaves ?? LeafEncoding.EncodeAll(doc.Leaves);
-        return _writer.WriteAsync(s => Accept(s, doc, leaves), isolated: doc.Supersedes is not null, cancellationToken, order);
+        var accepted = _writer.WriteAsync(s => Accept(s, doc, leaves), isolated: doc.Supersedes is not null, cancellationToken, order);
+        return doc.Supersedes is null ? accepted : AfterStatusChange(accepted);
     }
 
     // Two copies of one document in a group: the second finds the first (same transaction).
@@ -395,7 +403,7 @@ public sealed class DocumentStore : IDisposable
 
     /// <summary>Marks a document revoked with the revocation receipt(s), and logs the event. Idempotent.</summary>
     public Task RevokeAsync(string id, string reason, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken) =>
-        _writer.WriteAsync(
+        AfterStatusChange(_writer.WriteAsync(
             s =>
             {
                 var update = s.Command("UPDATE documents SET state = $revoked, revocation_reason = $reason, revocation_receipt = $receipt WHERE id = $id AND state <> $revoked");
@@ -412,7 +420,38 @@ public sealed class DocumentStore : IDisposable
                 return true;
             },
             isolated: true,
-            cancellationToken);
+            cancellationToken));
+
+    /// <summary>The status of every document of a batch, in batch order: the leaves of its status tree.</summary>
+    public IReadOnlyList<StatusLeaf> BatchStatuses(long batchId)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id, root, state, revocation_reason, superseded_by, supersedes FROM documents WHERE batch_id = $batch ORDER BY batch_index";
+        cmd.Parameters.AddWithValue("$batch", batchId);
+        var result = new List<StatusLeaf>();
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            result.Add(new StatusLeaf(
+                r.GetString(0), (byte[])r[1], (DocumentState)r.GetInt32(2),
+                r.IsDBNull(3) ? null : r.GetString(3), r.IsDBNull(4) ? null : r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5)));
+        }
+
+        return result;
+    }
+
+    private async Task<T> AfterStatusChange<T>(Task<T> write)
+    {
+        try
+        {
+            return await write.ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _statusVersion);
+        }
+    }
 
     /// <summary>Appends an event (e.g. <c>delivered</c>, <c>received</c> for the exchange) to the log watchers read.</summary>
     public Task AppendEventAsync(string type, string? documentId, string? detail, CancellationToken cancellationToken) =>
