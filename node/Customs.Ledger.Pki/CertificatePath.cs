@@ -43,5 +43,23 @@ internal sealed class CertificatePath
     /// <summary>Why the path was refused; null when it was built.</summary>
     public CertificateCheck? Refusal { get; }
 
+    /// <summary>The node certificate's subject (formatted once: BouncyCastle builds the string on every call).</summary>
+    public string Subject => _subject ??= Certificates[0].SubjectDN.ToString();
+
+    /// <summary>The node certificate's serial number, as <see cref="PkiAlgorithms.FormatSerial"/> writes it.</summary>
+    public string Serial => _serial ??= PkiAlgorithms.FormatSerial(Certificates[0].SerialNumber);
+
+    /// <summary>The configured CA's subject.</summary>
+    public string AnchorSubject => _anchorSubject ??= Certificates[^1].SubjectDN.ToString();
+
+    /// <summary>The configured CA's DER encoding (a copy per call: callers keep it).</summary>
+    public byte[] AnchorDer => (byte[])(_anchorDer ??= Certificates[^1].GetEncoded()).Clone();
+
     public static CertificatePath Refused(CertificateCheck refusal) => new(refusal);
+
+    // Formatted on first use; a path is read by every verification of its issuer's bundles.
+    private string? _subject;
+    private string? _serial;
+    private string? _anchorSubject;
+    private byte[]? _anchorDer;
 }

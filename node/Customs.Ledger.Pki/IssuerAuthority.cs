@@ -13,6 +13,10 @@ public sealed class IssuerAuthority : IIssuerAuthority
 {
     private readonly TrustList? _list;
 
+    // What Resolve made of each path the store built (both immutable for this authority's life): the formatting and
+    // list lookups are done once per issuer certificate, not once per bundle.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<CertificatePath, IssuerCertificate> _resolved = new();
+
     /// <param name="store">CA certificates and CRLs (a CRL is required for every CA of a path, whatever the store's own
     /// <see cref="TrustStoreOptions.RequireCrl"/>, which governs TLS).</param>
     /// <param name="list">The consortium trust list, when one is used.</param>
@@ -38,6 +42,11 @@ public sealed class IssuerAuthority : IIssuerAuthority
     {
         ArgumentNullException.ThrowIfNull(chain);
         var path = Store.ResolvePath(chain, CertificateUsage.None);
+        return _resolved.GetValue(path, Certify);
+    }
+
+    private IssuerCertificate Certify(CertificatePath path)
+    {
         if (path.Refusal is { } refusal)
         {
             return new IssuerCertificate
@@ -49,7 +58,7 @@ public sealed class IssuerAuthority : IIssuerAuthority
         }
 
         var identity = path.Identity!;
-        var serial = PkiAlgorithms.FormatSerial(path.Certificates[0].SerialNumber);
+        var serial = path.Serial;
         var anchor = path.Certificates[^1];
         if (_list is not null)
         {
@@ -85,7 +94,7 @@ public sealed class IssuerAuthority : IIssuerAuthority
             NodeId = identity.NodeId,
             LedgerKey = identity.LedgerKey!.ToCompressedBytes(),
             Serial = serial,
-            AnchorSubject = anchor.SubjectDN.ToString(),
+            AnchorSubject = path.AnchorSubject,
             Path = path,
         };
     }

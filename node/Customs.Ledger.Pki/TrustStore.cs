@@ -267,22 +267,20 @@ public sealed class TrustStore
             return refusal;
         }
 
-        var leaf = path.Certificates[0];
-        var subject = leaf.SubjectDN.ToString();
-        var serial = PkiAlgorithms.FormatSerial(leaf.SerialNumber);
+        var subject = path.Subject;
+        var serial = path.Serial;
         var atUtc = at.UtcDateTime;
         for (var i = path.Certificates.Count - 1; i >= 0; i--)
         {
             var certificate = path.Certificates[i];
-            var what = i == 0 ? "The certificate" : i == path.Certificates.Count - 1 ? "The issuing consortium CA" : $"The intermediate CA '{certificate.SubjectDN}'";
             if (atUtc > certificate.NotAfter)
             {
-                return Refuse(CertificateCheckReason.Expired, $"{what} expired at {Format(certificate.NotAfter)}.", subject, serial);
+                return Refuse(CertificateCheckReason.Expired, $"{What(path, i)} expired at {Format(certificate.NotAfter)}.", subject, serial);
             }
 
             if (atUtc < certificate.NotBefore)
             {
-                return Refuse(CertificateCheckReason.NotYetValid, $"{what} is valid only from {Format(certificate.NotBefore)}.", subject, serial);
+                return Refuse(CertificateCheckReason.NotYetValid, $"{What(path, i)} is valid only from {Format(certificate.NotBefore)}.", subject, serial);
             }
         }
 
@@ -293,7 +291,6 @@ public sealed class TrustStore
             var certificate = path.Certificates[i];
             var issuer = path.Certificates[i + 1];
             var crl = i + 1 == path.Certificates.Count - 1 ? Volatile.Read(ref _crls)[path.AnchorIndex] : IntermediateCrl(issuer);
-            var what = i == 0 ? "The certificate" : $"The intermediate CA '{certificate.SubjectDN}'";
             if (crl is null)
             {
                 if (crlRequired)
@@ -314,27 +311,26 @@ public sealed class TrustStore
                 var reason = RevocationList.ReasonOf(entry) ?? RevocationReason.Unspecified;
                 if (listedMeansRevoked || entry.RevocationDate <= atUtc)
                 {
-                    return Refuse(CertificateCheckReason.Revoked, $"{what} was revoked at {Format(entry.RevocationDate)} ({reason}).", subject, serial);
+                    return Refuse(CertificateCheckReason.Revoked, $"{What(path, i)} was revoked at {Format(entry.RevocationDate)} ({reason}).", subject, serial);
                 }
 
-                revokedLater ??= $"{what.Replace("The c", "c", StringComparison.Ordinal)} was revoked later, at {Format(entry.RevocationDate)} ({reason})";
+                revokedLater ??= $"{What(path, i).Replace("The c", "c", StringComparison.Ordinal)} was revoked later, at {Format(entry.RevocationDate)} ({reason})";
             }
         }
 
         var identity = path.Identity!;
-        var anchor = path.Certificates[^1];
         return new CertificateCheck
         {
             Reason = CertificateCheckReason.Valid,
-            Detail = path.Certificates.Count == 2 ? $"Issued by consortium CA '{anchor.SubjectDN}'." : $"Issued through {path.Certificates.Count - 2} intermediate CA(s) by '{anchor.SubjectDN}'.",
+            Detail = path.Certificates.Count == 2 ? $"Issued by consortium CA '{path.AnchorSubject}'." : $"Issued through {path.Certificates.Count - 2} intermediate CA(s) by '{path.AnchorSubject}'.",
             Country = identity.Country,
             Agency = identity.Agency,
             NodeId = identity.NodeId,
             LedgerKey = identity.LedgerKey,
             SerialNumber = serial,
             Subject = subject,
-            AnchorSubject = anchor.SubjectDN.ToString(),
-            AnchorCertificate = anchor.GetEncoded(),
+            AnchorSubject = path.AnchorSubject,
+            AnchorCertificate = path.AnchorDer,
             RevokedLater = revokedLater,
             LedgerBindings = path.LedgerBindings,
             Fingerprint = path.Fingerprint,
@@ -600,6 +596,10 @@ public sealed class TrustStore
 
         return null;
     }
+
+    /// <summary>How a reason names certificate <paramref name="i"/> of a path (built only when a reason is written).</summary>
+    private static string What(CertificatePath path, int i) =>
+        i == 0 ? "The certificate" : i == path.Certificates.Count - 1 ? "The issuing consortium CA" : $"The intermediate CA '{path.Certificates[i].SubjectDN}'";
 
     private RevocationList? IntermediateCrl(BcCertificate issuer)
     {
