@@ -163,8 +163,7 @@ public class WcoMapperTests
     [InlineData("<Declaration xmlns='urn:wco:datamodel:WCO:DEC-DMS:2'><TypeCode>A</TypeCode><TypeCode>B</TypeCode></Declaration>", "42A/D013", "more than once")]
     [InlineData("<Declaration xmlns='urn:wco:datamodel:WCO:DEC-DMS:2'><GoodsShipment>text<Consignee/></GoodsShipment></Declaration>", "42A/67A", "mixed")]
     [InlineData("<Declaration xmlns='urn:wco:datamodel:WCO:DEC-DMS:2'><x:ID xmlns:x='urn:evil'>1</x:ID></Declaration>", "42A", "not part of profile")]
-    [InlineData("<Declaration xmlns='urn:wco:datamodel:WCO:DEC-DMS:2'><IssueDateTime><DateTimeString formatCode='304'/></IssueDateTime></Declaration>", "42A/D011", "empty DateTimeString")]
-    [InlineData("<MetaData xmlns='urn:wco:datamodel:WCO:DocumentMetaData-DMS:2'><WCOTypeName>DEC</WCOTypeName><Response xmlns='urn:wco:datamodel:WCO:RES-DMS:2'><FunctionCode>1</FunctionCode></Response></MetaData>", "MetaData/WCOTypeName", "does not match")]
+    [InlineData("<MetaData xmlns='urn:wco:datamodel:WCO:DocumentMetaData-DMS:2'><WCOTypeName>DEC</WCOTypeName><Response xmlns='urn:wco:datamodel:WCO:RES-DMS:2'><FunctionCode>1</FunctionCode></Response></MetaData>", "MetaData/WCOTypeName", "but the body is")]
     public void InvalidContent_IsRefusedWithPointerAndReason(string xml, string pointer, string reason)
     {
         var ex = Assert.Throws<XmlIngestionException>(() => Fixture.MapText(xml));
@@ -196,5 +195,46 @@ public class WcoMapperTests
         var doc = Fixture.MapText("<Declaration xmlns='urn:wco:datamodel:WCO:DEC-DMS:2' xmlns:xsi='http://www.w3.org/2001/XMLSchema-instance' xsi:schemaLocation='a b'><TypeCode z='2' a='1'>IMA</TypeCode></Declaration>");
         var paths = doc.Leaves.Select(l => l.Path).ToArray();
         Assert.Equal(["$canon", "$profile", "42A/D013/@a", "42A/D013/@z", "42A/D013"], paths);
+    }
+
+    [Fact]
+    public void EmptyOptionalDatesAndAmounts_MapToTypedEmptyLeaves_DistinctFromEachOther()
+    {
+        const string Head = "<Declaration xmlns='urn:wco:datamodel:WCO:DEC-DMS:2'>";
+        var emptyDate = Fixture.MapText(Head + "<IssueDateTime><DateTimeString formatCode='304'/></IssueDateTime></Declaration>");
+        Assert.Equal(new Leaf("42A/D011", LeafType.DateTime, string.Empty, "304"), emptyDate.Leaf("42A/D011"));
+
+        var emptyAmount = Fixture.MapText(Head + "<InvoiceAmount currencyID='EUR'></InvoiceAmount></Declaration>");
+        Assert.Equal(new Leaf("42A/109", LeafType.Amount, string.Empty, "EUR"), emptyAmount.Leaf("42A/109"));
+
+        // Each differs from the others and from a plain empty element: the leaves, and so the content ids, are distinct.
+        string[] variants =
+        [
+            "<IssueDateTime><DateTimeString formatCode='304'/></IssueDateTime>",
+            "<IssueDateTime><DateTimeString/></IssueDateTime>",
+            "<IssueDateTime><DateTimeString formatCode='102'/></IssueDateTime>",
+            "<IssueDateTime/>",
+            "<InvoiceAmount currencyID='EUR'/>",
+            "<InvoiceAmount currencyID='GBP'/>",
+            "<InvoiceAmount/>",
+            "<InvoiceAmount currencyID='EUR'>0</InvoiceAmount>",
+        ];
+        var encodings = variants.Select(v => Convert.ToHexString(Canonical.LeafEncoding.EncodeAll(Fixture.MapText(Head + v + "</Declaration>").Leaves))).ToList();
+        Assert.Equal(variants.Length, encodings.Distinct().Count());
+    }
+
+    [Fact]
+    public void StrippedEnvelope_WithANamespacedBody_MapsLikeTheFullyStrippedMessage()
+    {
+        const string Body = "<FunctionCode>09</FunctionCode><FunctionalReferenceID>R1</FunctionalReferenceID>";
+        var stripped = Fixture.MapText($"<MetaData><WCOTypeName>RES</WCOTypeName><Response>{Body}</Response></MetaData>");
+        var mixed = Fixture.MapText($"<MetaData><WCOTypeName>RES</WCOTypeName><Response xmlns='urn:wco:datamodel:WCO:RES-DMS:2'>{Body}</Response></MetaData>");
+        var prefixed = Fixture.MapText($"<MetaData><WCOTypeName>RES</WCOTypeName><r:Response xmlns:r='urn:wco:datamodel:WCO:RES-DMS:2'><r:FunctionCode>09</r:FunctionCode><r:FunctionalReferenceID>R1</r:FunctionalReferenceID></r:Response></MetaData>");
+        Assert.Equal(stripped.Leaves, mixed.Leaves);
+        Assert.Equal(stripped.Leaves, prefixed.Leaves);
+
+        // A namespace outside the DMS family is still refused.
+        var ex = Assert.Throws<XmlIngestionException>(() => Fixture.MapText($"<MetaData><Response xmlns='urn:evil'>{Body}</Response></MetaData>"));
+        Assert.Equal(IngestionFailure.InvalidContent, ex.Failure);
     }
 }

@@ -85,9 +85,13 @@ public sealed class WcoMapper
     public XmlLimits Limits => _limits;
 
     /// <summary>Maps the document in <paramref name="xml"/>. <paramref name="source"/> names it in errors.</summary>
+    /// <param name="xml">The document.</param>
+    /// <param name="source">Its name, for errors.</param>
+    /// <param name="cancellationToken">Stops the work: checked between reads and nodes (<see cref="OperationCanceledException"/>).</param>
     /// <exception cref="XmlIngestionException">The document is refused; the exception says where and why.</exception>
-    public CanonicalDocument Map(ReadOnlyMemory<byte> xml, string? source = null)
+    public CanonicalDocument Map(ReadOnlyMemory<byte> xml, string? source = null, CancellationToken cancellationToken = default)
     {
+        var budget = new ReadBudget(_limits.MaxReadTime, cancellationToken);
         if (_fastReader && Utf8XmlReader.Fits(xml, _limits))
         {
             try
@@ -96,35 +100,39 @@ public sealed class WcoMapper
                 fast.Reset(xml);
                 try
                 {
-                    return new Session(this, fast, source).Run();
+                    return new Session(this, fast, source, budget).Run();
                 }
                 finally
                 {
                     fast.Close();
                 }
             }
-            catch (Exception ex) when (ex is Utf8XmlRefusal or XmlIngestionException)
+            catch (Exception ex) when (ex is Utf8XmlRefusal || (ex is XmlIngestionException && !budget.Expired))
             {
                 // Outside the fast reader's subset, malformed, or refused by the mapping: read it again with the
-                // framework's reader, which gives the authoritative result and the line and position of any error.
+                // framework's reader, which gives the authoritative result and the line and position of any error
+                // (within what is left of the same budget).
             }
         }
 
         using var stream = new ReadOnlyMemoryStream(xml);
-        return Map(stream, source);
+        return Map(stream, source, budget);
     }
 
     /// <summary>Maps the document read from <paramref name="xml"/> (not closed). <paramref name="source"/> names it in errors.</summary>
     /// <exception cref="XmlIngestionException">The document is refused; the exception says where and why.</exception>
-    public CanonicalDocument Map(Stream xml, string? source = null)
+    public CanonicalDocument Map(Stream xml, string? source = null, CancellationToken cancellationToken = default) =>
+        Map(xml, source, new ReadBudget(_limits.MaxReadTime, cancellationToken));
+
+    private CanonicalDocument Map(Stream xml, string? source, ReadBudget budget)
     {
         try
         {
-            using var bounded = SafeXml.Bound(xml, _limits, source);
+            using var bounded = SafeXml.Bound(xml, _limits, source, budget);
             using var reader = XmlReader.Create(bounded, ReaderSettings());
             try
             {
-                return new Session(this, reader, source).Run();
+                return new Session(this, reader, source, budget).Run();
             }
             catch (XmlException ex)
             {
@@ -136,9 +144,10 @@ public sealed class WcoMapper
         {
             throw ex.WithSource(source);
         }
-        catch (System.Text.DecoderFallbackException ex)
+        catch (System.Text.DecoderFallbackException)
         {
-            throw new XmlIngestionException(IngestionFailure.Malformed, "invalid byte sequence for the declared encoding", source, inner: ex);
+            // Not kept as the inner exception: its message quotes the offending bytes.
+            throw new XmlIngestionException(IngestionFailure.Malformed, "invalid byte sequence for the declared encoding", source);
         }
     }
 
@@ -160,8 +169,12 @@ public sealed class WcoMapper
     }
 
     /// <summary>One mapping run: the reader, the element stack and the leaves produced so far.</summary>
-    private sealed class Session(WcoMapper mapper, XmlReader reader, string? source)
+    private sealed class Session(WcoMapper mapper, XmlReader reader, string? source, ReadBudget budget)
     {
+        /// <summary>Nodes read between two checks of the budget (a check reads the clock: ~20 ns).</summary>
+        private const int BudgetInterval = 256;
+        private int _untilCheck = BudgetInterval;
+
         private readonly XmlLimits _limits = mapper._limits;
         private readonly IXmlLineInfo? _lineInfo = reader as IXmlLineInfo;
         private readonly List<Frame> _stack = mapper._workspaces.Value!.Begin();
@@ -175,6 +188,7 @@ public sealed class WcoMapper
 
         public CanonicalDocument Run()
         {
+            budget.Check(source);
             if (reader.MoveToContent() != XmlNodeType.Element)
             {
                 throw Fail(IngestionFailure.NotAWcoMessage, "no root element");
@@ -193,6 +207,7 @@ public sealed class WcoMapper
             CanonicalDocument? found = null;
             while (reader.Read())
             {
+                Tick();
                 if (reader.NodeType != XmlNodeType.Element)
                 {
                     continue;
@@ -224,6 +239,7 @@ public sealed class WcoMapper
             // Well-formedness of the rest (trailing comments, a second root) is still checked.
             while (reader.Read())
             {
+                Tick();
                 if (reader.NodeType == XmlNodeType.Element)
                 {
                     throw Fail(IngestionFailure.Malformed, "content after the message root");
@@ -251,6 +267,7 @@ public sealed class WcoMapper
             {
                 while (reader.Read())
                 {
+                    Tick();
                     switch (reader.NodeType)
                     {
                         case XmlNodeType.Element:
@@ -296,7 +313,16 @@ public sealed class WcoMapper
             };
             if (expected != kind)
             {
-                throw new XmlIngestionException(IngestionFailure.InvalidContent, $"WCOTypeName {typeName} does not match the message body ({kind})", source, pointer: "MetaData/WCOTypeName");
+                throw new XmlIngestionException(IngestionFailure.InvalidContent, $"WCOTypeName names a {expected} message but the body is a {kind}", source, pointer: "MetaData/WCOTypeName");
+            }
+        }
+
+        private void Tick()
+        {
+            if (--_untilCheck == 0)
+            {
+                _untilCheck = BudgetInterval;
+                budget.Check(source);
             }
         }
 
@@ -483,11 +509,8 @@ public sealed class WcoMapper
             var text = frame.Text is null ? string.Empty : Trim(frame.Text);
             if (frame.IsDateTimeString)
             {
-                if (text.Length == 0)
-                {
-                    throw Fail(IngestionFailure.InvalidContent, "empty DateTimeString", frame.Path, frame);
-                }
-
+                // An empty DateTimeString (national systems leave unknown dates empty; the schema's string type allows
+                // it) is a DateTime leaf with an empty value: typed, so it differs from an absent or empty parent.
                 _leaves.Add(new Leaf(frame.Path, LeafType.DateTime, text, frame.Qualifier ?? string.Empty));
             }
             else if (frame.HasChildren)
@@ -504,12 +527,11 @@ public sealed class WcoMapper
             }
             else if (text.Length == 0)
             {
-                if (frame.QualifiedType is not null)
-                {
-                    throw Fail(IngestionFailure.InvalidContent, "currencyID/unitCode on an element with no value", frame.Path, frame);
-                }
-
-                _leaves.Add(new Leaf(frame.Path, LeafType.Empty, string.Empty));
+                // An empty amount or measure that names its currency or unit keeps its type and qualifier (value "");
+                // any other element with no content is an Empty leaf.
+                _leaves.Add(frame.QualifiedType is { } qualified
+                    ? new Leaf(frame.Path, qualified, string.Empty, frame.Qualifier)
+                    : new Leaf(frame.Path, LeafType.Empty, string.Empty));
             }
             else
             {

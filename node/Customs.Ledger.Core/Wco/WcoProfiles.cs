@@ -71,8 +71,10 @@ public sealed class WcoProfiles
             new WcoProfileRoot(DmsDeclarationNamespace, "Declaration", WcoDictionary.Declaration, dmsBody),
             new WcoProfileRoot(DmsResponseNamespace, "Response", WcoDictionary.Response, dmsBody),
 
-            // Published DMS responses often arrive with every namespace stripped by the sender.
-            new WcoProfileRoot(string.Empty, "MetaData", WcoDictionary.MetaData),
+            // Published DMS responses often arrive with every namespace stripped by the sender; some strip only the
+            // envelope and embed the body (or parts of it) in its own namespace. Both read as the same structure: the
+            // mapping goes by local name and WCO ID, never by prefix or namespace.
+            new WcoProfileRoot(string.Empty, "MetaData", WcoDictionary.MetaData, dmsBody),
         ]);
         yield return new WcoProfile("wco-goods-declaration", "WCO DM goods declaration customisations (GoodsDeclaration:1, Declaration:1)",
         [

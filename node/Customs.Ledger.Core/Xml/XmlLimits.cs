@@ -24,6 +24,14 @@ public sealed record XmlLimits
     /// <summary>Longest text value accepted in one element or attribute, in characters. Defaults to 65,536.</summary>
     public int MaxValueLength { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// Longest wall-clock time reading and mapping one document may take, checked between reads and between nodes; past it
+    /// the document is refused (<see cref="IngestionFailure.LimitExceeded"/>). Defaults to 2 s: the largest accepted
+    /// document (16 MiB) maps in well under a second here, so only a hostile or pathological input reaches it.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+    /// </summary>
+    public TimeSpan MaxReadTime { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The defaults described on each property.</summary>
     public static XmlLimits Default { get; } = new();
 }

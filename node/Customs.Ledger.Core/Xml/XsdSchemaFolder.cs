@@ -101,7 +101,7 @@ public sealed class XsdSchemaFolder
 
     /// <summary>Validates <paramref name="xml"/>; throws with the first errors (up to 10), each with line and position.</summary>
     /// <exception cref="XmlIngestionException"><see cref="IngestionFailure.SchemaInvalid"/> or a parsing failure.</exception>
-    public void Validate(Stream xml, string? source = null)
+    public void Validate(Stream xml, string? source = null, CancellationToken cancellationToken = default)
     {
         var settings = SafeXml.CreateSettings(_limits);
         settings.ValidationType = ValidationType.Schema;
@@ -112,10 +112,10 @@ public sealed class XsdSchemaFolder
         {
             if (e.Severity == XmlSeverityType.Error && errors.Count < 10)
             {
-                errors.Add((e.Exception?.LineNumber ?? 0, e.Exception?.LinePosition ?? 0, e.Message));
+                errors.Add((e.Exception?.LineNumber ?? 0, e.Exception?.LinePosition ?? 0, SafeXml.RedactSchemaMessage(e.Message)));
             }
         };
-        using var bounded = SafeXml.Bound(xml, _limits, source);
+        using var bounded = SafeXml.Bound(xml, _limits, source, cancellationToken);
         using var reader = XmlReader.Create(bounded, settings);
         try
         {

@@ -38,10 +38,10 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
         if (node.Schemas is { } schemas)
         {
             using var stream = new MemoryStream(xml.ToArray(), writable: false);
-            schemas.Validate(stream, source);
+            schemas.Validate(stream, source, cancellationToken);
         }
 
-        var document = node.Mapper.Map(xml, source);
+        var document = node.Mapper.Map(xml, source, cancellationToken);
         // A resubmitted document is found by the store, inside the transaction that would insert it (so two copies in
         // flight at once are caught too); it comes back with Duplicate = true.
         var encodedLeaves = LeafEncoding.EncodeAll(document.Leaves);
