@@ -66,9 +66,41 @@ internal sealed class NodeProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<NodeProcess> StartAsync(string dataDirectory)
+    /// <summary>
+    /// The root of the node's own mount namespace, when it runs on a <see cref="StartOnSmallDiskAsync">small disk</see>:
+    /// its data directory, seen from outside, is <c>DiskRoot + dataDirectory</c>.
+    /// </summary>
+    public string DiskRoot => $"/proc/{_process.Id}/root";
+
+    public static Task<NodeProcess> StartAsync(string dataDirectory) =>
+        StartAsync(CliProcess.StartInfo("node", "--data-dir", dataDirectory, "--listen", "http://127.0.0.1:0"));
+
+    /// <summary>
+    /// Runs the node on a real file system of <paramref name="sizeBytes"/>: in a mount namespace of its own (util-linux
+    /// <c>unshare</c>, as root or as any user with user namespaces), a tmpfs is mounted on <paramref name="mountPoint"/>,
+    /// <paramref name="staging"/> (an initialised data directory) is copied onto it, and the node runs there. The disk
+    /// fills like any disk (ENOSPC); from outside, it is reached through <see cref="DiskRoot"/>. It vanishes with the node.
+    /// </summary>
+    public static Task<NodeProcess> StartOnSmallDiskAsync(string staging, string mountPoint, long sizeBytes)
     {
-        var process = Process.Start(CliProcess.StartInfo("node", "--data-dir", dataDirectory, "--listen", "http://127.0.0.1:0"))!;
+        Directory.CreateDirectory(mountPoint);
+        var info = CliProcess.StartInfo();
+        var dotnet = info.FileName;
+        info.FileName = "unshare";
+        info.ArgumentList.Clear();
+        foreach (var a in (string[])["--user", "--map-root-user", "--mount", "--propagation", "private", "sh", "-c",
+            "mount -t tmpfs -o size=\"$1\" tmpfs \"$2\" && cp -a \"$3\"/. \"$2\"/ && exec \"$4\" \"$5\" node --data-dir \"$2\" --listen http://127.0.0.1:0",
+            "sh", sizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), mountPoint, staging, dotnet, CliProcess.Dll])
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        return StartAsync(info);
+    }
+
+    private static async Task<NodeProcess> StartAsync(ProcessStartInfo info)
+    {
+        var process = Process.Start(info)!;
         var node = new NodeProcess(process);
         var ready = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         process.OutputDataReceived += (_, e) =>

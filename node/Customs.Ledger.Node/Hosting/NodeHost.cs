@@ -107,15 +107,7 @@ public sealed class NodeHost : IAsyncDisposable
     private static WebApplication Build(NodeContext context, Action<ILoggingBuilder>? logging)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (logging is null)
-        {
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        }
-        else
-        {
-            logging(builder.Logging);
-        }
+        ConfigureLogging(builder.Logging, logging);
 
         builder.WebHost.UseUrls(context.Options.Listen);
         builder.WebHost.ConfigureKestrel(k =>
@@ -135,9 +127,13 @@ public sealed class NodeHost : IAsyncDisposable
         builder.Services.AddHostedService<DeliveryWorker>();
         builder.Services.AddGrpc(o =>
         {
-            o.MaxReceiveMessageSize = context.Options.MaxMessageBytes + (64 * 1024);
+            // Twice the document limit: a document over its limit but within this reaches the handler, which refuses that
+            // one document (in a stream, the stream goes on); only a larger message is refused by the transport, whose
+            // length prefix is checked before the message is read.
+            o.MaxReceiveMessageSize = (2 * context.Options.MaxMessageBytes) + (64 * 1024);
             o.MaxSendMessageSize = 64 * 1024 * 1024;
             o.EnableDetailedErrors = false;
+            o.Interceptors.Add<ErrorMappingInterceptor>();
             o.Interceptors.Add<CallTimeoutInterceptor>(TimeSpan.FromSeconds(context.Options.UnaryCallTimeoutSeconds));
         });
         builder.Services.AddGrpcReflection();
@@ -160,15 +156,7 @@ public sealed class NodeHost : IAsyncDisposable
     {
         var exchange = context.Exchange!;
         var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        if (logging is null)
-        {
-            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        }
-        else
-        {
-            logging(builder.Logging);
-        }
+        ConfigureLogging(builder.Logging, logging);
 
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.UseUrls(exchange.Settings.Listen);
@@ -195,6 +183,30 @@ public sealed class NodeHost : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<PeerGrpcService>();
         return app;
+    }
+
+    /// <summary>
+    /// One line per entry with a UTC timestamp and the level; ASP.NET Core's per-request lines (four per call) only at
+    /// warning and above, so a node's log says what the node did, not that it answered.
+    /// </summary>
+    private static void ConfigureLogging(ILoggingBuilder builder, Action<ILoggingBuilder>? logging)
+    {
+        builder.ClearProviders();
+        builder.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        builder.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
+        if (logging is null)
+        {
+            builder.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.UseUtcTimestamp = true;
+                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
+            });
+        }
+        else
+        {
+            logging(builder);
+        }
     }
 
     private async Task StartAsync(CancellationToken cancellationToken)

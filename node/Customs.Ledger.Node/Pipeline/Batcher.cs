@@ -13,16 +13,22 @@ namespace Customs.Ledger.Node.Pipeline;
 /// </summary>
 public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) : BackgroundService
 {
+    /// <summary>First wait after a failure; it doubles with each failure in a row, up to <see cref="MaxRetryDelay"/>.</summary>
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between retries while a failure lasts (a full disk, a ledger outage): 30 s.</summary>
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var delay = RetryDelay;
         while (!stoppingToken.IsCancellationRequested)
         {
             var wake = node.Accepted.NextAsync();
             try
             {
                 await AnchorUnfinishedAsync(stoppingToken).ConfigureAwait(false);
+                delay = RetryDelay;
                 if (await BatchPendingAsync(stoppingToken).ConfigureAwait(false))
                 {
                     continue;
@@ -36,8 +42,12 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
             }
             catch (Exception ex)
             {
-                LogBatchFailed(logger, ex.GetType().Name, ex.Message);
-                await Task.Delay(RetryDelay, stoppingToken).ConfigureAwait(false);
+                // Every retry is logged as a warning, with its cause and no stack trace: a full disk or an unreachable
+                // ledger is the operator's to fix, and the batcher goes on by itself once it is fixed.
+                var cause = Storage.StoreUnavailableException.From(ex, "store") is { } store ? store.Message : $"{ex.GetType().Name}: {ex.Message}";
+                LogBatchRetry(logger, cause, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryDelay.Ticks));
             }
         }
     }
@@ -109,6 +119,6 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
     [LoggerMessage(Level = LogLevel.Information, Message = "Batch {BatchId} of {Size} documents anchored, root {Root}")]
     private static partial void LogAnchored(ILogger logger, long batchId, int size, string root);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Batching failed ({Type}: {Message}); retrying")]
-    private static partial void LogBatchFailed(ILogger logger, string type, string message);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batching or anchoring failed: {Cause}; retrying in {DelaySeconds} s")]
+    private static partial void LogBatchRetry(ILogger logger, string cause, double delaySeconds);
 }

@@ -20,7 +20,7 @@ public sealed class NodeContext : IDisposable
         Ledgers = ledgers;
         AnchorVerifiers = anchorVerifiers;
         Issuer = new Issuer(options.Country, options.Agency);
-        Mapper = new WcoMapper();
+        Mapper = new WcoMapper(limits: XmlLimits.Default with { MaxBytes = options.MaxMessageBytes, MaxCharacters = options.MaxMessageBytes });
         Schemas = options.SchemaFolder is { Length: > 0 } folder ? XsdSchemaFolder.Load(Path.Combine(dataDirectory, folder)) : null;
         Trust = NodeTrust.Load(dataDirectory, options);
         Certificates = new IssuerCertificates(dataDirectory, options);

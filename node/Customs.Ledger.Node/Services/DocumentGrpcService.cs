@@ -18,34 +18,34 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
     /// <summary>Documents of one stream in progress at once (mapping or waiting for their commit).</summary>
     private const int StreamWindow = 256;
 
+    /// <summary>XML bytes of one stream in progress at once: 64 MiB (four of the largest documents).</summary>
+    private const int StreamWindowBytes = 64 * 1024 * 1024;
+
     public override async Task<SubmitResponse> Submit(SubmitRequest request, ServerCallContext context)
     {
-        try
-        {
-            var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, context.CancellationToken).ConfigureAwait(false);
-            return new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
-        }
-        catch (XmlIngestionException ex)
-        {
-            throw GrpcErrors.Refused(ex);
-        }
+        var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, context.CancellationToken).ConfigureAwait(false);
+        return new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
     }
 
     /// <summary>
-    /// Documents of one stream are mapped in parallel, up to <see cref="StreamWindow"/> at a time, and stored by group
-    /// commit in request order; responses go back in request order, each only once its document is durable. A full window stops the
-    /// reading of requests, so HTTP/2 flow control holds back a client faster than the node (back-pressure).
+    /// Documents of one stream are mapped in parallel, up to <see cref="StreamWindow"/> at a time and
+    /// <see cref="StreamWindowBytes"/> of XML, and stored by group commit in request order; responses go back in request
+    /// order, each only once its document is durable. A full window stops the reading of requests, so HTTP/2 flow control
+    /// holds back a client faster than the node (back-pressure). A document refused for any reason of its own — malformed,
+    /// over a limit, or not stored because the disk is full — gets an error response and the stream goes on; only a
+    /// message too large for the transport itself (over twice the document limit) ends the stream, with a status naming it.
     /// </summary>
     public override async Task SubmitStream(IAsyncStreamReader<SubmitRequest> requestStream, IServerStreamWriter<SubmitResponse> responseStream, ServerCallContext context)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         var window = Channel.CreateBounded<Task<SubmitResponse>>(new BoundedChannelOptions(StreamWindow) { SingleReader = true, SingleWriter = true });
+        var bytes = new ByteWindow(StreamWindowBytes);
         var replies = ReplyInOrderAsync(window.Reader, responseStream, stop);
         var order = new WriteOrder(Task.CompletedTask);
         long count = 0;
         try
         {
-            while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
+            while (await NextAsync(requestStream, count + 1, stop.Token).ConfigureAwait(false))
             {
                 if (++count > node.Options.MaxStreamDocuments)
                 {
@@ -53,9 +53,12 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
                 }
 
                 var request = requestStream.Current;
+                var size = Math.Max(1, request.Xml.Length);
+                await bytes.EnterAsync(size, stop.Token).ConfigureAwait(false);
                 var link = order;
                 order = order.Next();
-                await window.Writer.WriteAsync(Task.Run(() => SubmitOneAsync(request, link, stop.Token), stop.Token), stop.Token).ConfigureAwait(false);
+                var index = count;
+                await window.Writer.WriteAsync(Task.Run(() => SubmitOneAsync(request, index, link, bytes, size, stop.Token), stop.Token), stop.Token).ConfigureAwait(false);
             }
         }
         finally
@@ -66,16 +69,41 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         }
     }
 
-    private async Task<SubmitResponse> SubmitOneAsync(SubmitRequest request, WriteOrder order, CancellationToken cancellationToken)
+    /// <summary>Reads the next request; a message the transport refuses ends the stream with a status that names it.</summary>
+    private static async Task<bool> NextAsync(IAsyncStreamReader<SubmitRequest> requestStream, long index, CancellationToken cancellationToken)
     {
         try
         {
-            var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, cancellationToken, order).ConfigureAwait(false);
+            return await requestStream.MoveNext(cancellationToken).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.ResourceExhausted)
+        {
+            throw new RpcException(new global::Grpc.Core.Status(
+                StatusCode.ResourceExhausted,
+                $"message {index:N0} of the stream is larger than the transport accepts (twice the document limit); the {index - 1:N0} documents before it were answered, and the stream ends here"));
+        }
+    }
+
+    private async Task<SubmitResponse> SubmitOneAsync(SubmitRequest request, long index, WriteOrder order, ByteWindow bytes, int size, CancellationToken cancellationToken)
+    {
+        // A document without a name is named by its place in the stream, so that every refusal says which one it is.
+        var source = NameOf(request.SourceName) ?? $"stream document {index:N0}";
+        try
+        {
+            var stored = await pipeline.SubmitAsync(request.Xml.Memory, source, null, cancellationToken, order).ConfigureAwait(false);
             return new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
         }
         catch (XmlIngestionException ex)
         {
             return new SubmitResponse { ClientReference = request.ClientReference, Error = GrpcErrors.ToDocumentError(ex) };
+        }
+        catch (StoreUnavailableException ex)
+        {
+            return new SubmitResponse { ClientReference = request.ClientReference, Error = new DocumentError { Failure = ex.Failure.ToString(), Source = source, Reason = ex.Message } };
+        }
+        finally
+        {
+            bytes.Exit(size);
         }
     }
 
@@ -102,61 +130,16 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         return Task.FromResult(ToStatus(doc));
     }
 
-    public override Task<ProofBundle> GetBundle(GetBundleRequest request, ServerCallContext context)
-    {
-        try
-        {
-            return Task.FromResult(BundleMapping.ToProto(bundles.Create(request.DocumentId, request.Disclose)));
-        }
-        catch (KeyNotFoundException ex)
-        {
-            throw GrpcErrors.NotFound(ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw GrpcErrors.Precondition(ex.Message);
-        }
-    }
+    public override Task<ProofBundle> GetBundle(GetBundleRequest request, ServerCallContext context) =>
+        Task.FromResult(BundleMapping.ToProto(bundles.Create(request.DocumentId, request.Disclose)));
 
-    public override async Task<Api.V1.DocumentStatus> Revoke(RevokeRequest request, ServerCallContext context)
-    {
-        try
-        {
-            return ToStatus(await pipeline.RevokeAsync(request.DocumentId, request.ReasonCode, context.CancellationToken).ConfigureAwait(false));
-        }
-        catch (KeyNotFoundException ex)
-        {
-            throw GrpcErrors.NotFound(ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw GrpcErrors.Precondition(ex.Message);
-        }
-        catch (ArgumentException ex)
-        {
-            throw GrpcErrors.Invalid(ex.Message);
-        }
-    }
+    public override async Task<Api.V1.DocumentStatus> Revoke(RevokeRequest request, ServerCallContext context) =>
+        ToStatus(await pipeline.RevokeAsync(request.DocumentId, request.ReasonCode, context.CancellationToken).ConfigureAwait(false));
 
     public override async Task<SubmitResponse> Amend(AmendRequest request, ServerCallContext context)
     {
-        try
-        {
-            var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), request.DocumentId, context.CancellationToken).ConfigureAwait(false);
-            return new SubmitResponse { Receipt = ToReceipt(stored) };
-        }
-        catch (XmlIngestionException ex)
-        {
-            throw GrpcErrors.Refused(ex);
-        }
-        catch (KeyNotFoundException ex)
-        {
-            throw GrpcErrors.NotFound(ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw GrpcErrors.Precondition(ex.Message);
-        }
+        var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), request.DocumentId, context.CancellationToken).ConfigureAwait(false);
+        return new SubmitResponse { Receipt = ToReceipt(stored) };
     }
 
     public override async Task WatchEvents(WatchEventsRequest request, IServerStreamWriter<NodeEvent> responseStream, ServerCallContext context)
@@ -210,18 +193,7 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
             throw GrpcErrors.Invalid($"unknown export format '{request.Format}'; supported: openattestation");
         }
 
-        try
-        {
-            return Task.FromResult(new ExportResponse { Content = ByteString.CopyFromUtf8(exporter.Export(request.DocumentId)), MediaType = "application/json" });
-        }
-        catch (KeyNotFoundException ex)
-        {
-            throw GrpcErrors.NotFound(ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw GrpcErrors.Precondition(ex.Message);
-        }
+        return Task.FromResult(new ExportResponse { Content = ByteString.CopyFromUtf8(exporter.Export(request.DocumentId)), MediaType = "application/json" });
     }
 
     internal static Receipt ToReceipt(StoredDocument d) => new()
@@ -259,4 +231,42 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
     }
 
     private static string? NameOf(string name) => string.IsNullOrEmpty(name) ? null : name;
+
+    /// <summary>
+    /// Bytes in flight, bounded: <see cref="EnterAsync"/> waits until the bytes fit (a request larger than the whole window
+    /// counts as the whole window). One caller enters (the stream's reader); any thread exits.
+    /// </summary>
+    private sealed class ByteWindow(long capacity)
+    {
+        private long _used;
+        private TaskCompletionSource _freed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public async Task EnterAsync(long size, CancellationToken cancellationToken)
+        {
+            size = Math.Min(size, capacity);
+            while (true)
+            {
+                // The signal is taken before the count is read, so an exit in between is never missed.
+                var freed = Volatile.Read(ref _freed);
+                var used = Volatile.Read(ref _used);
+                if (used + size <= capacity)
+                {
+                    if (Interlocked.CompareExchange(ref _used, used + size, used) == used)
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                await freed.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        public void Exit(long size)
+        {
+            Interlocked.Add(ref _used, -Math.Min(size, capacity));
+            Interlocked.Exchange(ref _freed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
+        }
+    }
 }

@@ -9,21 +9,8 @@ namespace Customs.Ledger.Node.Services;
 /// <summary>The client API for sending documents to other nodes (see exchange.proto).</summary>
 public sealed class ExchangeGrpcService(NodeContext node, ExchangePipeline exchange, NoticePipeline notices, DeliveryClient peers) : ExchangeService.ExchangeServiceBase
 {
-    public override async Task<OutboxMessage> Send(SendRequest request, ServerCallContext context)
-    {
-        try
-        {
-            return ToProto(await exchange.SendAsync(request.DocumentId, request.RecipientNodeId, context.CancellationToken).ConfigureAwait(false));
-        }
-        catch (KeyNotFoundException ex)
-        {
-            throw GrpcErrors.NotFound(ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw GrpcErrors.Precondition(ex.Message);
-        }
-    }
+    public override async Task<OutboxMessage> Send(SendRequest request, ServerCallContext context) =>
+        ToProto(await exchange.SendAsync(request.DocumentId, request.RecipientNodeId, context.CancellationToken).ConfigureAwait(false));
 
     public override Task<OutboxMessage> GetOutboxMessage(GetOutboxMessageRequest request, ServerCallContext context)
     {
@@ -54,23 +41,8 @@ public sealed class ExchangeGrpcService(NodeContext node, ExchangePipeline excha
 
     public override async Task<SetAeoStatusResponse> SetAeoStatus(SetAeoStatusRequest request, ServerCallContext context)
     {
-        try
-        {
-            var (partners, sequence) = await notices.SetAeoStatusAsync(request.TraderId, request.Status, NullIfEmpty(request.AuthorisationType), NullIfEmpty(request.ReasonCode), context.CancellationToken).ConfigureAwait(false);
-            return new SetAeoStatusResponse { PartnersNotified = partners, Sequence = sequence };
-        }
-        catch (ArgumentException ex)
-        {
-            throw GrpcErrors.Invalid(ex.Message);
-        }
-        catch (FormatException ex)
-        {
-            throw GrpcErrors.Invalid(ex.Message);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw GrpcErrors.Precondition(ex.Message);
-        }
+        var (partners, sequence) = await notices.SetAeoStatusAsync(request.TraderId, request.Status, NullIfEmpty(request.AuthorisationType), NullIfEmpty(request.ReasonCode), context.CancellationToken).ConfigureAwait(false);
+        return new SetAeoStatusResponse { PartnersNotified = partners, Sequence = sequence };
     }
 
     public override async Task<AeoStatusAnswer> GetAeoStatus(GetAeoStatusRequest request, ServerCallContext context)

@@ -22,6 +22,7 @@ internal sealed class StoreWriter : IDisposable
     private readonly Func<SqliteConnection> _connect;
     private readonly int _maxGroup;
     private readonly Thread _thread;
+    private readonly string _name;
 
     /// <param name="name">Names the writer thread (seen in dumps and profiles).</param>
     /// <param name="connect">Opens a connection to the file.</param>
@@ -34,6 +35,7 @@ internal sealed class StoreWriter : IDisposable
         _queue = Channel.CreateBounded<Operation>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         _connect = connect;
         _maxGroup = maxGroup;
+        _name = name;
         _thread = new Thread(Run) { IsBackground = true, Name = "store writer: " + name };
         _thread.Start();
     }
@@ -112,7 +114,7 @@ internal sealed class StoreWriter : IDisposable
                     catch (Exception ex)
                     {
                         tx.Rollback("op");
-                        operation.Error = ex;
+                        operation.Error = StoreUnavailableException.Translate(ex, _name);
                     }
                 }
 
@@ -120,10 +122,13 @@ internal sealed class StoreWriter : IDisposable
             }
             catch (Exception ex)
             {
-                // Nothing of the group was stored: every operation not already refused on its own fails with the cause.
+                // Nothing of the group was stored: every operation not already refused on its own fails with the cause
+                // (a full disk, an I/O error or a damaged file as a StoreUnavailableException). The writer goes on: the
+                // next group is tried afresh, so the store resumes by itself once space is freed.
+                var error = StoreUnavailableException.Translate(ex, _name);
                 foreach (var operation in group.Where(o => o.Error is null))
                 {
-                    operation.Error = ex;
+                    operation.Error = error;
                 }
             }
 
