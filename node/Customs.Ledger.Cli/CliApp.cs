@@ -31,6 +31,9 @@ public static class CliApp
         DefaultValueFactory = _ => new DirectoryInfo(".customs-ledger"),
     };
 
+    /// <summary><c>--json</c>: one JSON object on standard output instead of tables, for scripts (the exit code is the same).</summary>
+    public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object instead of tables (for scripts); exit codes are unchanged" };
+
     public static readonly Option<Uri> NodeUrl = new("--node")
     {
         Description = "Client API address of the node",
@@ -66,6 +69,7 @@ public static class CliApp
         root.Subcommands.Add(BundleCommands.Disclose());
         root.Subcommands.Add(OfflineCommands.Map());
         root.Subcommands.Add(LedgerCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(EthereumCommand.Create());
         root.Subcommands.Add(CaCommands.Create());
         root.Subcommands.Add(KeyCommands.Create());

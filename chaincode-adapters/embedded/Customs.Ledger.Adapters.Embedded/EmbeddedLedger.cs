@@ -405,6 +405,88 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         return new ChainVerification(true, count, null, null);
     }
 
+    /// <summary>
+    /// Checks part of the chain, cheaply enough for every start and for a periodic audit: that heights run without a gap
+    /// from genesis to the tip, the genesis block, the last <paramref name="tail"/> blocks, and
+    /// <paramref name="samples"/> blocks picked at random — each as <see cref="VerifyChain"/> checks it (the link to its
+    /// predecessor, its hash, its signature under the key in force at its height, timestamp order, its payload). A damaged
+    /// block outside the ones checked is found by <see cref="VerifyChain"/> only.
+    /// </summary>
+    public ChainVerification VerifySample(int tail, int samples, Random random, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(tail);
+        ArgumentOutOfRangeException.ThrowIfNegative(samples);
+        ArgumentNullException.ThrowIfNull(random);
+        ThrowIfDisposed();
+        using var connection = OpenReader();
+        using var transaction = connection.BeginTransaction(deferred: true);
+        long count, top;
+        using (var command = connection.CreateCommand())
+        {
+            command.Transaction = transaction;
+            command.CommandText = "SELECT COUNT(*), COALESCE(MAX(height), -1) FROM blocks;";
+            using var reader = command.ExecuteReader();
+            reader.Read();
+            count = reader.GetInt64(0);
+            top = reader.GetInt64(1);
+        }
+
+        if (count == 0)
+        {
+            return Broken(count, 0, "the genesis block is missing");
+        }
+
+        if (count != top + 1)
+        {
+            return Broken(count, top, $"blocks are missing: {count} stored for heights 0 to {top}");
+        }
+
+        if (top < Tip.Height)
+        {
+            return Broken(count, top + 1, $"the chain ends at height {top} but this ledger wrote up to height {Tip.Height}");
+        }
+
+        var heights = new SortedSet<long> { 0 };
+        for (var h = Math.Max(1, top - tail + 1); h <= top; h++)
+        {
+            heights.Add(h);
+        }
+
+        for (var i = 0; i < samples && top > 0; i++)
+        {
+            heights.Add(random.NextInt64(1, top + 1));
+        }
+
+        foreach (var height in heights)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            EmbeddedBlock? block, previous;
+            try
+            {
+                block = ReadAt(transaction, height);
+                previous = height == 0 ? null : ReadAt(transaction, height - 1);
+            }
+            catch (InvalidDataException)
+            {
+                return Broken(count, height, "the row is malformed (a column has the wrong type)");
+            }
+
+            if (block is null || (height > 0 && previous is null))
+            {
+                return Broken(count, block is null ? height : height - 1, $"block {(block is null ? height : height - 1)} is missing");
+            }
+
+            byte[]? key = height == 0 ? null : KeyAt(height);
+            var failure = CheckBlock(block, previous?.Hash ?? new byte[BlockCodec.HashLength], previous?.TimestampMs ?? long.MinValue, ref key);
+            if (failure is not null)
+            {
+                return Broken(count, height, failure);
+            }
+        }
+
+        return new ChainVerification(true, count, null, null);
+    }
+
     /// <summary>Waits for a running write, then closes the file (releasing it and its lock) and zeroes the key copy. Idempotent.</summary>
     public void Dispose()
     {
@@ -860,6 +942,16 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
 
     private EmbeddedBlock? ReadBySubject(SqliteTransaction transaction, string kind, byte[] subject) =>
         ReadWhere(transaction, "kind = $kind AND subject = $subject", kind, subject);
+
+    private EmbeddedBlock? ReadAt(SqliteTransaction transaction, long height)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT {Columns} FROM blocks WHERE height = $height;";
+        command.Parameters.AddWithValue("$height", height);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? ReadRow(reader) ?? throw Malformed(height) : null;
+    }
 
     private EmbeddedBlock? ReadWhere(SqliteTransaction transaction, string where, string? kind, byte[]? subject)
     {

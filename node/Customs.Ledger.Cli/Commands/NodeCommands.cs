@@ -76,6 +76,10 @@ internal static class NodeCommands
             {
                 return Output.Error(CliApp.BadInput, ex.Message);
             }
+            catch (Node.Integrity.StoreDamagedException ex)
+            {
+                return Output.Error(CliApp.Failed, ex.Message);
+            }
         });
         return command;
     }

@@ -12,6 +12,21 @@ internal static class Output
         return code;
     }
 
+    /// <summary>What went wrong, in the exception's own words (never a stack trace; inner causes joined).</summary>
+    public static string Reason(Exception ex)
+    {
+        var reason = ex.Message;
+        for (var inner = ex.InnerException; inner is not null && reason.Length < 500; inner = inner.InnerException)
+        {
+            if (!reason.Contains(inner.Message, StringComparison.Ordinal))
+            {
+                reason += " (" + inner.Message + ")";
+            }
+        }
+
+        return reason;
+    }
+
     public static string Describe(DocumentError e) =>
         $"{e.Source}{(e.Line > 0 ? $"({e.Line},{e.Position})" : string.Empty)}: {e.Failure}{(e.Pointer.Length > 0 ? " at " + e.Pointer : string.Empty)}: {e.Reason}";
 

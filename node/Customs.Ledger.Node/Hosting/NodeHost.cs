@@ -19,7 +19,7 @@ namespace Customs.Ledger.Node.Hosting;
 /// Builds and runs a node: Kestrel (HTTP/2) serving the gRPC client API, gRPC health and reflection, and the batcher.
 /// <c>customs-ledger node</c> runs this; functional tests start it in-process on 127.0.0.1:0.
 /// </summary>
-public sealed class NodeHost : IAsyncDisposable
+public sealed partial class NodeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly WebApplication? _peerApp;
@@ -72,6 +72,11 @@ public sealed class NodeHost : IAsyncDisposable
             }
 #pragma warning restore CA2000
 
+            if (options.AuditOnStart)
+            {
+                await AuditAsync(store, ledger, dataDirectory, logging, cancellationToken).ConfigureAwait(false);
+            }
+
             var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers);
             var host = new NodeHost(Build(context, logging), context.Exchange is null ? null : BuildPeer(context, logging), context);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -87,6 +92,36 @@ public sealed class NodeHost : IAsyncDisposable
             throw;
         }
     }
+
+    /// <summary>
+    /// Before serving: completes revocations the ledger holds but node.db lost (an interrupted revocation), then a sample
+    /// audit of the stores; damage stops the start (<see cref="Integrity.StoreDamagedException"/>) with what was found.
+    /// </summary>
+    private static async Task AuditAsync(DocumentStore store, EmbeddedLedger ledger, string dataDirectory, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken)
+    {
+        using var loggers = LoggerFactory.Create(b => ConfigureLogging(b, logging));
+        var log = loggers.CreateLogger<NodeHost>();
+        var audit = new Integrity.StoreAudit(store, ledger, dataDirectory);
+        foreach (var id in await audit.CompleteInterruptedRevocationsAsync(64, cancellationToken).ConfigureAwait(false))
+        {
+            LogRevocationCompleted(log, id);
+        }
+
+        var report = audit.Run(Integrity.AuditDepth.Sample, cancellationToken: cancellationToken);
+        if (!report.Clean)
+        {
+            throw new Integrity.StoreDamagedException(
+                $"the node's stores are damaged, so it does not start: {report.Describe()}. Run 'customs-ledger check --data-dir {dataDirectory}' for a full report, then restore the data directory from a backup.");
+        }
+
+        LogAudited(log, report.Documents, report.Batches, report.Blocks, report.Took.TotalMilliseconds);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Revocation of document {DocumentId} completed at start: the ledger recorded it, node.db had not (the node stopped in between)")]
+    private static partial void LogRevocationCompleted(ILogger logger, string documentId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stores audited at start: {Documents} documents, {Batches} batches, chain of {Blocks} blocks sampled, no damage ({Milliseconds:F0} ms)")]
+    private static partial void LogAudited(ILogger logger, long documents, long batches, long blocks, double milliseconds);
 
     /// <summary>The Ethereum adapter's options from the node's settings.</summary>
     public static EthereumLedgerOptions EthereumOptions(string dataDirectory, EthereumLedgerSettings settings)
@@ -125,6 +160,7 @@ public sealed class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton<DeliveryClient>();
         builder.Services.AddHostedService<Batcher>();
         builder.Services.AddHostedService<DeliveryWorker>();
+        builder.Services.AddHostedService<Integrity.StoreAuditor>();
         builder.Services.AddGrpc(o =>
         {
             // Twice the document limit: a document over its limit but within this reaches the handler, which refuses that
@@ -134,10 +170,11 @@ public sealed class NodeHost : IAsyncDisposable
             o.MaxSendMessageSize = 64 * 1024 * 1024;
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<StoreHealthInterceptor>();
             o.Interceptors.Add<CallTimeoutInterceptor>(TimeSpan.FromSeconds(context.Options.UnaryCallTimeoutSeconds));
         });
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks().AddCheck("store", () => Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckResult.Healthy());
+        builder.Services.AddGrpcHealthChecks().AddCheck<Integrity.StoreHealthCheck>("store");
 
         var app = builder.Build();
         app.MapGrpcService<DocumentGrpcService>();

@@ -36,6 +36,15 @@ public sealed record NodeOptions
     /// <summary>Longest a unary call may run on the node, whatever deadline the client sets. Defaults to 60 s.</summary>
     public int UnaryCallTimeoutSeconds { get; init; } = 60;
 
+    /// <summary>
+    /// Audit the stores before serving (SQLite quick_check, a sample of ledger blocks, documents, batches and anchors; see
+    /// <c>StoreAudit</c>): a damaged store stops the start with a message saying what is damaged. Defaults to true.
+    /// </summary>
+    public bool AuditOnStart { get; init; } = true;
+
+    /// <summary>Minutes between background sample audits of the stores while the node runs; 0 turns them off. Defaults to 10.</summary>
+    public int AuditIntervalMinutes { get; init; } = 10;
+
     /// <summary>Optional folder of XSDs every submission is validated against (see <c>XsdSchemaFolder</c>).</summary>
     public string? SchemaFolder { get; init; }
 

@@ -57,6 +57,12 @@ public sealed class NodeContext : IDisposable
 
     public XsdSchemaFolder? Schemas { get; }
 
+    /// <summary>Whether the stores may be served from (set damaged by an audit or a bundle self-check).</summary>
+    public Integrity.StoreHealth Health { get; } = new();
+
+    /// <summary>The node's own embedded ledger (always the first of <see cref="Ledgers"/>).</summary>
+    public Adapters.Embedded.EmbeddedLedger EmbeddedLedger => (Adapters.Embedded.EmbeddedLedger)Ledgers[0];
+
     /// <summary>Pulsed when a document is accepted (wakes the batcher).</summary>
     public NodeSignal Accepted { get; } = new();
 

@@ -561,6 +561,155 @@ public sealed class DocumentStore : IDisposable
         return result;
     }
 
+    /// <summary>
+    /// SQLite's own check of the file: <c>PRAGMA quick_check</c> (page and b-tree structure, O(file)) or, when
+    /// <paramref name="thorough"/>, <c>integrity_check</c> (also every index against its table). The problems SQLite
+    /// names, at most 20; empty when the file checks out.
+    /// </summary>
+    public IReadOnlyList<string> CheckFile(bool thorough) => SqliteFileCheck.Run(_connectionString, thorough);
+
+    /// <summary>
+    /// The stored form of documents for an audit: the <paramref name="last"/> most recent and <paramref name="random"/>
+    /// picked at random (each random pick is one indexed lookup), or every document when <paramref name="all"/>, in
+    /// sequence order, handed to <paramref name="visit"/> one at a time (a store of millions is never held in memory).
+    /// </summary>
+    public void VisitDocuments(int last, int random, bool all, Random picker, Action<StoredContent> visit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(picker);
+        ArgumentNullException.ThrowIfNull(visit);
+        using var c = Connect();
+        const string Select = "SELECT id, seq, profile, kind, root, state, batch_id, batch_index, leaves, salts, record, revocation_reason FROM documents JOIN document_content USING (seq)";
+        if (all)
+        {
+            using var every = c.CreateCommand();
+            every.CommandText = Select + " ORDER BY seq";
+            using var r = every.ExecuteReader();
+            while (r.Read())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                visit(ReadContent(r));
+            }
+
+            return;
+        }
+
+        var seqs = new SortedSet<long>();
+        using (var range = c.CreateCommand())
+        {
+            range.CommandText = "SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), -1) FROM documents";
+            using var r = range.ExecuteReader();
+            r.Read();
+            var (min, max) = (r.GetInt64(0), r.GetInt64(1));
+            if (max < min)
+            {
+                return;
+            }
+
+            using var tail = c.CreateCommand();
+            tail.CommandText = "SELECT seq FROM documents ORDER BY seq DESC LIMIT $n";
+            tail.Parameters.AddWithValue("$n", last);
+            using (var t = tail.ExecuteReader())
+            {
+                while (t.Read())
+                {
+                    seqs.Add(t.GetInt64(0));
+                }
+            }
+
+            using var pick = c.CreateCommand();
+            pick.CommandText = "SELECT seq FROM documents WHERE seq >= $s ORDER BY seq LIMIT 1";
+            var at = pick.Parameters.Add("$s", SqliteType.Integer);
+            for (var i = 0; i < random; i++)
+            {
+                at.Value = picker.NextInt64(min, max + 1);
+                if (pick.ExecuteScalar() is long seq)
+                {
+                    seqs.Add(seq);
+                }
+            }
+        }
+
+        using var one = c.CreateCommand();
+        one.CommandText = Select + " WHERE seq = $s";
+        var parameter = one.Parameters.Add("$s", SqliteType.Integer);
+        foreach (var seq in seqs)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            parameter.Value = seq;
+            using var r = one.ExecuteReader();
+            if (r.Read())
+            {
+                visit(ReadContent(r));
+            }
+        }
+    }
+
+    /// <summary>Batch ids for an audit: the <paramref name="last"/> most recent and <paramref name="random"/> at random, or all.</summary>
+    public IReadOnlyList<long> BatchIds(int last, int random, bool all, Random picker)
+    {
+        ArgumentNullException.ThrowIfNull(picker);
+        using var c = Connect();
+        var ids = new SortedSet<long>();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = all ? "SELECT id FROM batches ORDER BY id" : "SELECT id FROM batches ORDER BY id DESC LIMIT $n";
+        cmd.Parameters.AddWithValue("$n", last);
+        using (var r = cmd.ExecuteReader())
+        {
+            while (r.Read())
+            {
+                ids.Add(r.GetInt64(0));
+            }
+        }
+
+        if (!all && ids.Count > 0)
+        {
+            using var max = c.CreateCommand();
+            max.CommandText = "SELECT MAX(id) FROM batches";
+            var top = (long)max.ExecuteScalar()!;
+            using var pick = c.CreateCommand();
+            pick.CommandText = "SELECT id FROM batches WHERE id >= $i ORDER BY id LIMIT 1";
+            var at = pick.Parameters.Add("$i", SqliteType.Integer);
+            for (var i = 0; i < random; i++)
+            {
+                at.Value = picker.NextInt64(1, top + 1);
+                if (pick.ExecuteScalar() is long id)
+                {
+                    ids.Add(id);
+                }
+            }
+        }
+
+        return [.. ids];
+    }
+
+    /// <summary>The id, state and batch of the document with <paramref name="root"/>, if this store holds one.</summary>
+    public (string Id, DocumentState State)? FindByRoot(byte[] root)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT id, state FROM documents WHERE root = $root LIMIT 1";
+        cmd.Parameters.AddWithValue("$root", root);
+        using var r = cmd.ExecuteReader();
+        return r.Read() ? (r.GetString(0), (DocumentState)r.GetInt32(1)) : null;
+    }
+
+    private static StoredContent ReadContent(SqliteDataReader r) => new(
+        r.GetValue(0) as string ?? string.Empty,
+        r.GetInt64(1),
+        r.GetValue(2) as string ?? string.Empty,
+        r.GetValue(3) as string ?? string.Empty,
+        r.GetValue(4) as byte[] ?? [],
+        r.GetValue(5) is long state ? (int)state : -1,
+        r.IsDBNull(6) ? null : r.GetInt64(6),
+        r.IsDBNull(7) ? null : r.GetInt64(7),
+        r.GetValue(8) as byte[] ?? [],
+        r.GetValue(9) as byte[] ?? [],
+        r.GetValue(10) as byte[] ?? [],
+        r.IsDBNull(11) ? null : r.GetValue(11) as string);
+
+    /// <summary>Leaves as stored (length-prefixed encodings) decoded; <see cref="InvalidDataException"/> when damaged.</summary>
+    public static IReadOnlyList<Leaf> DecodeStoredLeaves(byte[] data) => DecodeLeaves(data);
+
     public void Dispose()
     {
         _writer.Dispose();
@@ -674,5 +823,10 @@ public sealed record StoredBatch(long Id, byte[] Root, int Size, byte[] Signatur
     /// <summary>1: a tree over document roots (before batch entries); 2: over batch entries.</summary>
     public int Format { get; init; } = DocumentStore.BatchFormat;
 }
+
+/// <summary>A document as its rows hold it, read without trusting their types (a damaged file may hold anything).</summary>
+public sealed record StoredContent(
+    string Id, long Seq, string ProfileId, string Kind, byte[] Root, int State, long? BatchId, long? BatchIndex,
+    byte[] Leaves, byte[] Salts, byte[] Record, string? RevocationReason);
 
 public sealed record StoredEvent(long Sequence, string Type, string? DocumentId, byte[]? BatchRoot, DateTimeOffset At, string? Detail);

@@ -1,0 +1,72 @@
+using System.CommandLine;
+using System.Text.Json;
+using Customs.Ledger.Adapters.Embedded;
+using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Integrity;
+using Customs.Ledger.Node.Storage;
+using Spectre.Console;
+
+namespace Customs.Ledger.Cli.Commands;
+
+/// <summary>
+/// <c>check</c>: the full audit of a stopped node's stores (SQLite integrity_check of every file, the whole embedded
+/// chain, every document and batch against its root and signature, every anchor against the ledger). Exit 0 when sound,
+/// 1 when damaged, 2 when the data directory cannot be opened at all.
+/// </summary>
+internal static class CheckCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("check", "Audit a stopped node's stores in full: files, chain, every document, batch and anchor") { CliApp.DataDir, CliApp.Json };
+        command.SetAction((parse, cancellationToken) =>
+        {
+            var dir = parse.GetValue(CliApp.DataDir)!.FullName;
+            var json = parse.GetValue(CliApp.Json);
+            AuditReport report;
+            try
+            {
+                var options = NodeOptions.Load(dir);
+                using var key = NodeKeys.Load(dir, options);
+                using var store = DocumentStore.Open(Path.Combine(dir, "node.db"));
+                using var ledger = EmbeddedLedger.Open(Path.Combine(dir, "ledger.db"), key, "embedded:" + options.NodeId);
+                report = new StoreAudit(store, ledger, dir).Run(AuditDepth.Full, cancellationToken: cancellationToken);
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or InvalidDataException or IOException
+                or Crypto.Keystore.KeystoreException or Microsoft.Data.Sqlite.SqliteException or StoreUnavailableException)
+            {
+                return Task.FromResult(Output.Error(ex is InvalidDataException or Microsoft.Data.Sqlite.SqliteException ? CliApp.Failed : CliApp.BadInput, "the stores cannot be opened: " + Output.Reason(ex)));
+            }
+
+            if (json)
+            {
+                Console.WriteLine(JsonSerializer.Serialize(new
+                {
+                    clean = report.Clean,
+                    documents = report.Documents,
+                    batches = report.Batches,
+                    blocks = report.Blocks,
+                    seconds = Math.Round(report.Took.TotalSeconds, 3),
+                    problems = report.Problems.Select(p => new { store = p.Store, item = p.Item, reason = p.Reason }),
+                }));
+            }
+            else if (report.Clean)
+            {
+                AnsiConsole.MarkupLine($"[green]stores sound[/]: {report.Documents:N0} documents, {report.Batches:N0} batches and {report.Blocks:N0} blocks checked in {report.Took.TotalSeconds:0.0} s");
+            }
+            else
+            {
+                var table = new Table().AddColumns("store", "item", "problem");
+                foreach (var p in report.Problems)
+                {
+                    table.AddRow(Markup.Escape(p.Store), Markup.Escape(p.Item), Markup.Escape(p.Reason));
+                }
+
+                AnsiConsole.Write(table);
+                AnsiConsole.MarkupLine($"[red]stores DAMAGED[/]: {report.Problems.Count} problem(s); restore the data directory from a backup");
+            }
+
+            return Task.FromResult(report.Clean ? CliApp.Ok : CliApp.Failed);
+        });
+        return command;
+    }
+}
