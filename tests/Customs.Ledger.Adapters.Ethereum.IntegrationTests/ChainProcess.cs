@@ -31,14 +31,57 @@ internal static class ChainProcess
         return hex;
     }
 
-    /// <summary>Runs <c>npm ci</c> once when node_modules is missing; throws with npm's output if it fails.</summary>
+    private static readonly Lock InstallGate = new();
+
+    /// <summary>
+    /// Runs <c>npm ci</c> once when node_modules is missing or incomplete; throws with npm's output if it fails. Several
+    /// fixtures (and several test assemblies, which <c>dotnet test</c> runs in parallel processes) call this at once on a
+    /// clean clone: an in-process lock and a named (cross-process) mutex per checkout make one install and the others
+    /// wait for it, then find it complete (npm writes node_modules/.package-lock.json last).
+    /// </summary>
     public static void EnsureNodeModules()
     {
-        if (Directory.Exists(Path.Combine(EthereumDirectory, "node_modules", "hardhat")))
+        lock (InstallGate)
+        {
+            var name = "customs-ledger-npm-" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(EthereumDirectory)))[..16];
+            using var crossProcess = new Mutex(initiallyOwned: false, name);
+            try
+            {
+                if (!crossProcess.WaitOne(TimeSpan.FromMinutes(10)))
+                {
+                    throw new TimeoutException("another test process held the npm install lock for 10 minutes");
+                }
+            }
+            catch (AbandonedMutexException)
+            {
+                // The process that held it died mid-install: this one owns it now and installs again below.
+            }
+
+            try
+            {
+                InstallIfIncomplete();
+            }
+            finally
+            {
+                crossProcess.ReleaseMutex();
+            }
+        }
+    }
+
+    private static void InstallIfIncomplete()
+    {
+        var marker = Path.Combine(EthereumDirectory, "node_modules", ".package-lock.json");
+        if (File.Exists(marker) && Directory.Exists(Path.Combine(EthereumDirectory, "node_modules", "hardhat"))
+            && File.GetLastWriteTimeUtc(marker) >= File.GetLastWriteTimeUtc(Path.Combine(EthereumDirectory, "package-lock.json")))
         {
             return;
         }
 
+        RunNpmCi();
+    }
+
+    private static void RunNpmCi()
+    {
         var info = new ProcessStartInfo("npm", "ci --no-audit --no-fund")
         {
             WorkingDirectory = EthereumDirectory,
