@@ -71,6 +71,7 @@ public static class CliApp
         root.Subcommands.Add(LedgerCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(EthereumCommand.Create());
+        root.Subcommands.Add(EthereumCommand.CreateAccount());
         root.Subcommands.Add(CaCommands.Create());
         root.Subcommands.Add(KeyCommands.Create());
         root.Subcommands.Add(TrustListCommands.Create());

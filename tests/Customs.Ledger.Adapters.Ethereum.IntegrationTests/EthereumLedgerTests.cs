@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Customs.Ledger.Adapters.Ethereum.Contracts;
 using Customs.Ledger.Crypto;
+using Customs.Ledger.Ledger;
 using Xunit.Abstractions;
 
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
@@ -222,5 +223,45 @@ public sealed class EthereumLedgerTests
         Assert.Equal(Enumerable.Range((int)startNonce, 40).Select(n => (long)n), journal.Select(e => e.Nonce));
         Assert.Equal(startNonce + 40, await TestSupport.NonceAsync(ledger, ledger.Account));
         _output.WriteLine($"outage: {journal.Count(e => e.LastError is not null)} of 40 transactions saw a send error and were re-sent with identical bytes");
+    }
+
+    [Fact]
+    public async Task Reorganisation_deeper_than_the_confirmation_depth_is_noticed_and_the_same_transaction_is_mined_again_once()
+    {
+        using var issuer = Secp256k1PrivateKey.Generate();
+        using var ledger = await EthereumLedger.DeployAsync(TestSupport.Options(_chain.RpcUrl, _chain.ChainId), _chain.Key(12), "reorg test", CancellationToken.None)
+            .WaitAsync(TestSupport.Long);
+        var batch = TestSupport.Root();
+        var snapshot = (await TestSupport.RpcAsync(_chain.RpcUrl, "evm_snapshot")).GetString()!;
+        var first = await ledger.AnchorAsync(TestSupport.Anchor(issuer, batch), CancellationToken.None).WaitAsync(TestSupport.Long);
+        Assert.Empty(await ledger.CheckFinalityAsync(CancellationToken.None).WaitAsync(TestSupport.Long));
+
+        // The block that held the anchor, confirmed at depth 1, is taken away and the chain grows past it without it.
+        Assert.True((await TestSupport.RpcAsync(_chain.RpcUrl, "evm_revert", snapshot)).GetBoolean());
+        for (var i = 0; i < 3; i++)
+        {
+            await TestSupport.RpcAsync(_chain.RpcUrl, "evm_mine");
+        }
+
+        Assert.False(await ledger.IsIssuedAsync(batch, CancellationToken.None).WaitAsync(TestSupport.Long));
+
+        var gone = Assert.Single(await ledger.CheckFinalityAsync(CancellationToken.None).WaitAsync(TestSupport.Long));
+        Assert.Equal(ReorganisedWriteKind.Anchor, gone.Kind);
+        Assert.Equal(batch, gone.Root);
+        Assert.Equal(first.Reference, gone.TransactionHash);
+        Assert.Equal(first.Height, gone.FormerBlock);
+
+        // Anchoring the batch again waits for the same transaction, re-sent with its identical bytes: mined once more.
+        var again = await ledger.AnchorAsync(TestSupport.Anchor(issuer, batch), CancellationToken.None).WaitAsync(TestSupport.Long);
+        Assert.Equal(first.Reference, again.Reference);
+        Assert.True(await ledger.IsIssuedAsync(batch, CancellationToken.None).WaitAsync(TestSupport.Long));
+        Assert.Equal(1, await TestSupport.IssuedEventsAsync(_chain.RpcUrl, ledger.DocumentStoreAddress, batch));
+        Assert.Single(ledger.Pipeline.Journal.All(), e => e.Purpose == "anchor:" + Convert.ToHexStringLower(batch));
+
+        // The account is not wedged: the next write gets the next nonce and is mined.
+        var next = TestSupport.Root();
+        await ledger.AnchorAsync(TestSupport.Anchor(issuer, next), CancellationToken.None).WaitAsync(TestSupport.Long);
+        Assert.True(await ledger.IsIssuedAsync(next, CancellationToken.None).WaitAsync(TestSupport.Long));
+        Assert.Equal(ledger.Pipeline.Journal.MaxNonce() + 1, await TestSupport.NonceAsync(ledger, ledger.Account));
     }
 }

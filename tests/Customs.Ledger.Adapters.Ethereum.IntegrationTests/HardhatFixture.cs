@@ -10,7 +10,7 @@ namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 public sealed class HardhatFixture : IAsyncLifetime, IDisposable
 {
     /// <summary>Funded accounts generated at fixture start.</summary>
-    public const int KeyCount = 12;
+    public const int KeyCount = 14;
 
     private readonly List<Secp256k1PrivateKey> _keys = [];
     private Process? _process;

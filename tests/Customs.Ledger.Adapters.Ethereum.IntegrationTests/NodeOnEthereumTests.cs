@@ -170,6 +170,57 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
         }
     }
 
+    [Fact]
+    public async Task DeepReorganisation_PutsTheDocumentBackToBatched_AndAnchorsItAgainOnce()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-reorg-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            NodeHost.Init(dir, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 20 }, chain.Key(13));
+            var (code, text) = await RunCliAsync("ethereum-deploy", "--data-dir", dir, "--rpc", chain.RpcUrl, "--chain-id", chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(code == 0, text);
+            var options = NodeOptions.Load(dir);
+            (options with { Ethereum = options.Ethereum! with { FinalityCheckSeconds = 1 } }).Save(dir);
+
+            await using var host = await NodeHost.StartAsync(dir, logging: _ => { }).WaitAsync(Timeout);
+            using var channel = GrpcChannel.ForAddress(host.Address);
+            var documents = new DocumentService.DocumentServiceClient(channel);
+            var snapshot = (await TestSupport.RpcAsync(chain.RpcUrl, "evm_snapshot")).GetString()!;
+            var xml = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dms-declaration.xml"));
+            var receipt = (await documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xml) }).ResponseAsync.WaitAsync(Timeout)).Receipt;
+            await WaitAnchoredAsync(documents, receipt.DocumentId);
+            var before = (await documents.GetStatusAsync(new GetStatusRequest { DocumentId = receipt.DocumentId }).ResponseAsync.WaitAsync(Timeout)).Anchors.Single(a => a.LedgerId.StartsWith("eip155:", StringComparison.Ordinal));
+
+            // A reorganisation deeper than the confirmation depth (1) takes the anchoring block away.
+            Assert.True((await TestSupport.RpcAsync(chain.RpcUrl, "evm_revert", snapshot)).GetBoolean());
+            for (var i = 0; i < 3; i++)
+            {
+                await TestSupport.RpcAsync(chain.RpcUrl, "evm_mine");
+            }
+
+            // The node notices, puts the document back to BATCHED, and anchors it again: the same transaction, once.
+            var reorganised = false;
+            await NodeEvents.WaitAsync(
+                documents,
+                e => (reorganised |= e.Type == "reorganised" && e.DocumentId == receipt.DocumentId) && e.Type == "anchored" && e.DocumentId == receipt.DocumentId,
+                Timeout);
+            var status = await documents.GetStatusAsync(new GetStatusRequest { DocumentId = receipt.DocumentId }).ResponseAsync.WaitAsync(Timeout);
+            Assert.Equal(DocumentState.Anchored, status.State);
+            var after = status.Anchors.Single(a => a.LedgerId.StartsWith("eip155:", StringComparison.Ordinal));
+            Assert.Equal(before.Reference, after.Reference);
+            var store = NodeOptions.Load(dir).Ethereum!.DocumentStore;
+            Assert.Equal(1, await TestSupport.IssuedEventsAsync(chain.RpcUrl, store, status.BatchRoot.ToByteArray()));
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
     private static Task WaitAnchoredAsync(DocumentService.DocumentServiceClient documents, string id) =>
         NodeEvents.WaitAsync(documents, e => e.Type == "anchored" && e.DocumentId == id, Timeout);
 

@@ -50,6 +50,30 @@ internal static class TestSupport
     public static RevocationRequest Revocation(Secp256k1PrivateKey issuer, byte[] documentRoot, byte[] batchRoot, string reason) =>
         new(documentRoot, batchRoot, reason, issuer.PublicKey.ToCompressedBytes(), issuer.Sign(RevocationDigest.Compute(documentRoot, reason)).ToRecoverableBytes());
 
+    /// <summary>A raw JSON-RPC call (for the development chain's own methods: evm_snapshot, evm_revert, evm_mine); returns "result".</summary>
+    public static async Task<System.Text.Json.JsonElement> RpcAsync(string url, string method, params object[] parameters)
+    {
+        using var http = new HttpClient();
+        var body = System.Text.Json.JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 1, method, @params = parameters });
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri(url), content).WaitAsync(Long);
+        using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        if (json.RootElement.TryGetProperty("error", out var error))
+        {
+            throw new InvalidOperationException($"{method}: {error}");
+        }
+
+        return json.RootElement.GetProperty("result").Clone();
+    }
+
+    /// <summary>How many DocumentIssued events for <paramref name="root"/> the canonical chain holds.</summary>
+    public static async Task<int> IssuedEventsAsync(string url, string store, byte[] root)
+    {
+        var topic = "0x" + Convert.ToHexStringLower(Keccak256.HashData(System.Text.Encoding.ASCII.GetBytes("DocumentIssued(bytes32)")));
+        var logs = await RpcAsync(url, "eth_getLogs", new { address = store, fromBlock = "0x0", toBlock = "latest", topics = new[] { topic, "0x" + Convert.ToHexStringLower(root) } });
+        return logs.GetArrayLength();
+    }
+
     public static async Task<long> NonceAsync(EthereumLedger ledger, string account, bool pending = false) =>
         (long)(await ledger.Pipeline.Rpc.GetTransactionCountAsync(
             account, pending ? Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending() : Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest(), CancellationToken.None)

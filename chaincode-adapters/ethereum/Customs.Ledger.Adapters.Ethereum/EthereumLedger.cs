@@ -31,7 +31,7 @@ namespace Customs.Ledger.Adapters.Ethereum;
 /// asks a node.</para>
 /// <para>Thread-safe. One instance per journal (a lock file enforces it).</para>
 /// </remarks>
-public sealed class EthereumLedger : ILedgerAdapter, IDisposable
+public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, IDisposable
 {
     /// <summary>Every Ethereum ledger id starts with this (CAIP-2 namespace).</summary>
     public const string LedgerIdPrefix = "eip155:";
@@ -159,6 +159,29 @@ public sealed class EthereumLedger : ILedgerAdapter, IDisposable
         var entry = await _pipeline.SubmitAsync(purpose, DocumentStoreAddress, CallData(new BulkIssueFunction { Documents = missing }), null, cancellationToken)
             .ConfigureAwait(false);
         return Receipt(entry, batchRoot, ProofKind.Issue);
+    }
+
+    /// <summary>The signing account's balance in wei (a chain with gas prices needs it funded).</summary>
+    public async Task<BigInteger> BalanceAsync(CancellationToken cancellationToken) =>
+        (await _pipeline.ReadAsync(ct => _pipeline.Rpc.CallAsync(() => _pipeline.Rpc.Web3.Eth.GetBalance.SendRequestAsync(Account), ct), cancellationToken).ConfigureAwait(false)).Value;
+
+    /// <inheritdoc />
+    /// <remarks>Looks back <see cref="EthereumLedgerOptions.ReorgLookbackBlocks"/> blocks. A write found gone is pending
+    /// again and re-sent with its identical signed bytes; anchoring its batch again waits for that same transaction.</remarks>
+    public async Task<IReadOnlyList<ReorganisedWrite>> CheckFinalityAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var gone = await _pipeline.CheckConfirmedAsync(cancellationToken).ConfigureAwait(false);
+        return [.. gone.Select(e =>
+        {
+            var (kind, root) = e.Purpose switch
+            {
+                var p when p.StartsWith("anchor:", StringComparison.Ordinal) => (ReorganisedWriteKind.Anchor, Convert.FromHexString(p["anchor:".Length..])),
+                var p when p.StartsWith("revoke:", StringComparison.Ordinal) => (ReorganisedWriteKind.Revocation, Convert.FromHexString(p["revoke:".Length..])),
+                _ => (ReorganisedWriteKind.Other, Array.Empty<byte>()),
+            };
+            return new ReorganisedWrite(LedgerId, kind, root, e.MinedTxHash ?? e.TxHash, e.Nonce, e.BlockNumber ?? 0);
+        })];
     }
 
     /// <inheritdoc />

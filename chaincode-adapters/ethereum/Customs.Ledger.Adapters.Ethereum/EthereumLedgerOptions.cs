@@ -58,6 +58,17 @@ public sealed record EthereumLedgerOptions
     /// with the identical signed bytes.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How far back <see cref="EthereumLedger.CheckFinalityAsync"/> re-checks confirmed writes: a write confirmed in one
+    /// of the last this many blocks is checked again against the chain, so a reorganisation deeper than
+    /// <see cref="ConfirmationDepth"/> is noticed (default 128 blocks; Ethereum mainnet finalizes within ~64).
+    /// </summary>
+    public int ReorgLookbackBlocks { get; init; } = 128;
+
+    /// <summary>Where the adapter logs retries, re-sends, fee bumps, outages and reorganisations (warnings, each with the
+    /// transaction hash and nonce; never a key). Default: nowhere.</summary>
+    public Microsoft.Extensions.Logging.ILogger Logger { get; init; } = Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     internal void Validate(bool requireAddress)
     {
         ArgumentNullException.ThrowIfNull(RpcUrl);
@@ -86,6 +97,11 @@ public sealed record EthereumLedgerOptions
             || StuckAfter <= TimeSpan.Zero || RequestTimeout <= TimeSpan.Zero)
         {
             throw new ArgumentException("EthereumLedgerOptions timeouts must be positive (and MaxPollInterval >= PollInterval).");
+        }
+
+        if (ReorgLookbackBlocks < 1)
+        {
+            throw new ArgumentException("EthereumLedgerOptions.ReorgLookbackBlocks must be at least 1.", nameof(ReorgLookbackBlocks));
         }
 
         if (GasMarginPercent is < 0 or > 400)

@@ -173,6 +173,10 @@ internal sealed class TransactionJournal : IDisposable
 
     public IReadOnlyList<JournalEntry> All() => Query($"SELECT {Columns} FROM transactions ORDER BY nonce");
 
+    /// <summary>Confirmed transactions mined at or above <paramref name="blockNumber"/> (the window a reorganisation may still reach).</summary>
+    public IReadOnlyList<JournalEntry> ConfirmedSince(long blockNumber) =>
+        Query($"SELECT {Columns} FROM transactions WHERE state = 'confirmed' AND block_number >= $b ORDER BY nonce", ("$b", blockNumber));
+
     public IReadOnlyList<JournalEntry> Unfinished() =>
         Query($"SELECT {Columns} FROM transactions WHERE state IN ('pending','mined') ORDER BY nonce");
 

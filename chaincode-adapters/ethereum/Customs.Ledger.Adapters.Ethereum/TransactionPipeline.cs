@@ -1,5 +1,6 @@
 using System.Numerics;
 using Customs.Ledger.Crypto;
+using Microsoft.Extensions.Logging;
 using Nethereum.Hex.HexTypes;
 using Nethereum.JsonRpc.Client;
 using Nethereum.RPC.Eth.DTOs;
@@ -11,7 +12,7 @@ namespace Customs.Ledger.Adapters.Ethereum;
 /// Customs.Ledger.Crypto, idempotent (re)sending of the identical signed bytes, receipt polling with a deadline,
 /// confirmations with a canonical re-check, fee-bumped replacement of stuck transactions.
 /// </summary>
-internal sealed class TransactionPipeline : IDisposable
+internal sealed partial class TransactionPipeline : IDisposable
 {
     private static readonly BigInteger DefaultPriorityFee = new(1_000_000_000);
 
@@ -23,6 +24,7 @@ internal sealed class TransactionPipeline : IDisposable
     private readonly SemaphoreSlim _bumpLock = new(1, 1);
     private long _nextNonce;
     private long _lastResendMs;
+    private int _outage;
 
     private TransactionPipeline(EthereumLedgerOptions options, Secp256k1PrivateKey key, EthereumRpc rpc, TransactionJournal journal, TimeProvider time)
     {
@@ -32,7 +34,10 @@ internal sealed class TransactionPipeline : IDisposable
         Journal = journal;
         _time = time;
         Account = key.PublicKey.ToChecksumAddress();
+        Log = options.Logger;
     }
+
+    private ILogger Log { get; }
 
     public string Account { get; }
 
@@ -149,14 +154,22 @@ internal sealed class TransactionPipeline : IDisposable
             {
                 if (await StepAsync(entry, token).ConfigureAwait(false))
                 {
+                    EndOutage();
                     return Journal.Get(nonce);
                 }
 
+                EndOutage();
+
                 await Task.Delay(interval, _time, token).ConfigureAwait(false);
             }
-            catch (LedgerUnavailableException)
+            catch (LedgerUnavailableException ex)
             {
                 // Outage: keep waiting; the identical bytes are re-sent once the node answers again.
+                if (Interlocked.Exchange(ref _outage, 1) == 0)
+                {
+                    LogOutage(Log, _options.RpcUrl.Authority, ex.Message, entry.TxHash, entry.Nonce);
+                }
+
                 await DelayOrTimeoutAsync(interval, entry, cancellationToken, token).ConfigureAwait(false);
             }
             catch (RpcResponseException) when (!token.IsCancellationRequested)
@@ -209,6 +222,7 @@ internal sealed class TransactionPipeline : IDisposable
                         if (entry.Nonce < again && await FindReceiptAsync(entry, cancellationToken).ConfigureAwait(false) is null)
                         {
                             Journal.MarkDropped(entry.Nonce, $"nonce {entry.Nonce} was consumed by a transaction that is not in this journal");
+                            LogDropped(Log, entry.TxHash, entry.Nonce, entry.Purpose);
                         }
                     }
 
@@ -217,6 +231,7 @@ internal sealed class TransactionPipeline : IDisposable
 
                 if (await Rpc.GetTransactionAsync(entry.TxHash, cancellationToken).ConfigureAwait(false) is null)
                 {
+                    LogResend(Log, entry.TxHash, entry.Nonce, entry.Purpose, entry.LastError ?? "unknown to the node");
                     var outcome = await SendAsync(entry, entry.RawTx, entry.TxHash, cancellationToken, throwOnRejection: false).ConfigureAwait(false);
                     if (outcome == SendOutcome.Deferred)
                     {
@@ -231,6 +246,101 @@ internal sealed class TransactionPipeline : IDisposable
             _resendLock.Release();
         }
     }
+
+    /// <summary>
+    /// Re-checks every write confirmed within <see cref="EthereumLedgerOptions.ReorgLookbackBlocks"/> of the head: a receipt
+    /// that is gone, or whose block is no longer the canonical block at its height, was taken away by a reorganisation
+    /// deeper than the confirmation depth. Such a write goes back to pending and its identical signed bytes are re-sent
+    /// (in nonce order with the ones after it, so the account's nonces line up with the chain's again). Returns them.
+    /// </summary>
+    public async Task<IReadOnlyList<JournalEntry>> CheckConfirmedAsync(CancellationToken cancellationToken)
+    {
+        await Rpc.EnsureChainAsync(cancellationToken).ConfigureAwait(false);
+        var head = (long)(await Rpc.CallAsync(() => Rpc.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), cancellationToken).ConfigureAwait(false)).Value;
+        var gone = new List<JournalEntry>();
+        foreach (var entry in Journal.ConfirmedSince(head - _options.ReorgLookbackBlocks))
+        {
+            var found = await FindReceiptAsync(entry, cancellationToken).ConfigureAwait(false);
+            var stillThere = found is { } f && HexUtil.SameHex(f.Receipt.BlockHash, entry.BlockHash)
+                && await Rpc.GetBlockAsync(f.Receipt.BlockNumber.Value, cancellationToken).ConfigureAwait(false) is { } block
+                && HexUtil.SameHex(block.BlockHash, entry.BlockHash);
+            if (stillThere)
+            {
+                continue;
+            }
+
+            Journal.MarkReorganised(entry.Nonce);
+            LogReorganised(Log, entry.MinedTxHash ?? entry.TxHash, entry.Nonce, entry.BlockNumber ?? 0, $"after it was confirmed ({_options.ConfirmationDepth} block(s) deep): a deeper reorganisation");
+            gone.Add(entry);
+        }
+
+        if (gone.Count > 0)
+        {
+            await _nonceLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await ResendUnknownAsync(force: true, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                _nonceLock.Release();
+            }
+        }
+
+        return gone;
+    }
+
+    private void EndOutage()
+    {
+        if (Interlocked.Exchange(ref _outage, 0) == 1)
+        {
+            LogOutageOver(Log, _options.RpcUrl.Authority);
+        }
+    }
+
+    // Waiting for confirmations on a chain whose head does not move (an automining development chain mines only when it
+    // gets a transaction): said once per transaction, after StuckAfter.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<long, (long Head, long SinceMs, bool Warned)> _stalls = new();
+
+    private void WarnIfHeadStalls(JournalEntry entry, long head)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var seen = _stalls.AddOrUpdate(entry.Nonce, _ => (head, now, false), (_, old) => old.Head == head ? old : (head, now, false));
+        if (!seen.Warned && now - seen.SinceMs > _options.StuckAfter.TotalMilliseconds)
+        {
+            _stalls[entry.Nonce] = seen with { Warned = true };
+            LogHeadStalled(Log, entry.MinedTxHash ?? entry.TxHash, entry.Nonce, entry.BlockNumber ?? 0, _options.ConfirmationDepth, head, (long)_options.StuckAfter.TotalSeconds);
+        }
+
+        if (_stalls.Count > 1024)
+        {
+            _stalls.Clear();
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ethereum endpoint {Endpoint} unreachable ({Reason}) while waiting for transaction {TxHash} (nonce {Nonce}); retrying, the same signed bytes are re-sent when it answers")]
+    private static partial void LogOutage(ILogger logger, string endpoint, string reason, string txHash, long nonce);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ethereum endpoint {Endpoint} answers again")]
+    private static partial void LogOutageOver(ILogger logger, string endpoint);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Re-sending transaction {TxHash} (nonce {Nonce}, {Purpose}): {Why}")]
+    private static partial void LogResend(ILogger logger, string txHash, long nonce, string purpose, string why);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Transaction {TxHash} (nonce {Nonce}) not accepted yet: {Reason}; it stays journaled and is re-sent")]
+    private static partial void LogSendDeferred(ILogger logger, string txHash, long nonce, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Nonce {Nonce} ({Purpose}) was used by a transaction not in the journal; {TxHash} is dropped and its purpose may be sent again at a new nonce")]
+    private static partial void LogDropped(ILogger logger, string txHash, long nonce, string purpose);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reorganisation: transaction {TxHash} (nonce {Nonce}) is no longer in block {Block}, {When}; it is pending again and its identical bytes are re-sent")]
+    private static partial void LogReorganised(ILogger logger, string txHash, long nonce, long block, string when);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fee bump: transaction at nonce {Nonce} ({OldHash}) not mined after {StuckSeconds} s; replaced by {NewHash} with fees raised {Percent} %")]
+    private static partial void LogFeeBump(ILogger logger, long nonce, string oldHash, string newHash, decimal percent, long stuckSeconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Transaction {TxHash} (nonce {Nonce}) was mined in block {Block} but needs {Depth} confirmations and the head ({Head}) has not moved for {Seconds} s: an automining development chain mines only when it receives transactions (set confirmationDepth 1 there)")]
+    private static partial void LogHeadStalled(ILogger logger, string txHash, long nonce, long block, int depth, long head, long seconds);
 
     public void Dispose()
     {
@@ -279,6 +389,7 @@ internal sealed class TransactionPipeline : IDisposable
             if (entry.State == JournalState.Mined)
             {
                 Journal.MarkReorganised(entry.Nonce);
+                LogReorganised(Log, entry.MinedTxHash ?? entry.TxHash, entry.Nonce, entry.BlockNumber ?? 0, "before its confirmations");
             }
 
             var known = await Rpc.GetTransactionAsync(entry.TxHash, token).ConfigureAwait(false);
@@ -328,6 +439,7 @@ internal sealed class TransactionPipeline : IDisposable
             var head = await Rpc.CallAsync(() => Rpc.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), token).ConfigureAwait(false);
             if (head.Value - blockNumber + 1 < _options.ConfirmationDepth)
             {
+                WarnIfHeadStalls(entry, (long)head.Value);
                 return false;
             }
         }
@@ -338,6 +450,7 @@ internal sealed class TransactionPipeline : IDisposable
         if (canonical is null || !HexUtil.SameHex(canonical.BlockHash, receipt.BlockHash) || again is null || !HexUtil.SameHex(again.BlockHash, receipt.BlockHash))
         {
             Journal.MarkReorganised(entry.Nonce);
+            LogReorganised(Log, hash, entry.Nonce, blockNumber, "at its confirmation depth");
             return false;
         }
 
@@ -374,9 +487,10 @@ internal sealed class TransactionPipeline : IDisposable
             await Rpc.SendRawAsync(raw, token).ConfigureAwait(false);
             return SendOutcome.Accepted;
         }
-        catch (LedgerUnavailableException)
+        catch (LedgerUnavailableException ex)
         {
             Journal.RecordError(entry.Nonce, "send: endpoint unreachable (will re-send the same bytes)");
+            LogSendDeferred(Log, hash, entry.Nonce, "endpoint unreachable: " + ex.Message);
             return SendOutcome.Deferred;
         }
         catch (RpcResponseException ex)
@@ -392,6 +506,7 @@ internal sealed class TransactionPipeline : IDisposable
             if (Contains(message, "nonce too high") || Contains(message, "can't be queued") || Contains(message, "future"))
             {
                 Journal.RecordError(entry.Nonce, "send: " + message);
+                LogSendDeferred(Log, hash, entry.Nonce, message);
                 return SendOutcome.Deferred;
             }
 
@@ -465,6 +580,7 @@ internal sealed class TransactionPipeline : IDisposable
             }
 
             var signed = EthereumTransactionSigner.Sign(unsigned, _key);
+            LogFeeBump(Log, entry.Nonce, entry.TxHash, signed.Hash, percent, (long)_options.StuckAfter.TotalSeconds);
             Journal.AddReplacement(
                 entry.Nonce, signed.Hash, signed.RawBytes, entry.TxType, HexUtil.ToDecimal(unsigned.GasPrice), HexUtil.ToDecimal(unsigned.MaxFeePerGas),
                 HexUtil.ToDecimal(unsigned.MaxPriorityFeePerGas));

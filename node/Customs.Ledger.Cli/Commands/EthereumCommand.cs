@@ -49,4 +49,52 @@ internal static class EthereumCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// <c>ethereum-account</c>: the address the node signs Ethereum transactions with (derived from its key, so it can be
+    /// funded and granted roles before the node first runs) and, with a chain to ask, its balance and next nonce.
+    /// </summary>
+    public static Command CreateAccount()
+    {
+        var rpc = new Option<Uri?>("--rpc") { Description = "JSON-RPC endpoint to read the balance from (default: node.json's)", CustomParser = CliApp.ParseUri };
+        var command = new Command("ethereum-account", "Show the node's Ethereum account (to fund it and grant it roles) and its balance") { CliApp.DataDir, rpc, CliApp.Json };
+        command.SetAction(async (parse, ct) =>
+        {
+            var dir = parse.GetValue(CliApp.DataDir)!.FullName;
+            try
+            {
+                var options = NodeOptions.Load(dir);
+                using var key = NodeKeys.Load(dir, options);
+                var account = key.PublicKey.ToChecksumAddress();
+                var url = parse.GetValue(rpc)?.ToString() ?? options.Ethereum?.RpcUrl;
+                System.Numerics.BigInteger? balance = null;
+                if (url is not null)
+                {
+                    using var web = new System.Net.Http.HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+                    var web3 = new Nethereum.Web3.Web3(new Nethereum.JsonRpc.Client.RpcClient(new Uri(url), web));
+                    balance = (await web3.Eth.GetBalance.SendRequestAsync(account).WaitAsync(ct)).Value;
+                }
+
+                if (parse.GetValue(CliApp.Json))
+                {
+                    Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { account, rpc = url, balanceWei = balance?.ToString(System.Globalization.CultureInfo.InvariantCulture) }));
+                }
+                else
+                {
+                    AnsiConsole.MarkupLine($"account {account}");
+                    if (balance is { } wei)
+                    {
+                        AnsiConsole.MarkupLine($"balance {wei} wei on {Markup.Escape(url!)}{(wei.IsZero ? " [yellow](unfunded: fund it unless the network charges no gas)[/]" : string.Empty)}");
+                    }
+                }
+
+                return CliApp.Ok;
+            }
+            catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or System.Net.Http.HttpRequestException or TaskCanceledException or Nethereum.JsonRpc.Client.RpcClientUnknownException)
+            {
+                return Output.Error(ex is System.Net.Http.HttpRequestException or TaskCanceledException or Nethereum.JsonRpc.Client.RpcClientUnknownException ? CliApp.Unreachable : CliApp.BadInput, Output.Reason(ex));
+            }
+        });
+        return command;
+    }
 }

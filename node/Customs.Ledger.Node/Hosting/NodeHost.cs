@@ -24,12 +24,14 @@ public sealed partial class NodeHost : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly WebApplication? _peerApp;
     private readonly NodeContext _context;
+    private readonly ILoggerFactory _loggers;
 
-    private NodeHost(WebApplication app, WebApplication? peerApp, NodeContext context)
+    private NodeHost(WebApplication app, WebApplication? peerApp, NodeContext context, ILoggerFactory loggers)
     {
         _app = app;
         _peerApp = peerApp;
         _context = context;
+        _loggers = loggers;
     }
 
     /// <summary>The peer API address (mutual TLS), when the node has one.</summary>
@@ -51,6 +53,9 @@ public sealed partial class NodeHost : IAsyncDisposable
         options = configure?.Invoke(options) ?? options;
         EnsureThreadPoolHeadroom();
         var key = NodeKeys.Load(dataDirectory, options);
+
+        // Logging for what runs outside the web hosts (the start audit, the ledger adapters): lives as long as the node.
+        var loggers = LoggerFactory.Create(b => ConfigureLogging(b, logging));
         DocumentStore? store = null;
         EmbeddedLedger? ledger = null;
         EthereumLedger? ethereum = null;
@@ -65,7 +70,8 @@ public sealed partial class NodeHost : IAsyncDisposable
             List<IAnchorVerifier> verifiers = [new EmbeddedAnchorVerifier()];
             if (options.Ethereum is { } eth)
             {
-                ethereum = await EthereumLedger.OpenAsync(EthereumOptions(dataDirectory, eth), key, cancellationToken).ConfigureAwait(false);
+                ethereum = await EthereumLedger.OpenAsync(EthereumOptions(dataDirectory, eth) with { Logger = loggers.CreateLogger<EthereumLedger>() }, key, cancellationToken).ConfigureAwait(false);
+                await ReportEthereumAccountAsync(ethereum, eth, loggers.CreateLogger<NodeHost>(), cancellationToken).ConfigureAwait(false);
                 ethereumVerifier = new EthereumAnchorVerifier(new Uri(eth.RpcUrl));
                 ledgers.Add(ethereum);
                 verifiers.Add(ethereumVerifier);
@@ -74,11 +80,11 @@ public sealed partial class NodeHost : IAsyncDisposable
 
             if (options.AuditOnStart)
             {
-                await AuditAsync(store, ledger, dataDirectory, logging, cancellationToken).ConfigureAwait(false);
+                await AuditAsync(store, ledger, dataDirectory, loggers.CreateLogger<NodeHost>(), cancellationToken).ConfigureAwait(false);
             }
 
             var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers);
-            var host = new NodeHost(Build(context, logging), context.Exchange is null ? null : BuildPeer(context, logging), context);
+            var host = new NodeHost(Build(context, logging), context.Exchange is null ? null : BuildPeer(context, logging), context, loggers);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             return host;
         }
@@ -89,6 +95,7 @@ public sealed partial class NodeHost : IAsyncDisposable
             ledger?.Dispose();
             store?.Dispose();
             key.Dispose();
+            loggers.Dispose();
             throw;
         }
     }
@@ -97,10 +104,8 @@ public sealed partial class NodeHost : IAsyncDisposable
     /// Before serving: completes revocations the ledger holds but node.db lost (an interrupted revocation), then a sample
     /// audit of the stores; damage stops the start (<see cref="Integrity.StoreDamagedException"/>) with what was found.
     /// </summary>
-    private static async Task AuditAsync(DocumentStore store, EmbeddedLedger ledger, string dataDirectory, Action<ILoggingBuilder>? logging, CancellationToken cancellationToken)
+    private static async Task AuditAsync(DocumentStore store, EmbeddedLedger ledger, string dataDirectory, ILogger log, CancellationToken cancellationToken)
     {
-        using var loggers = LoggerFactory.Create(b => ConfigureLogging(b, logging));
-        var log = loggers.CreateLogger<NodeHost>();
         var audit = new Integrity.StoreAudit(store, ledger, dataDirectory);
         foreach (var id in await audit.CompleteInterruptedRevocationsAsync(64, cancellationToken).ConfigureAwait(false))
         {
@@ -136,8 +141,34 @@ public sealed partial class NodeHost : IAsyncDisposable
             ConfirmationDepth = settings.ConfirmationDepth,
             UseFinalizedTag = settings.UseFinalizedTag,
             ZeroGasPrice = settings.ZeroGasPrice,
+            ReceiptTimeout = TimeSpan.FromSeconds(settings.ReceiptTimeoutSeconds),
+            StuckAfter = TimeSpan.FromSeconds(settings.StuckAfterSeconds),
+            FeeBumpPercent = settings.FeeBumpPercent,
+            PollInterval = TimeSpan.FromMilliseconds(settings.PollIntervalMilliseconds),
+            MaxPollInterval = TimeSpan.FromMilliseconds(Math.Max(settings.PollIntervalMilliseconds, 2000)),
+            ReorgLookbackBlocks = settings.ReorgLookbackBlocks,
         };
     }
+
+    /// <summary>
+    /// Says which account the node signs Ethereum transactions with and what it holds: a chain with gas prices needs it
+    /// funded, and the document store must grant it the issuer and revoker roles (docs/OPERATIONS.md).
+    /// </summary>
+    private static async Task ReportEthereumAccountAsync(EthereumLedger ethereum, EthereumLedgerSettings settings, ILogger log, CancellationToken cancellationToken)
+    {
+        var balance = await ethereum.BalanceAsync(cancellationToken).ConfigureAwait(false);
+        LogEthereumAccount(log, ethereum.Account, ethereum.LedgerId, balance.ToString(System.Globalization.CultureInfo.InvariantCulture), settings.ConfirmationDepth);
+        if (balance.IsZero && !settings.ZeroGasPrice)
+        {
+            LogUnfunded(log, ethereum.Account);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Ethereum account {Account} anchors on {LedgerId}; balance {BalanceWei} wei; confirmation depth {Depth}")]
+    private static partial void LogEthereumAccount(ILogger logger, string account, string ledgerId, string balanceWei, int depth);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Ethereum account {Account} holds no ether: transactions cannot pay for gas. Fund it (or set zeroGasPrice on a free-gas network); 'customs-ledger ethereum-account' shows it")]
+    private static partial void LogUnfunded(ILogger logger, string account);
 
     private static WebApplication Build(NodeContext context, Action<ILoggingBuilder>? logging)
     {
@@ -161,6 +192,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         builder.Services.AddHostedService<Batcher>();
         builder.Services.AddHostedService<DeliveryWorker>();
         builder.Services.AddHostedService<Integrity.StoreAuditor>();
+        builder.Services.AddHostedService<LedgerFinalityWatcher>();
         builder.Services.AddGrpc(o =>
         {
             // Twice the document limit: a document over its limit but within this reaches the handler, which refuses that
@@ -277,6 +309,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _context.Dispose();
+        _loggers.Dispose();
     }
 
     /// <summary>

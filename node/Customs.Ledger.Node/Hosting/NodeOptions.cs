@@ -153,6 +153,27 @@ public sealed record EthereumLedgerSettings
 
     /// <summary>Transaction journal (nonces, signed transactions), relative to the data directory.</summary>
     public string JournalFile { get; init; } = "ethereum-journal.db";
+
+    /// <summary>Longest a write waits for its receipt and confirmations before the batcher retries it (the transaction stays
+    /// journaled and is waited for again). Defaults to 120 s.</summary>
+    public int ReceiptTimeoutSeconds { get; init; } = 120;
+
+    /// <summary>A transaction not mined this long after it was priced is replaced with fees raised by
+    /// <see cref="FeeBumpPercent"/> (never with <see cref="ZeroGasPrice"/>). Defaults to 30 s.</summary>
+    public int StuckAfterSeconds { get; init; } = 30;
+
+    /// <summary>Fee increase of a replacement, in percent (at least 12.5, above geth's and Besu's 10 % minimum). Defaults to 12.5.</summary>
+    public decimal FeeBumpPercent { get; init; } = 12.5m;
+
+    /// <summary>First interval between receipt polls, in milliseconds (it grows to 2 s). Defaults to 250.</summary>
+    public int PollIntervalMilliseconds { get; init; } = 250;
+
+    /// <summary>Confirmed writes in this many most recent blocks are re-checked for reorganisations. Defaults to 128.</summary>
+    public int ReorgLookbackBlocks { get; init; } = 128;
+
+    /// <summary>Seconds between finality checks (a reorganisation deeper than <see cref="ConfirmationDepth"/> puts the
+    /// batch's documents back to BATCHED and re-anchors it once); 0 turns them off. Defaults to 15.</summary>
+    public int FinalityCheckSeconds { get; init; } = 15;
 }
 
 /// <summary>

@@ -401,6 +401,58 @@ public sealed class DocumentStore : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// A ledger lost the anchor of the batch with <paramref name="batchRoot"/> (a reorganisation deeper than its
+    /// confirmation depth): its anchor on that ledger is forgotten, the batch is unanchored again and its ANCHORED
+    /// documents go back to BATCHED (revoked and superseded ones keep their state), with a 'reorganised' event for each, so
+    /// the batcher anchors it again. Returns the documents reopened (0 when no batch has that root).
+    /// </summary>
+    public Task<int> ReopenBatchAsync(byte[] batchRoot, string ledgerId, string detail, CancellationToken cancellationToken) =>
+        AfterStatusChange(_writer.WriteAsync(
+            s =>
+            {
+                var find = s.Command("SELECT id FROM batches WHERE root = $root");
+                find.Parameters.AddWithValue("$root", batchRoot);
+                if (find.ExecuteScalar() is not long batchId)
+                {
+                    return 0;
+                }
+
+                var forget = s.Command("DELETE FROM anchors WHERE batch_id = $b AND ledger_id = $l");
+                forget.Parameters.AddWithValue("$b", batchId);
+                forget.Parameters.AddWithValue("$l", ledgerId);
+                forget.ExecuteNonQuery();
+                var unanchor = s.Command("UPDATE batches SET anchored = 0 WHERE id = $b");
+                unanchor.Parameters.AddWithValue("$b", batchId);
+                unanchor.ExecuteNonQuery();
+
+                var ids = new List<string>();
+                var select = s.Command("SELECT id FROM documents WHERE batch_id = $b AND state = $anchored ORDER BY batch_index");
+                select.Parameters.AddWithValue("$b", batchId);
+                select.Parameters.AddWithValue("$anchored", (int)DocumentState.Anchored);
+                using (var r = select.ExecuteReader())
+                {
+                    while (r.Read())
+                    {
+                        ids.Add(r.GetString(0));
+                    }
+                }
+
+                var update = s.Command("UPDATE documents SET state = $batched WHERE batch_id = $b AND state = $anchored");
+                update.Parameters.AddWithValue("$b", batchId);
+                update.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
+                update.Parameters.AddWithValue("$anchored", (int)DocumentState.Anchored);
+                update.ExecuteNonQuery();
+                foreach (var id in ids)
+                {
+                    AddEvent(s, "reorganised", id, batchRoot, detail);
+                }
+
+                return ids.Count;
+            },
+            isolated: true,
+            cancellationToken));
+
     /// <summary>Marks a document revoked with the revocation receipt(s), and logs the event. Idempotent.</summary>
     public Task RevokeAsync(string id, string reason, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken) =>
         AfterStatusChange(_writer.WriteAsync(
