@@ -16,6 +16,10 @@ public static class CliApp
     /// established — no trust anchor, no current CRL, a status older than --max-status-age, an anchor not checkable.</summary>
     public const int Unverified = 4;
 
+    /// <summary><c>submit --wait</c>: every document was accepted (its id printed) but not all were anchored within --timeout;
+    /// the node goes on anchoring them.</summary>
+    public const int NotYetAnchored = 5;
+
     /// <summary>The exit code of a verification verdict: VALID 0, INVALID 1, ERROR 3, UNVERIFIED 4.</summary>
     public static int ExitCode(Api.V1.Verdict verdict) => verdict switch
     {

@@ -1,7 +1,8 @@
 using Customs.Ledger.Cli;
 
-// Exit codes: 0 success; 1 a document was refused or a bundle is INVALID; 2 bad input or usage; 3 node or ledger
-// unreachable (a verification ERROR); 4 a bundle is UNVERIFIED.
+// Exit codes: 0 success; 1 a document was refused, a bundle is INVALID or a store is damaged; 2 bad input or usage; 3 node
+// or ledger unreachable (a verification ERROR); 4 a bundle is UNVERIFIED; 5 submit --wait timed out (documents accepted,
+// not all anchored yet). No exit ever prints a stack trace: a failure no command expected is "error: <what>", exit 1.
 // System.CommandLine answers its own usage errors with exit code 1; they are bad input here (2).
 if (Console.IsOutputRedirected)
 {
@@ -20,4 +21,18 @@ if (parse.Errors.Count > 0)
     return 2;
 }
 
-return await parse.InvokeAsync();
+try
+{
+    return await parse.InvokeAsync(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("cancelled");
+    return 130;
+}
+catch (Exception ex)
+{
+    // A failure no command expected: its message, never a stack trace (which would also risk echoing document content).
+    Console.Error.WriteLine($"error: {Customs.Ledger.Cli.Commands.Output.Reason(ex)}");
+    return 1;
+}

@@ -19,9 +19,10 @@ internal static class BundleCommands
         var maxAge = new Option<TimeSpan?>("--max-status-age") { Description = "Oldest signed status accepted offline, e.g. 24h, 7d, 30m; older is UNVERIFIED (default: any age)", CustomParser = ParseAge };
         var require = new Option<string[]>("--require-ledger") { Description = "Ledger ids that must each hold a valid anchor (default: at least one)", AllowMultipleArgumentsPerToken = true };
         var rpc = new Option<Uri?>("--rpc") { Description = "Ethereum JSON-RPC endpoint to check eip155 anchors against (offline verification cannot check them)", CustomParser = CliApp.ParseUri };
-        var command = new Command("verify", "Verify a proof bundle: integrity, inclusion, signature, issuer, anchored, status. Exit 0 VALID, 1 INVALID, 2 bad input, 3 ERROR (a node or ledger unreachable), 4 UNVERIFIED") { file, more, online, trust, require, rpc, maxAge };
+        var command = new Command("verify", "Verify a proof bundle: integrity, inclusion, signature, issuer, anchored, status. Exit 0 VALID, 1 INVALID, 2 bad input, 3 ERROR (a node or ledger unreachable), 4 UNVERIFIED") { file, more, online, trust, require, rpc, maxAge, CliApp.Json };
         command.SetAction(async (parse, ct) =>
         {
+            Output.JsonMode = parse.GetValue(CliApp.Json);
             if (parse.GetValue(more) is { Length: > 0 } || Directory.Exists(parse.GetValue(file)!.FullName))
             {
                 if (parse.GetValue(online) is not null)
@@ -90,7 +91,15 @@ internal static class BundleCommands
                 }
             }
 
-            Output.Report(report);
+            if (Output.JsonMode)
+            {
+                Output.WriteJson(Output.ReportJson(report));
+            }
+            else
+            {
+                Output.Report(report);
+            }
+
             return CliApp.ExitCode(report.Verdict);
         });
         return command;
@@ -244,11 +253,25 @@ internal static class BundleCommands
         }
 
         var valid = 0;
+        var json = new List<object>();
         for (var i = 0; i < files.Count; i++)
         {
             if (byFile[i] is not { } report)
             {
+                if (Output.JsonMode)
+                {
+                    json.Add(new { file = files[i].FullName, verdict = "UNREADABLE", error = read[i].Error });
+                    continue;
+                }
+
                 AnsiConsole.MarkupLine($"[red]UNREADABLE[/] {Markup.Escape(read[i].Error ?? files[i].Name)}");
+                continue;
+            }
+
+            if (Output.JsonMode)
+            {
+                valid += report.Verdict == Bundles.Verdict.Valid ? 1 : 0;
+                json.Add(new { file = files[i].FullName, report = Output.ReportJson(BundleMapping.ToProto(report)) });
                 continue;
             }
 
@@ -264,13 +287,38 @@ internal static class BundleCommands
             }
         }
 
-        AnsiConsole.MarkupLine($"{files.Count:N0} bundles: {valid:N0} valid, {files.Count - valid:N0} not ({files.Count / Math.Max(seconds, 1e-6):N0} bundles/s, read and verified)");
+        if (Output.JsonMode)
+        {
+            Output.WriteJson(new { bundles = json, valid, notValid = files.Count - valid });
+        }
+        else
+        {
+            AnsiConsole.MarkupLine($"{files.Count:N0} bundles: {valid:N0} valid, {files.Count - valid:N0} not ({files.Count / Math.Max(seconds, 1e-6):N0} bundles/s, read and verified)");
+        }
+
         if (files.Count == 0 || readable.Count < files.Count)
         {
             return CliApp.Failed;
         }
 
         return CliApp.ExitCode(BundleMapping.ToProto(Bundles.VerificationReport.Combine(reports.Select(r => r.Verdict))));
+    }
+
+    /// <summary>An OpenAttestation v2 wrapped document: a JSON object with "data" and a "signature" carrying "targetHash".</summary>
+    private static bool IsOpenAttestation(string text)
+    {
+        try
+        {
+            using var json = System.Text.Json.JsonDocument.Parse(text, new System.Text.Json.JsonDocumentOptions { MaxDepth = 64 });
+            return json.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                && json.RootElement.TryGetProperty("data", out _)
+                && json.RootElement.TryGetProperty("signature", out var signature) && signature.ValueKind == System.Text.Json.JsonValueKind.Object
+                && signature.TryGetProperty("targetHash", out _);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static bool TryRead(FileInfo file, out Api.V1.ProofBundle? bundle, out string error)
@@ -289,14 +337,17 @@ internal static class BundleCommands
             return false;
         }
 
+        var text = File.ReadAllText(file.FullName);
         try
         {
-            bundle = BundleMapping.FromJson(File.ReadAllText(file.FullName));
+            bundle = BundleMapping.FromJson(text);
             return true;
         }
         catch (Exception ex) when (ex is InvalidProtocolBufferException or FormatException or InvalidJsonException)
         {
-            error = $"{file.Name} is not a proof bundle: {ex.Message}";
+            error = IsOpenAttestation(text)
+                ? $"{file.Name} is an OpenAttestation document, not a proof bundle: verify it with TradeTrust's verifier or @govtechsg/oa-verify (chaincode-adapters/ethereum/scripts/oa-verify.mjs); 'customs-ledger bundle ID --out FILE' gives the proof bundle of the same document"
+                : $"{file.Name} is not a proof bundle: {ex.Message}";
             return false;
         }
     }

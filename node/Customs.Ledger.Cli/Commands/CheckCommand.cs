@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Text.Json;
 using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Node.Integrity;
@@ -21,7 +20,7 @@ internal static class CheckCommand
         command.SetAction((parse, cancellationToken) =>
         {
             var dir = parse.GetValue(CliApp.DataDir)!.FullName;
-            var json = parse.GetValue(CliApp.Json);
+            var json = Output.JsonMode = parse.GetValue(CliApp.Json);
             AuditReport report;
             try
             {
@@ -39,7 +38,7 @@ internal static class CheckCommand
 
             if (json)
             {
-                Console.WriteLine(JsonSerializer.Serialize(new
+                Output.WriteJson(new
                 {
                     clean = report.Clean,
                     documents = report.Documents,
@@ -47,7 +46,7 @@ internal static class CheckCommand
                     blocks = report.Blocks,
                     seconds = Math.Round(report.Took.TotalSeconds, 3),
                     problems = report.Problems.Select(p => new { store = p.Store, item = p.Item, reason = p.Reason }),
-                }));
+                });
             }
             else if (report.Clean)
             {

@@ -39,10 +39,18 @@ internal sealed class Client : IDisposable
         {
             return Output.Error(CliApp.Unreachable, $"cannot reach the node at {node}: {ex.Status.Detail}");
         }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.DeadlineExceeded)
+        {
+            return Output.Error(CliApp.Unreachable, $"the node at {node} did not answer in time{(ex.Status.Detail.Length > 0 ? ": " + ex.Status.Detail : string.Empty)}");
+        }
         catch (RpcException ex)
         {
+            // A refused document, an unknown id, a request the state forbids, a full disk: 1. A malformed request: 2.
             var detail = ex.GetRpcStatus()?.GetDetail<DocumentError>();
-            return Output.Error(ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition ? CliApp.Failed : CliApp.BadInput, detail is null ? $"{ex.StatusCode}: {ex.Status.Detail}" : Output.Describe(detail));
+            var code = detail is not null || ex.StatusCode is StatusCode.NotFound or StatusCode.FailedPrecondition or StatusCode.ResourceExhausted or StatusCode.Internal or StatusCode.Cancelled
+                ? CliApp.Failed
+                : CliApp.BadInput;
+            return Output.Error(code, detail is null ? $"{ex.StatusCode}: {ex.Status.Detail}" : Output.Describe(detail));
         }
     }
 }

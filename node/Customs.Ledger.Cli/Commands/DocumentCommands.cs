@@ -13,11 +13,12 @@ internal static class DocumentCommands
     public static Command Submit()
     {
         var path = new Argument<FileSystemInfo>("path") { Description = "A WCO XML file, or a folder whose *.xml files are all submitted" };
-        var wait = new Option<bool>("--wait") { Description = "Wait until every accepted document is anchored" };
+        var wait = new Option<bool>("--wait") { Description = "Wait until every accepted document is anchored (exit 5 if --timeout passes first)" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait with --wait", DefaultValueFactory = _ => 120 };
-        var command = new Command("submit", "Submit a file or a folder of WCO documents (streamed, with progress)") { path, CliApp.NodeUrl, wait, timeout };
+        var command = new Command("submit", "Submit a file or a folder of WCO documents (streamed, with progress). Exit 0 all accepted, 1 some refused, 3 node unreachable, 5 --wait timed out") { path, CliApp.NodeUrl, wait, timeout, CliApp.Json };
         command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
         {
+            var json = Output.JsonMode = parse.GetValue(CliApp.Json);
             var target = parse.GetValue(path)!;
             var files = target is DirectoryInfo d
                 ? d.EnumerateFiles("*", SearchOption.AllDirectories).Where(f => f.Extension.Equals(".xml", StringComparison.OrdinalIgnoreCase)).OrderBy(f => f.FullName, StringComparer.Ordinal).ToList()
@@ -29,35 +30,67 @@ internal static class DocumentCommands
 
             var receipts = new List<(string File, Receipt Receipt)>();
             var errors = new List<(string File, DocumentError Error)>();
-            await AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
-                .StartAsync(async progress =>
+            void OnResponse(SubmitResponse response)
+            {
+                if (response.Receipt is { } r)
                 {
-                    var task = progress.AddTask($"submitting {files.Count} document(s)", maxValue: files.Count);
-                    await StreamAsync(client, files, response =>
+                    receipts.Add((response.ClientReference, r));
+                }
+                else
+                {
+                    errors.Add((response.ClientReference, response.Error));
+                }
+            }
+
+            if (json || Console.IsOutputRedirected)
+            {
+                await StreamAsync(client, files, OnResponse, ct);
+            }
+            else
+            {
+                await AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
+                    .StartAsync(async progress =>
                     {
-                        if (response.Receipt is { } r)
+                        var task = progress.AddTask($"submitting {files.Count} document(s)", maxValue: files.Count);
+                        await StreamAsync(client, files, response =>
                         {
-                            receipts.Add((response.ClientReference, r));
-                        }
-                        else
-                        {
-                            errors.Add((response.ClientReference, response.Error));
-                        }
+                            OnResponse(response);
+                            task.Increment(1);
+                        }, ct);
+                    });
+            }
 
-                        task.Increment(1);
-                    }, ct);
-                });
-
+            // Documents accepted are durable on the node whatever happens next: their ids are always printed.
+            IReadOnlySet<string> notAnchored = new HashSet<string>();
             if (parse.GetValue(wait) && receipts.Count > 0)
             {
-                await WaitAnchored(client, receipts.Select(r => r.Receipt).ToList(), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+                notAnchored = await WaitAnchored(client, receipts.Select(r => r.Receipt).ToList(), TimeSpan.FromSeconds(parse.GetValue(timeout)), ct);
+            }
+
+            var states = new List<DocumentState>();
+            foreach (var (_, r) in receipts)
+            {
+                states.Add((await client.Documents.GetStatusAsync(new GetStatusRequest { DocumentId = r.DocumentId }, deadline: Client.Deadline(), cancellationToken: ct)).State);
+            }
+
+            var code = errors.Count > 0 ? CliApp.Failed : notAnchored.Count > 0 ? CliApp.NotYetAnchored : CliApp.Ok;
+            if (json)
+            {
+                Output.WriteJson(new
+                {
+                    accepted = receipts.Select((x, i) => new { file = x.File, documentId = x.Receipt.DocumentId, kind = x.Receipt.Kind, profile = x.Receipt.Profile, leaves = x.Receipt.LeafCount, state = Output.Name(states[i]), duplicate = x.Receipt.Duplicate }),
+                    refused = errors.Select(x => new { file = x.File, failure = x.Error.Failure, line = x.Error.Line, position = x.Error.Position, pointer = x.Error.Pointer, reason = x.Error.Reason }),
+                    notAnchoredInTime = notAnchored,
+                    exitCode = code,
+                });
+                return code;
             }
 
             var table = new Table().AddColumns("file", "document id", "kind", "leaves", "state");
-            foreach (var (file, r) in receipts)
+            for (var i = 0; i < receipts.Count; i++)
             {
-                var state = (await client.Documents.GetStatusAsync(new GetStatusRequest { DocumentId = r.DocumentId }, deadline: Client.Deadline(), cancellationToken: ct)).State;
-                table.AddRow(Markup.Escape(Path.GetFileName(file)), r.DocumentId[..16] + "…", Markup.Escape(r.Kind), r.LeafCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.Name(state) + (r.Duplicate ? " (duplicate)" : string.Empty));
+                var (file, r) = receipts[i];
+                table.AddRow(Markup.Escape(Path.GetFileName(file)), Output.Id(r.DocumentId), Markup.Escape(r.Kind), r.LeafCount.ToString(System.Globalization.CultureInfo.InvariantCulture), Output.Name(states[i]) + (r.Duplicate ? " (duplicate)" : string.Empty));
             }
 
             AnsiConsole.Write(table);
@@ -67,12 +100,17 @@ internal static class DocumentCommands
             }
 
             AnsiConsole.MarkupLine($"{receipts.Count} accepted, {errors.Count} refused");
+            if (notAnchored.Count > 0)
+            {
+                AnsiConsole.MarkupLine($"[yellow]{notAnchored.Count} accepted document(s) not anchored within {parse.GetValue(timeout)} s[/]: they are stored and the node goes on anchoring them; follow them with 'customs-ledger status ID'");
+            }
+
             foreach (var (_, r) in receipts)
             {
                 Console.WriteLine($"document {r.DocumentId}");
             }
 
-            return errors.Count == 0 ? CliApp.Ok : CliApp.Failed;
+            return code;
         }));
         return command;
     }
@@ -100,8 +138,11 @@ internal static class DocumentCommands
         await reading;
     }
 
-    /// <summary>Waits on the node's event stream (no polling) until every receipt's document is anchored.</summary>
-    internal static async Task WaitAnchored(Client client, IReadOnlyList<Receipt> receipts, TimeSpan timeout, CancellationToken ct)
+    /// <summary>
+    /// Waits on the node's event stream (no polling) until every receipt's document is anchored, or <paramref name="timeout"/>
+    /// passes. Returns the documents still not anchored (empty when all are).
+    /// </summary>
+    internal static async Task<IReadOnlySet<string>> WaitAnchored(Client client, IReadOnlyList<Receipt> receipts, TimeSpan timeout, CancellationToken ct)
     {
         var waiting = receipts.Select(r => r.DocumentId).ToHashSet(StringComparer.Ordinal);
         foreach (var id in waiting.ToList())
@@ -115,26 +156,54 @@ internal static class DocumentCommands
 
         if (waiting.Count == 0)
         {
-            return;
+            return waiting;
         }
 
-        using var events = client.Documents.WatchEvents(new WatchEventsRequest { AfterSequence = 0 }, deadline: DateTime.UtcNow.Add(timeout), cancellationToken: ct);
-        await foreach (var e in events.ResponseStream.ReadAllAsync(ct))
+        try
         {
-            if (e.Type == "anchored" && waiting.Remove(e.DocumentId) && waiting.Count == 0)
+            using var events = client.Documents.WatchEvents(new WatchEventsRequest { AfterSequence = 0 }, deadline: DateTime.UtcNow.Add(timeout), cancellationToken: ct);
+            await foreach (var e in events.ResponseStream.ReadAllAsync(ct))
             {
-                return;
+                if (e.Type == "anchored" && waiting.Remove(e.DocumentId) && waiting.Count == 0)
+                {
+                    return waiting;
+                }
             }
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            // The timeout passed: what is left is reported by the caller.
+        }
+
+        return waiting;
     }
 
     public static Command Status()
     {
         var id = new Argument<string>("document-id");
-        var command = new Command("status", "Show a document's state, batch and anchors") { id, CliApp.NodeUrl };
+        var command = new Command("status", "Show a document's state, batch and anchors") { id, CliApp.NodeUrl, CliApp.Json };
         command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
         {
+            Output.JsonMode = parse.GetValue(CliApp.Json);
             var s = await client.Documents.GetStatusAsync(new GetStatusRequest { DocumentId = parse.GetValue(id) }, deadline: Client.Deadline(), cancellationToken: ct);
+            if (Output.JsonMode)
+            {
+                Output.WriteJson(new
+                {
+                    documentId = s.DocumentId,
+                    kind = s.Kind,
+                    profile = s.Profile,
+                    state = Output.Name(s.State),
+                    revocationReason = s.RevocationReason.Length > 0 ? s.RevocationReason : null,
+                    documentRoot = Convert.ToHexStringLower(s.DocumentRoot.Span),
+                    batchRoot = s.BatchRoot.IsEmpty ? null : Convert.ToHexStringLower(s.BatchRoot.Span),
+                    anchors = s.Anchors.Select(a => new { ledgerId = a.LedgerId, height = a.Height, reference = a.Reference }),
+                    supersededBy = s.SupersededBy.Length > 0 ? s.SupersededBy : null,
+                    supersedes = s.Supersedes.Length > 0 ? s.Supersedes : null,
+                });
+                return CliApp.Ok;
+            }
+
             var table = new Table().HideHeaders().AddColumns("", "");
             table.AddRow("document", s.DocumentId);
             table.AddRow("kind", Markup.Escape($"{s.Kind} ({s.Profile})"));
@@ -171,15 +240,22 @@ internal static class DocumentCommands
         var id = new Argument<string>("document-id");
         var output = new Option<FileInfo>("--out") { Description = "Bundle file to write (JSON)", Required = true };
         var disclose = new Option<string[]>("--disclose") { Description = "Disclose only leaves under these WCO paths (e.g. 42A/D013 42A/67A/68A/02A); default all", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("bundle", "Fetch a document's proof bundle") { id, output, disclose, CliApp.NodeUrl };
+        var command = new Command("bundle", "Fetch a document's proof bundle") { id, output, disclose, CliApp.NodeUrl, CliApp.Json };
         command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
         {
+            Output.JsonMode = parse.GetValue(CliApp.Json);
             var request = new GetBundleRequest { DocumentId = parse.GetValue(id) };
             request.Disclose.AddRange(parse.GetValue(disclose) ?? []);
             var bundle = await client.Documents.GetBundleAsync(request, deadline: Client.Deadline(), cancellationToken: ct);
             var file = parse.GetValue(output)!;
             await File.WriteAllTextAsync(file.FullName, BundleMapping.ToJson(bundle), ct);
             var shown = bundle.Leaves.Count(l => l.EntryCase == BundleLeaf.EntryOneofCase.Disclosed) - 2;
+            if (Output.JsonMode)
+            {
+                Output.WriteJson(new { file = file.FullName, documentId = bundle.DocumentId, leaves = bundle.Leaves.Count - 2, disclosed = shown, anchors = bundle.Anchors.Count, state = Output.Name(bundle.Status.State) });
+                return CliApp.Ok;
+            }
+
             AnsiConsole.MarkupLine($"wrote {Markup.Escape(file.FullName)}: {bundle.Leaves.Count - 2} leaves, {shown} disclosed, {bundle.Anchors.Count} anchor(s), state {Output.Name(bundle.Status.State)}");
             return CliApp.Ok;
         }));

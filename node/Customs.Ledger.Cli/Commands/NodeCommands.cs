@@ -80,6 +80,23 @@ internal static class NodeCommands
             {
                 return Output.Error(CliApp.Failed, ex.Message);
             }
+            catch (Crypto.Keystore.KeystoreException ex)
+            {
+                return Output.Error(CliApp.BadInput, $"the node key cannot be opened: {ex.Message} (the password comes from {NodeKeys.PasswordVariable} or {Path.Combine(dir.FullName, "keys", "password")})");
+            }
+            catch (InvalidOperationException ex) when (ex.Message.Contains("already open", StringComparison.OrdinalIgnoreCase))
+            {
+                return Output.Error(CliApp.BadInput, $"{dir.FullName} is in use by another running node ({ex.Message}); stop it first");
+            }
+            catch (InvalidOperationException ex)
+            {
+                // The data directory does not fit together (a ledger of another node id or key, a rotation half done).
+                return Output.Error(CliApp.BadInput, Output.Reason(ex));
+            }
+            catch (IOException ex) when (ex.Message.Contains("address", StringComparison.OrdinalIgnoreCase) || ex.InnerException is System.Net.Sockets.SocketException)
+            {
+                return Output.Error(CliApp.BadInput, $"cannot listen: {Output.Reason(ex)}");
+            }
         });
         return command;
     }

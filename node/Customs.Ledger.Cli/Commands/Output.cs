@@ -8,9 +8,33 @@ internal static class Output
 {
     public static int Error(int code, string message)
     {
+        if (JsonMode)
+        {
+            WriteJson(new { error = message, exitCode = code });
+            return code;
+        }
+
         AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
         return code;
     }
+
+    /// <summary>Set by commands run with <c>--json</c>: errors are then JSON too.</summary>
+    public static bool JsonMode { get; set; }
+
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = new() { PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase };
+
+    /// <summary>One JSON object on standard output (for <c>--json</c>).</summary>
+    public static void WriteJson(object value) => Console.WriteLine(System.Text.Json.JsonSerializer.Serialize(value, JsonOptions));
+
+    /// <summary>A verification report as JSON: overall verdict and each check.</summary>
+    public static object ReportJson(VerificationReport report) => new
+    {
+        verdict = Name(report.Verdict),
+        checks = report.Checks.Select(c => new { name = c.Name, verdict = Name(c.Verdict), reason = c.Reason }),
+    };
+
+    /// <summary>A document id as shown in a table: whole when the output is read by a program, shortened on a terminal.</summary>
+    public static string Id(string id) => Console.IsOutputRedirected || id.Length <= 20 ? id : id[..16] + "…";
 
     /// <summary>What went wrong, in the exception's own words (never a stack trace; inner causes joined).</summary>
     public static string Reason(Exception ex)

@@ -204,7 +204,7 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         Duplicate = d.Duplicate,
         Profile = d.ProfileId,
         Kind = d.Kind.ToString(),
-        LeafCount = d.Leaves.Count,
+        LeafCount = d.Leaves.Count(l => !l.Path.StartsWith('$')),
         AcceptedAt = Timestamp.FromDateTimeOffset(d.AcceptedAt),
     };
 
