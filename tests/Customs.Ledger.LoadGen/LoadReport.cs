@@ -11,7 +11,14 @@ internal sealed record LoadReport(
     Percentiles AckLatencyMs, Percentiles AnchorLatencyMs,
     double NodeCpuSecondsToAcknowledge, double NodeCpuCoresWhileSubmitting, double NodeCpuSecondsTotal, double NodeCpuMicrosecondsPerDocument,
     double GeneratorCpuSeconds, double NodePeakRssMiB, double NodeMaxSampledRssMiB, double DataDirectoryMiB,
-    IReadOnlyList<SegmentRate> Segments);
+    IReadOnlyList<SegmentRate> Segments)
+{
+    /// <summary>The node's own work per document in this process on all cores, measured in the same run (no transport, no storage).</summary>
+    public double InProcessIssuePerSecond { get; init; }
+
+    /// <summary><see cref="AcknowledgedPerSecond"/> / <see cref="InProcessIssuePerSecond"/>: what survives of the machine's speed end to end.</summary>
+    public double EndToEndShareOfInProcess { get; init; }
+}
 
 /// <summary>Documents/s over one segment of the run (sent count at its end).</summary>
 internal sealed record SegmentRate(long SentDocuments, double PerSecond);

@@ -76,6 +76,7 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         if (_node is not null)
         {
             await _node.DisposeAsync().ConfigureAwait(false);
+            _node = null;
         }
 
         ChainProcess.Kill(_chain);

@@ -4,7 +4,9 @@ using Customs.Ledger.LoadGen;
 // customs-ledger-loadgen: load runs against a real node process, and the side-by-side comparison with OpenAttestation.
 // Exit codes: 0 done; 1 documents refused or not anchored in time; 2 usage.
 var documents = new Option<long>("--documents") { Description = "Documents to stream (after the warm-up)", DefaultValueFactory = _ => 100_000 };
-var warmup = new Option<long>("--warmup") { Description = "Documents sent first and not measured (JIT, first batches)", DefaultValueFactory = _ => 2_000 };
+// 20,000: the node's tiered JIT needs a few seconds at full load to reach its steady-state code (2,000 left ~10 % of the
+// measured node CPU in the JIT and ~20 % of the rate on the table; see docs/PERFORMANCE.md).
+var warmup = new Option<long>("--warmup") { Description = "Documents sent first and not measured (JIT tiering, connections, first batches)", DefaultValueFactory = _ => 20_000 };
 var streams = new Option<int>("--streams") { Description = "Concurrent SubmitStream calls", DefaultValueFactory = _ => 2 };
 var rate = new Option<double>("--rate") { Description = "Offered load in documents/s (open loop); 0 = as fast as the node takes them", DefaultValueFactory = _ => 0 };
 var items = new Option<int>("--items") { Description = "Goods items per declaration (document size)", DefaultValueFactory = _ => 2 };

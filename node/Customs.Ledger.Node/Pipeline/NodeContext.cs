@@ -66,8 +66,14 @@ public sealed class NodeContext : IDisposable
     /// <summary>Pulsed when a document is accepted (wakes the batcher).</summary>
     public NodeSignal Accepted { get; } = new();
 
-    /// <summary>Pulsed when events are appended (wakes event watchers).</summary>
+    /// <summary>Pulsed when events other than 'accepted' are appended (wakes event watchers).</summary>
     public NodeSignal Events { get; } = new();
+
+    /// <summary>
+    /// Pulsed when 'accepted' events are appended — thousands a second under load — so that a watcher of other events
+    /// (anchoring, delivery) is not woken by each submission.
+    /// </summary>
+    public NodeSignal AcceptedEvents { get; } = new();
 
     public void Dispose()
     {

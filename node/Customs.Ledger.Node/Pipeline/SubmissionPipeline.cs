@@ -63,7 +63,7 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
             cancellationToken,
             order).ConfigureAwait(false);
         node.Accepted.Pulse();
-        node.Events.Pulse();
+        node.AcceptedEvents.Pulse();
         return stored;
     }
 

@@ -151,10 +151,12 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         }
 
         var types = request.EventTypes.Count == 0 ? null : request.EventTypes.Distinct(StringComparer.Ordinal).ToList();
+        var wantsAccepted = types is null || types.Contains("accepted", StringComparer.Ordinal);
         while (!context.CancellationToken.IsCancellationRequested)
         {
-            // Take the signal before reading, so an event appended in between wakes us (no lost wake-up, no polling).
-            var wake = node.Events.NextAsync();
+            // Take the signal before reading, so an event appended in between wakes us (no lost wake-up, no polling). A
+            // watcher that does not want 'accepted' events is not woken by every submission.
+            var wake = wantsAccepted ? Task.WhenAny(node.Events.NextAsync(), node.AcceptedEvents.NextAsync()) : node.Events.NextAsync();
             var events = node.Store.EventsAfter(after, EventPage, types);
             foreach (var e in events)
             {

@@ -99,6 +99,7 @@ public sealed class DocumentStore : IDisposable
               batch_root BLOB,
               at INTEGER NOT NULL,
               detail TEXT);
+            CREATE INDEX IF NOT EXISTS events_by_type ON events(type, seq);
             """);
         MoveContentOutOfDocuments(c);
         AddBatchFormat(c);
