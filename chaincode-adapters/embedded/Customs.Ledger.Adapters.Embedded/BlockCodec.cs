@@ -196,7 +196,7 @@ internal static class BlockCodec
                 _ => Fail($"unknown block kind '{kind}'", out parsed, out reason),
             };
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException) // GetString on invalid UTF-8 throws the latter
         {
             reason = "the payload is not valid JSON";
             return false;

@@ -256,7 +256,7 @@ public sealed class EmbeddedBlock
             reason = null;
             return true;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException) // GetString on invalid UTF-8 throws the latter
         {
             reason = "the proof is not valid JSON";
             return false;

@@ -126,7 +126,7 @@ public sealed record LedgerRecord
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException) // GetString on invalid UTF-8 throws the latter
         {
             return false;
         }

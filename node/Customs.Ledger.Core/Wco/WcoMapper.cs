@@ -129,15 +129,21 @@ public sealed class WcoMapper
         try
         {
             using var bounded = SafeXml.Bound(xml, _limits, source, budget);
-            using var reader = XmlReader.Create(bounded, ReaderSettings());
+            XmlReader? reader = null;
             try
             {
+                // Creating the reader already reads the first bytes (encoding detection) and may refuse them.
+                reader = XmlReader.Create(bounded, ReaderSettings());
                 return new Session(this, reader, source, budget).Run();
             }
             catch (XmlException ex)
             {
                 // Translated before the reader is disposed: a closed reader forgets its position.
                 throw SafeXml.Translate(ex, source, reader as IXmlLineInfo);
+            }
+            finally
+            {
+                reader?.Dispose();
             }
         }
         catch (XmlIngestionException ex) when (ex.Source is null && source is not null)

@@ -116,9 +116,11 @@ public sealed class XsdSchemaFolder
             }
         };
         using var bounded = SafeXml.Bound(xml, _limits, source, cancellationToken);
-        using var reader = XmlReader.Create(bounded, settings);
+        XmlReader? reader = null;
         try
         {
+            // Creating the reader already reads the first bytes (encoding detection) and may refuse them.
+            reader = XmlReader.Create(bounded, settings);
             var root = true;
             while (reader.Read())
             {
@@ -137,6 +139,14 @@ public sealed class XsdSchemaFolder
         catch (XmlException ex)
         {
             throw SafeXml.Translate(ex, source, reader as IXmlLineInfo);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new XmlIngestionException(IngestionFailure.Malformed, "invalid byte sequence for the declared encoding", source);
+        }
+        finally
+        {
+            reader?.Dispose();
         }
 
         if (errors.Count > 0)
