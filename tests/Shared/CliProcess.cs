@@ -72,8 +72,23 @@ internal sealed class NodeProcess : IAsyncDisposable
     /// </summary>
     public string DiskRoot => $"/proc/{_process.Id}/root";
 
-    public static Task<NodeProcess> StartAsync(string dataDirectory) =>
-        StartAsync(CliProcess.StartInfo("node", "--data-dir", dataDirectory, "--listen", "http://127.0.0.1:0"));
+    public static Task<NodeProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var info = CliProcess.StartInfo("node", "--data-dir", dataDirectory, "--listen", "http://127.0.0.1:0");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        return StartAsync(info);
+    }
+
+    /// <summary>Waits until the process has exited by itself (a fault-injected crash), and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync()
+    {
+        await _process.WaitForExitAsync().WaitAsync(DefaultTimeouts.Timeout);
+        return _process.ExitCode;
+    }
 
     /// <summary>
     /// Runs the node on a real file system of <paramref name="sizeBytes"/>: in a mount namespace of its own (util-linux

@@ -82,7 +82,9 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
 
         var tree = BatchTree.Build(pending.Select(d => d.Entry).ToList());
         var signature = node.Key.Sign(tree.Root).ToRecoverableBytes();
+        Hosting.FaultInjection.At("after-sign");
         await node.Store.CreateBatchAsync(tree.Root, signature, pending, cancellationToken).ConfigureAwait(false);
+        Hosting.FaultInjection.At("batch-formed");
         return true;
     }
 
@@ -91,6 +93,7 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
         foreach (var batch in node.Store.UnanchoredBatches())
         {
             var receipts = await AnchorOnEveryLedgerAsync(batch, cancellationToken).ConfigureAwait(false);
+            Hosting.FaultInjection.At("during-anchor");
             await node.Store.CompleteBatchAsync(batch, receipts, cancellationToken).ConfigureAwait(false);
             LogAnchored(logger, batch.Id, batch.Size, Convert.ToHexStringLower(batch.Root));
             node.Events.Pulse();

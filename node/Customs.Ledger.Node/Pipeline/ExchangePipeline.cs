@@ -104,6 +104,7 @@ public sealed class ExchangePipeline(NodeContext node, BundleFactory bundles)
         var stored = await exchange.Store.AddInboxAsync(
             new InboxRow(envelope.MessageId, sender.NodeId, documentId, outcome.ToString().ToUpperInvariant(), reason, bundleJson, receipt.ToBytes()),
             cancellationToken).ConfigureAwait(false);
+        Hosting.FaultInjection.At("during-receipt");
         var final = ExchangeReceipt.Parse(stored.Receipt);
         var anchors = await AnchorAsync(final, envelope.MessageId, cancellationToken).ConfigureAwait(false);
         await node.Store.AppendEventAsync(final.Outcome == ReceiptOutcome.Accepted ? "received" : "received-rejected", documentId, envelope.MessageId, cancellationToken).ConfigureAwait(false);

@@ -42,6 +42,7 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
         }
 
         var document = node.Mapper.Map(xml, source, cancellationToken);
+        Hosting.FaultInjection.At("after-map");
         // A resubmitted document is found by the store, inside the transaction that would insert it (so two copies in
         // flight at once are caught too); it comes back with Duplicate = true.
         var encodedLeaves = LeafEncoding.EncodeAll(document.Leaves);
@@ -62,6 +63,7 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
             },
             cancellationToken,
             order).ConfigureAwait(false);
+        Hosting.FaultInjection.At("after-persist");
         node.Accepted.Pulse();
         node.AcceptedEvents.Pulse();
         return stored;
