@@ -47,7 +47,10 @@ var side = new Command("side-by-side", "This node's pipeline on generated declar
 };
 side.SetAction((parse, ct) => SideBySide.RunAsync(parse.GetValue(sideDocuments), parse.GetValue(sideItems), parse.GetValue(oaInput)!, parse.GetValue(sideJson), Console.Error, ct));
 
-var root = new RootCommand("Customs.Ledger load generator (see docs/PERFORMANCE.md)") { run, side };
+var hostile = new Command("hostile", "Send a fresh node the hostile inputs of issue #12 one by one; report its answer, CPU time and memory for each");
+hostile.SetAction((_, ct) => HostileRun.RunAsync(Console.Error, ct));
+
+var root = new RootCommand("Customs.Ledger load generator (see docs/PERFORMANCE.md)") { run, side, hostile };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
