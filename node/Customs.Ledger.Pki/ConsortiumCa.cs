@@ -343,6 +343,65 @@ public sealed class ConsortiumCa
     }
 
     /// <summary>
+    /// Issues an operator or system client certificate for a node's client API (not a node certificate: no ledger key, no
+    /// SubjectAltName): subject <c>O=&lt;CA's organisation&gt;, OU=&lt;role&gt;…, CN=&lt;name&gt;</c> — each role an OU —,
+    /// ExtendedKeyUsage clientAuth only, a fresh P-256 key. Returned as a PKCS#12 (with the key) under <paramref name="password"/>.
+    /// </summary>
+    /// <param name="name">The principal's name (1-64 of letters, digits, space, <c>. _ - @</c>).</param>
+    /// <param name="roles">Its roles (each 1-32 lower-case letters).</param>
+    /// <param name="validity">Default 1 year; never past the CA's own validity.</param>
+    /// <param name="password">The PKCS#12 password.</param>
+    public (byte[] Pkcs12, string SerialNumber) IssueClientCertificate(string name, IReadOnlyList<string> roles, TimeSpan? validity, string password)
+    {
+        ArgumentNullException.ThrowIfNull(roles);
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 64 || !name.All(c => char.IsAsciiLetterOrDigit(c) || c is ' ' or '.' or '_' or '-' or '@'))
+        {
+            throw new ArgumentException("A client name is 1 to 64 letters, digits, spaces, '.', '_', '-' or '@'.", nameof(name));
+        }
+
+        if (roles.Count == 0 || roles.Any(r => r.Length is 0 or > 32 || !r.All(char.IsAsciiLetterLower)))
+        {
+            throw new ArgumentException("A client certificate carries at least one role, each 1 to 32 lower-case letters.", nameof(roles));
+        }
+
+        var notBefore = _time.GetUtcNow() - NodeIdentityRequest.DefaultBackdating;
+        var notAfter = notBefore + (validity ?? TimeSpan.FromDays(365));
+        if (notAfter > NotAfter)
+        {
+            notAfter = NotAfter;
+        }
+
+        var organisation = _certificate.SubjectDN.GetValueList(X509Name.O).FirstOrDefault() ?? "Customs Ledger";
+        var oids = new List<DerObjectIdentifier> { X509Name.O };
+        var values = new List<string> { organisation };
+        foreach (var role in roles.Distinct(StringComparer.Ordinal))
+        {
+            oids.Add(X509Name.OU);
+            values.Add(role);
+        }
+
+        oids.Add(X509Name.CN);
+        values.Add(name);
+        var keyPair = PkiAlgorithms.GenerateP256();
+        var generator = new X509V3CertificateGenerator();
+        var serial = PkiAlgorithms.NewSerial();
+        generator.SetSerialNumber(serial);
+        generator.SetIssuerDN(_certificate.SubjectDN);
+        generator.SetSubjectDN(new X509Name(oids, values));
+        generator.SetNotBefore(Truncate(notBefore));
+        generator.SetNotAfter(Truncate(notAfter));
+        generator.SetPublicKey(keyPair.Public);
+        generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
+        generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.DigitalSignature));
+        generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_clientAuth));
+        generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(keyPair.Public));
+        generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, X509ExtensionUtilities.CreateAuthorityKeyIdentifier(_certificate.GetPublicKey()));
+        var certificate = generator.Generate(PkiAlgorithms.Signer(_privateKey));
+        using var withKey = PkiAlgorithms.ToDotNetWithKey(certificate, keyPair.Private);
+        return (withKey.Export(System.Security.Cryptography.X509Certificates.X509ContentType.Pkcs12, password), PkiAlgorithms.FormatSerial(serial));
+    }
+
+    /// <summary>
     /// Records the revocation of the certificate with serial <paramref name="serialNumber"/> (hex, as in
     /// <see cref="NodeCertificate.SerialNumber"/> or <see cref="X509Certificate2.SerialNumber"/>). It takes effect for
     /// peers once a CRL from <see cref="CreateCrl"/> reaches their trust stores. Revoking twice keeps the first record.

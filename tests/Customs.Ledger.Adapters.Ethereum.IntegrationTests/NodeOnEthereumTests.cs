@@ -5,7 +5,6 @@ using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Xunit.Abstractions;
 
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
@@ -41,7 +40,7 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
             var trust = Path.Combine(dir, "tls", "consortium-ca.pem");
 
             await using var host = await NodeHost.StartAsync(dir, logging: _ => { }).WaitAsync(Timeout);
-            using var channel = GrpcChannel.ForAddress(host.Address);
+            using var channel = NodeClients.Channel(host.Address, dir);
             var documents = new DocumentService.DocumentServiceClient(channel);
             var verification = new VerificationService.VerificationServiceClient(channel);
 
@@ -120,7 +119,7 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
             var (code, text) = await RunCliAsync("ethereum-deploy", "--data-dir", dir, "--rpc", chain.RpcUrl, "--chain-id", chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
             Assert.True(code == 0, text);
             await using var host = await NodeHost.StartAsync(dir, logging: _ => { }).WaitAsync(Timeout);
-            using var channel = GrpcChannel.ForAddress(host.Address);
+            using var channel = NodeClients.Channel(host.Address, dir);
             var documents = new DocumentService.DocumentServiceClient(channel);
             var ethereum = (EthereumLedger)host.Context.Ledgers.Single(l => l is EthereumLedger);
             var template = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dms-declaration.xml"));
@@ -183,7 +182,7 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
             (options with { Ethereum = options.Ethereum! with { FinalityCheckSeconds = 1 } }).Save(dir);
 
             await using var host = await NodeHost.StartAsync(dir, logging: _ => { }).WaitAsync(Timeout);
-            using var channel = GrpcChannel.ForAddress(host.Address);
+            using var channel = NodeClients.Channel(host.Address, dir);
             var documents = new DocumentService.DocumentServiceClient(channel);
             var snapshot = (await TestSupport.RpcAsync(chain.RpcUrl, "evm_snapshot")).GetString()!;
             var xml = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dms-declaration.xml"));

@@ -2,7 +2,6 @@ using Customs.Ledger.Api.V1;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
-using Grpc.Net.Client;
 using Xunit.Abstractions;
 
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
@@ -47,8 +46,8 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
 
             await using var b = await NodeProcess.StartAsync(network.DirB);
             await using var a = await NodeProcess.StartAsync(network.DirA);
-            using var channelA = GrpcChannel.ForAddress(a.Address);
-            using var channelB = GrpcChannel.ForAddress(b.Address);
+            using var channelA = NodeClients.Channel(a.Address, network.DirA);
+            using var channelB = NodeClients.Channel(b.Address, network.DirB);
             var documentsA = new DocumentService.DocumentServiceClient(channelA);
             var documentsB = new DocumentService.DocumentServiceClient(channelB);
 

@@ -3,7 +3,7 @@ using System.Text;
 using Customs.Ledger.Api.V1;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
+using Customs.Ledger.Testing;
 
 namespace Customs.Ledger.LoadGen;
 
@@ -17,7 +17,7 @@ internal static class HostileRun
     public static async Task<int> RunAsync(TextWriter progress, CancellationToken cancellationToken)
     {
         await using var node = await NodeUnderTest.StartAsync("embedded", 1000, 200, progress).ConfigureAwait(false);
-        using var channel = GrpcChannel.ForAddress(node.Address, new GrpcChannelOptions { MaxSendMessageSize = 128 << 20 });
+        using var channel = NodeClients.Channel(node.Address, node.DataDirectory);
         var client = new DocumentService.DocumentServiceClient(channel);
         const string Root = "<Declaration xmlns=\"urn:wco:datamodel:WCO:DEC-DMS:2\"";
 

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Customs.Ledger.Api.V1;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
+using Customs.Ledger.Testing;
 
 namespace Customs.Ledger.LoadGen;
 
@@ -47,7 +47,7 @@ internal sealed class LoadRun(LoadSettings settings, TextWriter progress)
 
         await using var node = await NodeUnderTest.StartAsync(settings.Ledger, settings.BatchMax, settings.BatchWindowMs, progress).ConfigureAwait(false);
         progress.WriteLine($"node pid {node.Pid} at {node.Address}; data in {node.DataDirectory}");
-        using var channel = GrpcChannel.ForAddress(node.Address, new GrpcChannelOptions { MaxReceiveMessageSize = 64 << 20, MaxSendMessageSize = 64 << 20 });
+        using var channel = NodeClients.Channel(node.Address, node.DataDirectory);
         var client = new DocumentService.DocumentServiceClient(channel);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -19,7 +19,7 @@ public sealed class CliContractTests(NodeFixture node) : IDisposable
         var xml = Path.Combine(_work.FullName, "declaration.xml");
         await File.WriteAllBytesAsync(xml, NodeFixture.Unique("dms-declaration.xml"));
 
-        var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", url, "--wait", "--json");
+        var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", url, "--token-file", NodeClients.TokenFile(node.DataDirectory), "--wait", "--json");
         Assert.True(code == 0, output);
         using var submitted = JsonDocument.Parse(output);
         var accepted = Assert.Single(submitted.RootElement.GetProperty("accepted").EnumerateArray());
@@ -27,7 +27,7 @@ public sealed class CliContractTests(NodeFixture node) : IDisposable
         Assert.Equal(64, id.Length);
         Assert.Equal("ANCHORED", accepted.GetProperty("state").GetString());
 
-        (code, output) = await CliProcess.RunAsync("status", id, "--node", url, "--json");
+        (code, output) = await CliProcess.RunAsync("status", id, "--node", url, "--token-file", NodeClients.TokenFile(node.DataDirectory), "--json");
         Assert.True(code == 0, output);
         using (var status = JsonDocument.Parse(output))
         {
@@ -36,7 +36,7 @@ public sealed class CliContractTests(NodeFixture node) : IDisposable
         }
 
         var file = Path.Combine(_work.FullName, "bundle.json");
-        (code, output) = await CliProcess.RunAsync("bundle", id, "--out", file, "--node", url, "--json");
+        (code, output) = await CliProcess.RunAsync("bundle", id, "--out", file, "--node", url, "--token-file", NodeClients.TokenFile(node.DataDirectory), "--json");
         Assert.True(code == 0, output);
         using (var bundle = JsonDocument.Parse(output))
         {
@@ -51,7 +51,7 @@ public sealed class CliContractTests(NodeFixture node) : IDisposable
             Assert.Equal(6, report.RootElement.GetProperty("checks").GetArrayLength());
         }
 
-        (code, output) = await CliProcess.RunAsync("status", "no-such-document", "--node", url, "--json");
+        (code, output) = await CliProcess.RunAsync("status", "no-such-document", "--node", url, "--token-file", NodeClients.TokenFile(node.DataDirectory), "--json");
         Assert.Equal(1, code);
         using var error = JsonDocument.Parse(output);
         Assert.Contains("not found", error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class CliContractTests(NodeFixture node) : IDisposable
     {
         var xml = Path.Combine(_work.FullName, "declaration.xml");
         await File.WriteAllBytesAsync(xml, NodeFixture.Unique("dms-declaration.xml"));
-        var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", node.Host.Address.ToString());
+        var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", node.Host.Address.ToString(), "--token-file", NodeClients.TokenFile(node.DataDirectory));
         Assert.True(code == 0, output);
         var id = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("document ", StringComparison.Ordinal))["document ".Length..];
         Assert.Contains(" " + id + " ", output.Split('\n').First(l => l.Contains("declaration.xml", StringComparison.Ordinal)), StringComparison.Ordinal);
@@ -88,7 +88,7 @@ public sealed class CliContractTests(NodeFixture node) : IDisposable
         var xml = Path.Combine(_work.FullName, "declaration.xml");
         await File.WriteAllBytesAsync(xml, NodeFixture.Unique("dms-declaration.xml"));
 
-        var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", slow.Address.ToString(), "--wait", "--timeout", "2");
+        var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", slow.Address.ToString(), "--wait", "--timeout", "2", "--token-file", NodeClients.TokenFile(dir));
 
         Assert.Equal(5, code);
         Assert.Contains("1 accepted, 0 refused", output, StringComparison.Ordinal);

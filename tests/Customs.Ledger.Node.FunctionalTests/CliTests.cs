@@ -64,17 +64,17 @@ public class CliTests(NodeFixture node)
             var xml = Path.Combine(work.FullName, "declaration.xml");
             await File.WriteAllBytesAsync(xml, NodeFixture.Unique("dms-declaration.xml"));
 
-            var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", url, "--wait");
+            var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", url, "--token-file", NodeClients.TokenFile(node.DataDirectory), "--wait");
             Assert.True(code == 0, output);
             Assert.Contains("1 accepted, 0 refused", output, StringComparison.Ordinal);
             var id = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("document ", StringComparison.Ordinal))["document ".Length..];
 
-            (code, output) = await CliProcess.RunAsync("status", id, "--node", url);
+            (code, output) = await CliProcess.RunAsync("status", id, "--node", url, "--token-file", NodeClients.TokenFile(node.DataDirectory));
             Assert.True(code == 0, output);
             Assert.Contains("ANCHORED", output, StringComparison.Ordinal);
 
             var full = Path.Combine(work.FullName, "full.json");
-            (code, output) = await CliProcess.RunAsync("bundle", id, "--out", full, "--node", url);
+            (code, output) = await CliProcess.RunAsync("bundle", id, "--out", full, "--node", url, "--token-file", NodeClients.TokenFile(node.DataDirectory));
             Assert.True(code == 0, output);
 
             var partial = Path.Combine(work.FullName, "partial.json");
@@ -116,9 +116,9 @@ public class CliTests(NodeFixture node)
             Assert.Contains("UNREADABLE", output, StringComparison.Ordinal);
             Assert.Contains("4 bundles: 2 valid, 2 not", output, StringComparison.Ordinal);
 
-            (code, output) = await CliProcess.RunAsync("revoke", id, "--reason", "41", "--node", url);
+            (code, output) = await CliProcess.RunAsync("revoke", id, "--reason", "41", "--node", url, "--token-file", NodeClients.TokenFile(node.DataDirectory));
             Assert.True(code == 0, output);
-            (code, output) = await CliProcess.RunAsync("verify", partial, "--node", url);
+            (code, output) = await CliProcess.RunAsync("verify", partial, "--node", url, "--token-file", NodeClients.TokenFile(node.DataDirectory));
             Assert.Equal(1, code);
             Assert.Contains("revoked", output, StringComparison.Ordinal);
 

@@ -5,7 +5,6 @@ using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Node.Storage;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace Customs.Ledger.Node.FunctionalTests;
 
@@ -21,7 +20,7 @@ public class CrashRecoveryTests
         {
             await using (var first = await NodeProcess.StartAsync(dir))
             {
-                using var channel = GrpcChannel.ForAddress(first.Address);
+                using var channel = NodeClients.Channel(first.Address, dir);
                 var client = new DocumentService.DocumentServiceClient(channel);
                 using var call = client.SubmitStream();
                 var killed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -71,7 +70,7 @@ public class CrashRecoveryTests
             // Restart on the same data directory: acknowledged documents must all be there and get anchored.
             await using (var second = await NodeProcess.StartAsync(dir))
             {
-                using var channel = GrpcChannel.ForAddress(second.Address);
+                using var channel = NodeClients.Channel(second.Address, dir);
                 var client = new DocumentService.DocumentServiceClient(channel);
                 var waiting = acknowledged.ToHashSet(StringComparer.Ordinal);
                 foreach (var id in acknowledged)

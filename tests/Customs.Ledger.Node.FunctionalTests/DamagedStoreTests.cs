@@ -4,7 +4,6 @@ using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Health.V1;
-using Grpc.Net.Client;
 using Microsoft.Data.Sqlite;
 
 namespace Customs.Ledger.Node.FunctionalTests;
@@ -84,7 +83,7 @@ public sealed class DamagedStoreTests : IDisposable
         FlipIn(Path.Combine(_dir, "node.db"), markers[1]);
 
         await using var node = await NodeProcess.StartAsync(_dir);
-        using var channel = GrpcChannel.ForAddress(node.Address);
+        using var channel = NodeClients.Channel(node.Address, _dir);
         var client = new DocumentService.DocumentServiceClient(channel);
 
         // A sound document is served and verifies as before.
@@ -109,7 +108,7 @@ public sealed class DamagedStoreTests : IDisposable
         var markers = new List<byte[]>();
         await using (var node = await NodeProcess.StartAsync(_dir))
         {
-            using var channel = GrpcChannel.ForAddress(node.Address);
+            using var channel = NodeClients.Channel(node.Address, _dir);
             var client = new DocumentService.DocumentServiceClient(channel);
             for (var i = 0; i < 6; i++)
             {

@@ -2,7 +2,6 @@ using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 
 namespace Customs.Ledger.Node.FunctionalTests;
 
@@ -23,7 +22,7 @@ public sealed class DiskFullTests : IDisposable
         var mount = Path.Combine(_root, "disk");
         NodeHost.Init(staging, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 20 });
         await using var node = await NodeProcess.StartOnSmallDiskAsync(staging, mount, 64L * 1024 * 1024);
-        using var channel = GrpcChannel.ForAddress(node.Address);
+        using var channel = NodeClients.Channel(node.Address, staging);
         var client = new DocumentService.DocumentServiceClient(channel);
         var acknowledged = new List<string>();
         for (var i = 0; i < 5; i++)

@@ -2,7 +2,6 @@ using Customs.Ledger.Api.V1;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
-using Grpc.Net.Client;
 
 namespace Customs.Ledger.Node.FunctionalTests;
 
@@ -18,7 +17,7 @@ public class ExchangeRecoveryTests
         {
             setup.PrepareA();
             await using var a = await NodeHost.StartAsync(setup.DirA, logging: _ => { }).DefaultTimeout();
-            using var channel = GrpcChannel.ForAddress(a.Address);
+            using var channel = NodeClients.Channel(a.Address, setup.DirA);
             var documents = new DocumentService.DocumentServiceClient(channel);
             var exchange = new ExchangeService.ExchangeServiceClient(channel);
 
@@ -49,7 +48,7 @@ public class ExchangeRecoveryTests
                 await ExchangeTests.WaitEventAsync(documents, "delivered", id);
             }
 
-            using var channelB = GrpcChannel.ForAddress(restarted.Address);
+            using var channelB = NodeClients.Channel(restarted.Address, setup.DirB);
             var inbox = (await new ExchangeService.ExchangeServiceClient(channelB).ListInboxAsync(new ListInboxRequest { Max = 100 }).DefaultTimeout()).Messages;
             Assert.Equal(messages.Order(StringComparer.Ordinal), inbox.Select(m => m.MessageId).Order(StringComparer.Ordinal));
             Assert.All(inbox, m => Assert.Equal("ACCEPTED", m.Outcome));
@@ -81,7 +80,7 @@ public class ExchangeRecoveryTests
         {
             setup.PrepareA();
             await using var a = await NodeHost.StartAsync(setup.DirA, logging: _ => { }).DefaultTimeout();
-            using var channel = GrpcChannel.ForAddress(a.Address);
+            using var channel = NodeClients.Channel(a.Address, setup.DirA);
             var documents = new DocumentService.DocumentServiceClient(channel);
             var exchange = new ExchangeService.ExchangeServiceClient(channel);
             var ids = new List<string>();
@@ -109,7 +108,7 @@ public class ExchangeRecoveryTests
                 await ExchangeTests.WaitEventAsync(documents, "delivered", id);
             }
 
-            using var channelB = GrpcChannel.ForAddress(restarted.Address);
+            using var channelB = NodeClients.Channel(restarted.Address, setup.DirB);
             var inbox = (await new ExchangeService.ExchangeServiceClient(channelB).ListInboxAsync(new ListInboxRequest { Max = 100 }).DefaultTimeout()).Messages;
             Assert.Equal(messages.Order(StringComparer.Ordinal), inbox.Select(m => m.MessageId).Order(StringComparer.Ordinal));
             foreach (var message in messages)

@@ -37,7 +37,7 @@ public sealed class ExchangeTests : IAsyncLifetime
         _b = await NodeHost.StartAsync(_setup.DirB, logging: _ => { }).DefaultTimeout();
         _setup.PrepareA();
         _a = await NodeHost.StartAsync(_setup.DirA, logging: _ => { }).DefaultTimeout();
-        _channelA = GrpcChannel.ForAddress(A.Address);
+        _channelA = NodeClients.Channel(A.Address, _setup.DirA);
     }
 
     public async Task DisposeAsync()
@@ -77,7 +77,7 @@ public sealed class ExchangeTests : IAsyncLifetime
         var anchor = Assert.Single(outbox.ReceiptAnchors);
         Assert.Equal("embedded:NL-NVWA", anchor.LedgerId);
 
-        using var channelB = GrpcChannel.ForAddress(B.Address);
+        using var channelB = NodeClients.Channel(B.Address, _setup.DirB);
         var inbox = await new ExchangeService.ExchangeServiceClient(channelB).ListInboxAsync(new ListInboxRequest()).DefaultTimeout();
         var received = Assert.Single(inbox.Messages, m => m.MessageId == sent.MessageId);
         Assert.Equal("ACCEPTED", received.Outcome);
@@ -102,7 +102,7 @@ public sealed class ExchangeTests : IAsyncLifetime
         Assert.DoesNotContain("Example Growers", json, StringComparison.Ordinal);
         Assert.DoesNotContain("1100", json, StringComparison.Ordinal);
 
-        using var channelB = GrpcChannel.ForAddress(B.Address);
+        using var channelB = NodeClients.Channel(B.Address, _setup.DirB);
         var verifierAtB = new VerificationService.VerificationServiceClient(channelB);
         var before = await verifierAtB.VerifyAsync(new VerifyRequest { Bundle = bundle }).DefaultTimeout();
         Assert.True(before.Verdict == Verdict.Valid, string.Join("; ", before.Checks.Select(c => $"{c.Name}={c.Verdict}: {c.Reason}")));
@@ -126,7 +126,7 @@ public sealed class ExchangeTests : IAsyncLifetime
         Assert.Equal(1, suspended.PartnersNotified);
         Assert.Equal(2, suspended.Sequence);
 
-        using var channelB = GrpcChannel.ForAddress(B.Address);
+        using var channelB = NodeClients.Channel(B.Address, _setup.DirB);
         await NodeEvents.WaitAsync(new DocumentService.DocumentServiceClient(channelB), e => e.Type == "aeo-status" && e.Detail == "GB-HMRC:SUSPENDED");
 
         var exchangeB = new ExchangeService.ExchangeServiceClient(channelB);

@@ -2,7 +2,6 @@ using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Microsoft.Data.Sqlite;
 
 namespace Customs.Ledger.Node.FunctionalTests;
@@ -28,7 +27,7 @@ public sealed class FaultInjectionTests : IDisposable
         var acknowledged = new List<string>();
         await using (var node = await NodeProcess.StartAsync(_dir, new Dictionary<string, string> { [FaultInjection.Variable] = fault }))
         {
-            using var channel = GrpcChannel.ForAddress(node.Address);
+            using var channel = NodeClients.Channel(node.Address, _dir);
             var client = new DocumentService.DocumentServiceClient(channel);
             using var call = client.SubmitStream();
             var reader = Task.Run(async () =>
@@ -70,7 +69,7 @@ public sealed class FaultInjectionTests : IDisposable
         // Restarted without the fault: everything acknowledged gets anchored.
         await using (var node = await NodeProcess.StartAsync(_dir))
         {
-            using var channel = GrpcChannel.ForAddress(node.Address);
+            using var channel = NodeClients.Channel(node.Address, _dir);
             var client = new DocumentService.DocumentServiceClient(channel);
             await WaitAllAnchoredAsync(client, acknowledged);
         }

@@ -36,7 +36,7 @@ public sealed class NodeFixture : IAsyncLifetime
         var key = NodeHost.Init(DataDirectory, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50 });
         NodeCertification.Install(DataDirectory, Ca, key);
         _host = await NodeHost.StartAsync(DataDirectory, logging: _ => { }).DefaultTimeout();
-        Channel = GrpcChannel.ForAddress(_host.Address);
+        Channel = NodeClients.Channel(_host.Address, DataDirectory);
         Documents = new DocumentService.DocumentServiceClient(Channel);
         Verification = new VerificationService.VerificationServiceClient(Channel);
     }

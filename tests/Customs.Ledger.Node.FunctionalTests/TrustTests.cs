@@ -26,7 +26,7 @@ public sealed class TrustTests(NodeFixture node)
         (code, output) = await CliProcess.RunAsync("verify", uncertified, "--trust", node.TrustFile);
         Assert.Equal(1, code);
         Assert.Contains("no issuer certificate", output, StringComparison.Ordinal);
-        (code, output) = await CliProcess.RunAsync("verify", uncertified, "--node", node.Host.Address.ToString());
+        (code, output) = await CliProcess.RunAsync("verify", uncertified, "--node", node.Host.Address.ToString(), "--token-file", NodeClients.TokenFile(node.DataDirectory));
         Assert.Equal(1, code);
         Assert.Contains("bundle is INVALID", output, StringComparison.Ordinal);
 
@@ -38,7 +38,7 @@ public sealed class TrustTests(NodeFixture node)
         (code, output) = await CliProcess.RunAsync("verify", certified, "--trust", node.TrustFile);
         Assert.Equal(1, code);
         Assert.Contains("does not verify with the key", output, StringComparison.Ordinal);
-        (code, output) = await CliProcess.RunAsync("verify", certified, "--node", node.Host.Address.ToString());
+        (code, output) = await CliProcess.RunAsync("verify", certified, "--node", node.Host.Address.ToString(), "--token-file", NodeClients.TokenFile(node.DataDirectory));
         Assert.NotEqual(0, code);
         Assert.Contains("issuer", output, StringComparison.Ordinal);
     }
@@ -68,7 +68,7 @@ public sealed class TrustTests(NodeFixture node)
         Assert.True(code == 1, output);
         Assert.Contains(named, output, StringComparison.Ordinal);
 
-        (code, output) = await CliProcess.RunAsync("verify", edited, "--node", node.Host.Address.ToString());
+        (code, output) = await CliProcess.RunAsync("verify", edited, "--node", node.Host.Address.ToString(), "--token-file", NodeClients.TokenFile(node.DataDirectory));
         Assert.True(code == 1, output);
         Assert.Contains(named, output, StringComparison.Ordinal);
     }
@@ -94,7 +94,7 @@ public sealed class TrustTests(NodeFixture node)
 
         json["documentId"] = "f" + json["documentId"]!.GetValue<string>()[1..];
         await File.WriteAllTextAsync(edited, json.ToJsonString());
-        (code, output) = await CliProcess.RunAsync("verify", edited, "--node", node.Host.Address.ToString());
+        (code, output) = await CliProcess.RunAsync("verify", edited, "--node", node.Host.Address.ToString(), "--token-file", NodeClients.TokenFile(node.DataDirectory));
         Assert.Equal(1, code);
         Assert.Contains("bundle is INVALID", output, StringComparison.Ordinal);
     }
@@ -151,7 +151,7 @@ public sealed class TrustTests(NodeFixture node)
         string first;
         await using (var process = await NodeProcess.StartAsync(dir))
         {
-            first = await SubmitAndBundleAsync(process.Address, "dms-declaration.xml", work.File("first.json"));
+            first = await SubmitAndBundleAsync(process.Address, NodeClients.TokenFile(dir), "dms-declaration.xml", work.File("first.json"));
         }
 
         // Rotate (node stopped): a rotation block on the embedded ledger, the old key retired, a certificate for the new key.
@@ -164,8 +164,8 @@ public sealed class TrustTests(NodeFixture node)
         string firstAgain, second;
         await using (var process = await NodeProcess.StartAsync(dir))
         {
-            firstAgain = await BundleAsync(process.Address, await DocumentIdAsync(first), work.File("first-again.json"));
-            second = await SubmitAndBundleAsync(process.Address, "ephyto-certificate.xml", work.File("second.json"));
+            firstAgain = await BundleAsync(process.Address, NodeClients.TokenFile(dir), await DocumentIdAsync(first), work.File("first-again.json"));
+            second = await SubmitAndBundleAsync(process.Address, NodeClients.TokenFile(dir), "ephyto-certificate.xml", work.File("second.json"));
         }
 
         foreach (var bundle in new[] { first, firstAgain, second })
@@ -189,7 +189,7 @@ public sealed class TrustTests(NodeFixture node)
         string third;
         await using (var process = await NodeProcess.StartAsync(dir))
         {
-            third = await SubmitAndBundleAsync(process.Address, "lpco-certificate-of-origin.xml", work.File("third.json"));
+            third = await SubmitAndBundleAsync(process.Address, NodeClients.TokenFile(dir), "lpco-certificate-of-origin.xml", work.File("third.json"));
         }
 
         (code, output) = await CliProcess.RunAsync("verify", second, "--trust", trust);
@@ -209,22 +209,22 @@ public sealed class TrustTests(NodeFixture node)
     private static async Task<string> IssueAsync(string dataDirectory, string bundleFile)
     {
         await using var process = await NodeProcess.StartAsync(dataDirectory);
-        return await SubmitAndBundleAsync(process.Address, "dms-declaration.xml", bundleFile);
+        return await SubmitAndBundleAsync(process.Address, NodeClients.TokenFile(dataDirectory), "dms-declaration.xml", bundleFile);
     }
 
-    private static async Task<string> SubmitAndBundleAsync(Uri address, string fixture, string bundleFile)
+    private static async Task<string> SubmitAndBundleAsync(Uri address, string tokenFile, string fixture, string bundleFile)
     {
         var xml = bundleFile + ".xml";
         await File.WriteAllBytesAsync(xml, NodeFixture.Unique(fixture));
-        var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", address.ToString(), "--wait");
+        var (code, output) = await CliProcess.RunAsync("submit", xml, "--node", address.ToString(), "--wait", "--token-file", tokenFile);
         Assert.True(code == 0, output);
         var id = output.Split('\n').Select(l => l.Trim()).First(l => l.StartsWith("document ", StringComparison.Ordinal))["document ".Length..];
-        return await BundleAsync(address, id, bundleFile);
+        return await BundleAsync(address, tokenFile, id, bundleFile);
     }
 
-    private static async Task<string> BundleAsync(Uri address, string documentId, string bundleFile)
+    private static async Task<string> BundleAsync(Uri address, string tokenFile, string documentId, string bundleFile)
     {
-        var (code, output) = await CliProcess.RunAsync("bundle", documentId, "--out", bundleFile, "--node", address.ToString());
+        var (code, output) = await CliProcess.RunAsync("bundle", documentId, "--out", bundleFile, "--node", address.ToString(), "--token-file", tokenFile);
         Assert.True(code == 0, output);
         return bundleFile;
     }

@@ -151,6 +151,19 @@ internal sealed class NodeProcess : IAsyncDisposable
         return node;
     }
 
+    /// <summary>SIGTERM, as systemd or an operator stops a node: waits until it has shut down and returns its exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        if (!_process.HasExited)
+        {
+            using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync().WaitAsync(DefaultTimeouts.Timeout);
+        return _process.ExitCode;
+    }
+
     /// <summary>SIGKILL: no shutdown code runs, exactly like a crash or power loss of the process.</summary>
     public async Task KillAsync()
     {

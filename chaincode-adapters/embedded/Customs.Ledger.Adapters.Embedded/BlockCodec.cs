@@ -148,6 +148,14 @@ internal static class BlockCodec
         w.WriteEndArray();
     });
 
+    /// <summary>Canonical audit-head payload: the head hash and the sequence number of the record it ends with.</summary>
+    public static byte[] AuditPayload(byte[] head, long sequence) => Json(w =>
+    {
+        w.WriteString("type", EmbeddedBlock.KindAudit);
+        w.WriteString("head", Convert.ToHexStringLower(head));
+        w.WriteNumber("sequence", sequence);
+    });
+
     public static byte[] RevokePayload(RevocationRequest request, byte[] issuerSignature) => Json(w =>
     {
         w.WriteString("type", EmbeddedBlock.KindRevoke);
@@ -193,6 +201,7 @@ internal static class BlockCodec
                 EmbeddedBlock.KindAnchor => TryParseAnchor(root, subject, collectRecordRoots, out parsed, out reason),
                 EmbeddedBlock.KindRevoke => TryParseRevoke(root, subject, out parsed, out reason),
                 EmbeddedBlock.KindRotate => TryParseRotate(root, subject, out parsed, out reason),
+                EmbeddedBlock.KindAudit => TryParseAudit(root, subject, out parsed, out reason),
                 _ => Fail($"unknown block kind '{kind}'", out parsed, out reason),
             };
         }
@@ -259,6 +268,23 @@ internal static class BlockCodec
         }
 
         parsed = new BlockPayload(EmbeddedBlock.KindRotate, newKey, proof, null, null, ledgerId, null);
+        reason = null;
+        return true;
+    }
+
+    private static bool TryParseAudit(JsonElement root, ReadOnlySpan<byte> subject, out BlockPayload? parsed, out string? reason)
+    {
+        if (!TryGetHex(root, "head", HashLength, out var head) || !TryGetInt64(root, "sequence", out var sequence) || sequence < 1)
+        {
+            return Fail("the audit payload is malformed", out parsed, out reason);
+        }
+
+        if (!subject.SequenceEqual(head))
+        {
+            return Fail("the audit payload's head is not the block subject", out parsed, out reason);
+        }
+
+        parsed = new BlockPayload(EmbeddedBlock.KindAudit, [], null, null, head, null, null) { RecordCount = 0, Sequence = sequence };
         reason = null;
         return true;
     }
@@ -403,4 +429,7 @@ internal sealed record BlockPayload(
     IReadOnlySet<string>? RecordRoots)
 {
     public int RecordCount { get; init; }
+
+    /// <summary>The audit record sequence number an audit block ends with.</summary>
+    public long Sequence { get; init; }
 }

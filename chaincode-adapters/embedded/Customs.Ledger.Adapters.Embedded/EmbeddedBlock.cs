@@ -33,6 +33,12 @@ public sealed class EmbeddedBlock
     /// </summary>
     public const string KindRotate = "rotate";
 
+    /// <summary>
+    /// The head of the node's audit trail: subject = the 32-byte head hash, payload = the head and its sequence number.
+    /// Signed by the ledger key like every block; it anchors no document, so a bundle can never cite it.
+    /// </summary>
+    public const string KindAudit = "audit";
+
     /// <summary>The proof format and block-hash domain string.</summary>
     public const string Format = BlockCodec.Domain;
 
@@ -96,7 +102,7 @@ public sealed class EmbeddedBlock
     /// <summary><see cref="TimestampMs"/> as a UTC <see cref="DateTimeOffset"/>.</summary>
     public DateTimeOffset Timestamp => DateTimeOffset.FromUnixTimeMilliseconds(TimestampMs);
 
-    /// <summary><see cref="KindGenesis"/>, <see cref="KindAnchor"/>, <see cref="KindRevoke"/> or <see cref="KindRotate"/>.</summary>
+    /// <summary><see cref="KindGenesis"/>, <see cref="KindAnchor"/>, <see cref="KindRevoke"/>, <see cref="KindRotate"/> or <see cref="KindAudit"/>.</summary>
     public string Kind { get; }
 
     /// <summary>The natural key: ledger key (genesis), batch root (anchor), document root (revoke) or new key (rotate).</summary>
@@ -282,3 +288,6 @@ public sealed class EmbeddedBlock
         }
     }
 }
+
+/// <summary>An audit-trail head as anchored on an embedded ledger: the block's height and reference, the sequence number of the last record it covers, the head hash.</summary>
+public sealed record AuditHeadBlock(long Height, string Reference, long Sequence, byte[] Head);

@@ -264,6 +264,20 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         return AppendAsync(EmbeddedBlock.KindAnchor, request.BatchRoot, payload, request.IssuerKey, authorise: null, cancellationToken);
     }
 
+    /// <summary>
+    /// Anchors the head of the node's audit trail (<see cref="EmbeddedBlock.KindAudit"/>): the ledger key signs the
+    /// block, so a rewritten trail no longer reaches a head the ledger holds. Anchoring the same head again returns the
+    /// first block.
+    /// </summary>
+    /// <exception cref="ArgumentException">The head is not 32 bytes or the sequence is not positive.</exception>
+    public Task<AnchorReceipt> AnchorAuditHeadAsync(byte[] head, long sequence, CancellationToken cancellationToken)
+    {
+        RequireLength(head, BlockCodec.HashLength, "head", nameof(head));
+        ArgumentOutOfRangeException.ThrowIfLessThan(sequence, 1);
+        ThrowIfDisposed();
+        return AppendAsync(EmbeddedBlock.KindAudit, head, BlockCodec.AuditPayload(head, sequence), [], authorise: null, cancellationToken);
+    }
+
     /// <inheritdoc />
     /// <remarks>
     /// The batch must be anchored on this ledger by the same issuer key, and when that batch carries records, one of them
@@ -335,6 +349,41 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         }
 
         return blocks;
+    }
+
+    /// <summary>
+    /// Every audit-trail head anchored on this ledger (<see cref="AnchorAuditHeadAsync"/>), in height order: what an audit
+    /// trail is checked against — from the ledger, not from the store whose records they protect.
+    /// </summary>
+    /// <exception cref="InvalidDataException">An audit block's payload does not parse (a damaged ledger).</exception>
+    public IReadOnlyList<AuditHeadBlock> ReadAuditHeads() => ReadAuditHeads(lastOnly: false);
+
+    /// <summary>The latest audit-trail head anchored on this ledger, or null when none is.</summary>
+    public AuditHeadBlock? LastAuditHead() => ReadAuditHeads(lastOnly: true) is [var last] ? last : null;
+
+    private List<AuditHeadBlock> ReadAuditHeads(bool lastOnly)
+    {
+        ThrowIfDisposed();
+        using var connection = OpenReader();
+        using var command = connection.CreateCommand();
+        command.CommandText = lastOnly
+            ? $"SELECT {Columns} FROM blocks WHERE kind = $kind ORDER BY height DESC LIMIT 1;"
+            : $"SELECT {Columns} FROM blocks WHERE kind = $kind ORDER BY height;";
+        command.Parameters.AddWithValue("$kind", EmbeddedBlock.KindAudit);
+        var heads = new List<AuditHeadBlock>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var block = ReadRow(reader) ?? throw Malformed(reader.GetInt64(0));
+            if (!BlockCodec.TryParsePayload(block.Kind, block.Subject, block.Payload, false, out var payload, out _))
+            {
+                throw Malformed(block.Height);
+            }
+
+            heads.Add(new AuditHeadBlock(block.Height, block.Reference, payload.Sequence, block.Subject));
+        }
+
+        return heads;
     }
 
     /// <summary>
@@ -881,9 +930,9 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
             return "the timestamp goes backwards or is out of range";
         }
 
-        var expectedKind = block.Height == 0 ? "genesis" : "anchor, revoke or rotate";
+        var expectedKind = block.Height == 0 ? "genesis" : "anchor, revoke, rotate or audit";
         if ((block.Height == 0) != (block.Kind == EmbeddedBlock.KindGenesis)
-            || block.Kind is not (EmbeddedBlock.KindGenesis or EmbeddedBlock.KindAnchor or EmbeddedBlock.KindRevoke or EmbeddedBlock.KindRotate))
+            || block.Kind is not (EmbeddedBlock.KindGenesis or EmbeddedBlock.KindAnchor or EmbeddedBlock.KindRevoke or EmbeddedBlock.KindRotate or EmbeddedBlock.KindAudit))
         {
             return $"the block kind '{block.Kind}' is not allowed here (expected {expectedKind})";
         }

@@ -20,6 +20,7 @@ internal static class BundleCommands
         var require = new Option<string[]>("--require-ledger") { Description = "Ledger ids that must each hold a valid anchor (default: at least one)", AllowMultipleArgumentsPerToken = true };
         var rpc = new Option<Uri?>("--rpc") { Description = "Ethereum JSON-RPC endpoint to check eip155 anchors against (offline verification cannot check them)", CustomParser = CliApp.ParseUri };
         var command = new Command("verify", "Verify a proof bundle: integrity, inclusion, signature, issuer, anchored, status. Exit 0 VALID, 1 INVALID, 2 bad input, 3 ERROR (a node or ledger unreachable), 4 UNVERIFIED") { file, more, online, trust, require, rpc, maxAge, CliApp.Json };
+        ClientCredentials.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             Output.JsonMode = parse.GetValue(CliApp.Json);
@@ -50,7 +51,7 @@ internal static class BundleCommands
             if (parse.GetValue(online) is { } node)
             {
                 VerificationReport? remote = null;
-                var code = await Client.Run(node, async client =>
+                var code = await Client.Run(parse, node, async client =>
                 {
                     var request = new VerifyRequest { Bundle = bundle };
                     if (parse.GetValue(maxAge) is { } age)

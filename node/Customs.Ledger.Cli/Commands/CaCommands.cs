@@ -26,6 +26,7 @@ internal static class CaCommands
         var ca = new Command("ca", "Consortium CA for pilots: create it, issue and revoke node certificates, verify certificates");
         ca.Subcommands.Add(CreateCa());
         ca.Subcommands.Add(Issue());
+        ca.Subcommands.Add(IssueClient());
         ca.Subcommands.Add(Revoke());
         ca.Subcommands.Add(Verify());
         return ca;
@@ -72,9 +73,37 @@ internal static class CaCommands
             var options = NodeOptions.Load(dataDir);
             using var key = NodeKeys.Load(dataDir, options);
             var certificate = NodeCertification.Install(dataDir, authority, key.PublicKey, TimeSpan.FromDays(parse.GetValue(validity)), parse.GetValue(dns));
+            OfflineAudit.Record(dataDir, "certificate", $"node certificate {certificate.SerialNumber} installed");
             var tls = Path.Combine(dataDir, "tls");
             AnsiConsole.MarkupLine($"issued {Markup.Escape(certificate.ToString())} until {certificate.NotAfter:yyyy-MM-dd} into {Markup.Escape(tls)}");
             Console.WriteLine($"serial {certificate.SerialNumber}");
+            return CliApp.Ok;
+        }));
+        return command;
+    }
+
+    private static Command IssueClient()
+    {
+        var name = new Option<string>("--name") { Description = "The operator's or system's name (the principal in the audit trail)", Required = true };
+        var roles = new Option<string[]>("--role") { Description = "Role(s): submitter, officer, exchange, auditor, admin", Required = true, AllowMultipleArgumentsPerToken = true };
+        var validity = new Option<int>("--days") { Description = "Validity in days", DefaultValueFactory = _ => 365 };
+        var output = new Option<FileInfo>("--out") { Description = "PKCS#12 file to write (its password goes to FILE.password, mode 0600)", Required = true };
+        var command = new Command("issue-client", "Issue a client certificate for a node's client API (mutual TLS): roles as OU attributes, clientAuth only") { CaDir, name, roles, validity, output };
+        command.SetAction(parse => Guard(() =>
+        {
+            var unknown = parse.GetValue(roles)!.Where(r => !Node.Security.ApiRoles.All.Contains(r)).ToList();
+            if (unknown.Count > 0)
+            {
+                return Output.Error(CliApp.BadInput, $"unknown role(s) {string.Join(", ", unknown)}: use {string.Join(", ", Node.Security.ApiRoles.All)}");
+            }
+
+            var authority = LoadCa(parse.GetValue(CaDir)!.FullName);
+            var password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(18));
+            var (pkcs12, serial) = authority.IssueClientCertificate(parse.GetValue(name)!, parse.GetValue(roles)!, TimeSpan.FromDays(parse.GetValue(validity)), password);
+            var file = parse.GetValue(output)!.FullName;
+            File.WriteAllBytes(file, pkcs12);
+            WritePrivate(file + ".password", password);
+            AnsiConsole.MarkupLine($"issued client certificate {serial} for {Markup.Escape(parse.GetValue(name)!)} ({Markup.Escape(string.Join(", ", parse.GetValue(roles)!))}) to {Markup.Escape(file)}");
             return CliApp.Ok;
         }));
         return command;

@@ -34,7 +34,7 @@ internal static class DemoCommand
                 AnsiConsole.MarkupLine($"   node certificate {certificate.SerialNumber} binds GB/HMRC/GB-HMRC to ledger key {key.ToString()[..16]}…; trust anchor for verifiers: {Markup.Escape(trust)}");
                 await using var host = await NodeHost.StartAsync(dir, logging: _ => { }, cancellationToken: ct);
                 AnsiConsole.MarkupLine($"[bold]2. node[/] listening on {host.Address}");
-                using var client = new Client(host.Address);
+                using var client = new Client(host.Address, ClientCredentials.ForDataDirectory(dir));
 
                 var files = parse.GetValue(samples)!.EnumerateFiles("*.xml").OrderBy(f => f.Name, StringComparer.Ordinal).ToList();
                 AnsiConsole.MarkupLine($"[bold]3. submit[/] {files.Count} documents over SubmitStream");

@@ -16,7 +16,8 @@ internal static class DocumentCommands
         var wait = new Option<bool>("--wait") { Description = "Wait until every accepted document is anchored (exit 5 if --timeout passes first)" };
         var timeout = new Option<int>("--timeout") { Description = "Seconds to wait with --wait", DefaultValueFactory = _ => 120 };
         var command = new Command("submit", "Submit a file or a folder of WCO documents (streamed, with progress). Exit 0 all accepted, 1 some refused, 3 node unreachable, 5 --wait timed out") { path, CliApp.NodeUrl, wait, timeout, CliApp.Json };
-        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        ClientCredentials.AddTo(command);
+        command.SetAction((parse, ct) => Client.Run(parse, parse.GetValue(CliApp.NodeUrl)!, async client =>
         {
             var json = Output.JsonMode = parse.GetValue(CliApp.Json);
             var target = parse.GetValue(path)!;
@@ -182,7 +183,8 @@ internal static class DocumentCommands
     {
         var id = new Argument<string>("document-id");
         var command = new Command("status", "Show a document's state, batch and anchors") { id, CliApp.NodeUrl, CliApp.Json };
-        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        ClientCredentials.AddTo(command);
+        command.SetAction((parse, ct) => Client.Run(parse, parse.GetValue(CliApp.NodeUrl)!, async client =>
         {
             Output.JsonMode = parse.GetValue(CliApp.Json);
             var s = await client.Documents.GetStatusAsync(new GetStatusRequest { DocumentId = parse.GetValue(id) }, deadline: Client.Deadline(), cancellationToken: ct);
@@ -241,7 +243,8 @@ internal static class DocumentCommands
         var output = new Option<FileInfo>("--out") { Description = "Bundle file to write (JSON)", Required = true };
         var disclose = new Option<string[]>("--disclose") { Description = "Disclose only leaves under these WCO paths (e.g. 42A/D013 42A/67A/68A/02A); default all", AllowMultipleArgumentsPerToken = true };
         var command = new Command("bundle", "Fetch a document's proof bundle") { id, output, disclose, CliApp.NodeUrl, CliApp.Json };
-        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        ClientCredentials.AddTo(command);
+        command.SetAction((parse, ct) => Client.Run(parse, parse.GetValue(CliApp.NodeUrl)!, async client =>
         {
             Output.JsonMode = parse.GetValue(CliApp.Json);
             var request = new GetBundleRequest { DocumentId = parse.GetValue(id) };
@@ -268,7 +271,8 @@ internal static class DocumentCommands
         var format = new Option<string>("--format") { Description = "openattestation (OpenAttestation v2 wrapped document)", DefaultValueFactory = _ => "openattestation" };
         var output = new Option<FileInfo>("--out") { Description = "File to write", Required = true };
         var command = new Command("export", "Export an anchored document, e.g. as an OpenAttestation v2 document TradeTrust verifies") { id, format, output, CliApp.NodeUrl };
-        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        ClientCredentials.AddTo(command);
+        command.SetAction((parse, ct) => Client.Run(parse, parse.GetValue(CliApp.NodeUrl)!, async client =>
         {
             var response = await client.Documents.ExportAsync(new ExportRequest { DocumentId = parse.GetValue(id), Format = parse.GetValue(format) }, deadline: Client.Deadline(), cancellationToken: ct);
             var file = parse.GetValue(output)!;
@@ -284,7 +288,8 @@ internal static class DocumentCommands
         var id = new Argument<string>("document-id");
         var reason = new Option<string>("--reason") { Description = "Reason code (letters, digits, . - _; at most 16)", Required = true };
         var command = new Command("revoke", "Revoke an anchored document on every ledger") { id, reason, CliApp.NodeUrl };
-        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        ClientCredentials.AddTo(command);
+        command.SetAction((parse, ct) => Client.Run(parse, parse.GetValue(CliApp.NodeUrl)!, async client =>
         {
             var s = await client.Documents.RevokeAsync(new RevokeRequest { DocumentId = parse.GetValue(id), ReasonCode = parse.GetValue(reason) }, deadline: Client.Deadline(), cancellationToken: ct);
             AnsiConsole.MarkupLine($"document {s.DocumentId} is {Output.Name(s.State)} (reason {Markup.Escape(s.RevocationReason)})");
@@ -298,7 +303,8 @@ internal static class DocumentCommands
         var id = new Argument<string>("document-id") { Description = "The document the new version replaces" };
         var file = new Argument<FileInfo>("file") { Description = "The new version (WCO XML)" };
         var command = new Command("amend", "Submit a new version that supersedes a document") { id, file, CliApp.NodeUrl };
-        command.SetAction((parse, ct) => Client.Run(parse.GetValue(CliApp.NodeUrl)!, async client =>
+        ClientCredentials.AddTo(command);
+        command.SetAction((parse, ct) => Client.Run(parse, parse.GetValue(CliApp.NodeUrl)!, async client =>
         {
             var f = parse.GetValue(file)!;
             if (!f.Exists)

@@ -47,6 +47,7 @@ internal static class KeyCommands
                 }
 
                 NodeKeys.CompleteRotation(dir, options);
+                OfflineAudit.Record(dir, "key-rotate", $"ledger key {current.PublicKey} -> {staged.PublicKey}");
                 AnsiConsole.MarkupLine("the old key is retired, still encrypted, under keys/retired/ (destroy it per your key policy)");
                 if (parse.GetValue(caDir) is { } ca)
                 {

@@ -36,8 +36,8 @@ internal static class PilotCommand
                 await using var b = await NodeHost.StartAsync(network.DirB, logging: _ => { }, cancellationToken: ct);
                 await using var a = await NodeHost.StartAsync(network.DirA, logging: _ => { }, cancellationToken: ct);
                 Step(2, $"nodes up — GB-HMRC client {a.Address}, peer {a.PeerAddress}; NL-NVWA client {b.Address}, peer {b.PeerAddress} (mutual TLS)");
-                using var clientA = new Client(a.Address);
-                using var clientB = new Client(b.Address);
+                using var clientA = new Client(a.Address, ClientCredentials.ForDataDirectory(network.DirA));
+                using var clientB = new Client(b.Address, ClientCredentials.ForDataDirectory(network.DirB));
                 var exchangeA = clientA.Exchange;
                 var exchangeB = clientB.Exchange;
 
@@ -69,7 +69,7 @@ internal static class PilotCommand
                 Api.V1.ProofBundle forged;
                 await using (var impostor = await NodeHost.StartAsync(impostorDir, logging: _ => { }, cancellationToken: ct))
                 {
-                    using var clientI = new Client(impostor.Address);
+                    using var clientI = new Client(impostor.Address, ClientCredentials.ForDataDirectory(impostorDir));
                     var fake = (await clientI.Documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xml), SourceName = "ephyto-certificate.xml" }, deadline: Client.Deadline(), cancellationToken: ct)).Receipt;
                     await DocumentCommands.WaitAnchored(clientI, [fake], TimeSpan.FromSeconds(60), ct);
                     forged = await clientI.Documents.GetBundleAsync(new GetBundleRequest { DocumentId = fake.DocumentId }, deadline: Client.Deadline(), cancellationToken: ct);

@@ -51,6 +51,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     {
         var options = NodeOptions.Load(dataDirectory);
         options = configure?.Invoke(options) ?? options;
+        CheckListen(options);
         EnsureThreadPoolHeadroom();
         var key = NodeKeys.Load(dataDirectory, options);
 
@@ -81,6 +82,13 @@ public sealed partial class NodeHost : IAsyncDisposable
             if (options.AuditOnStart)
             {
                 await AuditAsync(store, ledger, dataDirectory, loggers.CreateLogger<NodeHost>(), cancellationToken).ConfigureAwait(false);
+            }
+
+            if (!File.Exists(Path.Combine(dataDirectory, options.Api.TokenSigningKey)))
+            {
+                // A data directory from before authentication: give it its token issuer and local admin token now.
+                Security.LocalTokens.LoadOrCreateSigningKey(dataDirectory, options).Dispose();
+                LogAdminToken(loggers.CreateLogger<NodeHost>(), Security.LocalTokens.WriteAdminToken(dataDirectory, options));
             }
 
             var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers);
@@ -125,8 +133,44 @@ public sealed partial class NodeHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Revocation of document {DocumentId} completed at start: the ledger recorded it, node.db had not (the node stopped in between)")]
     private static partial void LogRevocationCompleted(ILogger logger, string documentId);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The client API now requires a credential: an admin token for this machine's operator was written to {Path} (mode 0600)")]
+    private static partial void LogAdminToken(ILogger logger, string path);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Stores audited at start: {Documents} documents, {Batches} batches, chain of {Blocks} blocks sampled, no damage ({Milliseconds:F0} ms)")]
     private static partial void LogAudited(ILogger logger, long documents, long batches, long blocks, double milliseconds);
+
+    /// <summary>
+    /// The client API never listens in the clear beyond this machine: a non-loopback <c>http://</c> address needs
+    /// <c>api.tls</c> (then the address must be <c>https://</c>) or the explicit <c>api.allowInsecureRemote</c> override.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The address and TLS settings do not fit together.</exception>
+    public static void CheckListen(NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!Uri.TryCreate(options.Listen, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new InvalidOperationException($"listen address '{options.Listen}' is not an http:// or https:// address");
+        }
+
+        var tls = options.Api.Tls is not null;
+        if (uri.Scheme == "https" && !tls)
+        {
+            throw new InvalidOperationException($"listen address {options.Listen} is https:// but node.json has no api.tls (the server certificate)");
+        }
+
+        if (uri.Scheme == "http" && tls)
+        {
+            throw new InvalidOperationException($"node.json configures api.tls but the listen address {options.Listen} is http://: use https://");
+        }
+
+        var loopback = uri.IsLoopback || uri.Host is "localhost";
+        if (uri.Scheme == "http" && !loopback && !options.Api.AllowInsecureRemote)
+        {
+            throw new InvalidOperationException(
+                $"refusing to listen on {options.Listen}: a non-loopback address without TLS would send credentials and documents in clear text. " +
+                "Configure api.tls and an https:// address (docs/OPERATIONS.md), or — only behind a TLS-terminating proxy on a trusted network — set api.allowInsecureRemote to true");
+        }
+    }
 
     /// <summary>The Ethereum adapter's options from the node's settings.</summary>
     public static EthereumLedgerOptions EthereumOptions(string dataDirectory, EthereumLedgerSettings settings)
@@ -175,14 +219,46 @@ public sealed partial class NodeHost : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         ConfigureLogging(builder.Logging, logging);
 
+        var api = context.Options.Api;
+        if (api.Tls is not null)
+        {
+            builder.WebHost.UseKestrelHttpsConfiguration();
+        }
+
         builder.WebHost.UseUrls(context.Options.Listen);
+        var clientCertificates = api.Tls is { ClientCa.Count: > 0 } tlsWithClients
+            ? new Pki.ClientCertificateValidator([.. tlsWithClients.ClientCa.Select(f => Path.Combine(context.DataDirectory, f))])
+            : null;
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null; // streams are bounded per message and per document count instead
             k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2);
+            if (api.Tls is { } tls)
+            {
+                var certificate = Pki.NodeCertificateFiles.LoadPkcs12(
+                    Path.Combine(context.DataDirectory, tls.Certificate), File.ReadAllText(Path.Combine(context.DataDirectory, tls.CertificatePasswordFile)).Trim());
+                k.ConfigureHttpsDefaults(https =>
+                {
+                    https.ServerCertificate = certificate;
+                    https.ClientCertificateMode = clientCertificates is null
+                        ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate
+                        : Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
+                    if (clientCertificates is not null)
+                    {
+                        https.ClientCertificateValidation = (presented, _, _) => clientCertificates.Validate(presented);
+                    }
+                });
+            }
         });
+        Security.ApiAuthentication.Add(builder.Services, context.DataDirectory, context.Options);
+        if (clientCertificates is not null)
+        {
+            builder.Services.AddSingleton(clientCertificates);
+        }
+
         builder.Services.AddSingleton(context);
+        builder.Services.AddSingleton<Audit.AuditRecorder>();
         builder.Services.AddSingleton<SubmissionPipeline>();
         builder.Services.AddSingleton<BundleFactory>();
         builder.Services.AddSingleton<OpenAttestationExporter>();
@@ -193,6 +269,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         builder.Services.AddHostedService<DeliveryWorker>();
         builder.Services.AddHostedService<Integrity.StoreAuditor>();
         builder.Services.AddHostedService<LedgerFinalityWatcher>();
+        builder.Services.AddHostedService<Audit.AuditAnchorer>();
         builder.Services.AddGrpc(o =>
         {
             // Twice the document limit: a document over its limit but within this reaches the handler, which refuses that
@@ -202,6 +279,7 @@ public sealed partial class NodeHost : IAsyncDisposable
             o.MaxSendMessageSize = 64 * 1024 * 1024;
             o.EnableDetailedErrors = false;
             o.Interceptors.Add<ErrorMappingInterceptor>();
+            o.Interceptors.Add<AuthorizationInterceptor>();
             o.Interceptors.Add<StoreHealthInterceptor>();
             o.Interceptors.Add<CallTimeoutInterceptor>(TimeSpan.FromSeconds(context.Options.UnaryCallTimeoutSeconds));
         });
@@ -209,9 +287,11 @@ public sealed partial class NodeHost : IAsyncDisposable
         builder.Services.AddGrpcHealthChecks().AddCheck<Integrity.StoreHealthCheck>("store");
 
         var app = builder.Build();
+        app.UseAuthentication();
         app.MapGrpcService<DocumentGrpcService>();
         app.MapGrpcService<VerificationGrpcService>();
         app.MapGrpcService<ExchangeGrpcService>();
+        app.MapGrpcService<AuditGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         return app;
@@ -335,6 +415,8 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         var publicKey = NodeKeys.Create(dataDirectory, options, existingKey);
         options.Save(dataDirectory);
+        Security.LocalTokens.LoadOrCreateSigningKey(dataDirectory, options).Dispose();
+        Security.LocalTokens.WriteAdminToken(dataDirectory, options);
         return publicKey;
     }
 }

@@ -85,6 +85,9 @@ public static class NodeKeys
         File.Move(PendingKeystore(dataDirectory, options), current);
     }
 
+    /// <summary>The keystore password (also protects the node's other keys at rest, e.g. its token-signing key).</summary>
+    public static string KeystorePassword(string dataDirectory, NodeOptions options) => Password(dataDirectory, options);
+
     private static string Password(string dataDirectory, NodeOptions options)
     {
         var password = Environment.GetEnvironmentVariable(PasswordVariable);
@@ -106,7 +109,8 @@ public static class NodeKeys
         return bytes;
     }
 
-    private static void WritePrivate(string path, string content)
+    /// <summary>Writes a new file readable and writable by the owner only (0600); fails if it exists.</summary>
+    public static void WritePrivate(string path, string content)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using (var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write))

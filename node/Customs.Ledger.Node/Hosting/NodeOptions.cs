@@ -21,6 +21,9 @@ public sealed record NodeOptions
     /// <summary>Client API address. Defaults to <c>http://127.0.0.1:7400</c> (HTTP/2 without TLS, loopback only); port 0 picks a free port.</summary>
     public string Listen { get; init; } = "http://127.0.0.1:7400";
 
+    /// <summary>Authentication, TLS and the listening rules of the client API (<see cref="ApiSettings"/>).</summary>
+    public ApiSettings Api { get; init; } = new();
+
     /// <summary>Most documents in one batch. Defaults to 1,000.</summary>
     public int BatchMaxDocuments { get; init; } = 1000;
 
@@ -174,6 +177,63 @@ public sealed record EthereumLedgerSettings
     /// <summary>Seconds between finality checks (a reorganisation deeper than <see cref="ConfirmationDepth"/> puts the
     /// batch's documents back to BATCHED and re-anchors it once); 0 turns them off. Defaults to 15.</summary>
     public int FinalityCheckSeconds { get; init; } = 15;
+}
+
+/// <summary>
+/// The client API's security. Every call but the health check needs a credential: a bearer token (a JWT from this node's
+/// own issuer — <c>customs-ledger token issue</c>; <c>init</c> writes an admin one to <c>keys/admin.token</c> — or from a
+/// configured OAuth 2.0 / OpenID Connect issuer), or, with <see cref="Tls"/>, a client certificate from
+/// <see cref="ApiTlsSettings.ClientCa"/>. Roles (submitter, officer, exchange, auditor, admin) come from the token's role
+/// claim or the certificate's OU attributes; every method is authorised by role (docs/OPERATIONS.md has the table).
+/// </summary>
+public sealed record ApiSettings
+{
+    /// <summary>HTTPS for the client API; null (the default) = HTTP/2 without TLS, allowed on a loopback address only.</summary>
+    public ApiTlsSettings? Tls { get; init; }
+
+    /// <summary>
+    /// Listen on a non-loopback address without TLS anyway (every call still needs a credential, sent in clear text).
+    /// Defaults to false: the node refuses to start so. Set it only behind a TLS-terminating proxy on a trusted network.
+    /// </summary>
+    public bool AllowInsecureRemote { get; init; }
+
+    /// <summary>This node's token-signing key (P-256, encrypted with the keystore password), relative to the data directory.</summary>
+    public string TokenSigningKey { get; init; } = "keys/token-signing.pem";
+
+    /// <summary>External OAuth 2.0 / OpenID Connect issuers whose bearer tokens the node accepts.</summary>
+    public IReadOnlyList<JwtIssuerSettings> JwtIssuers { get; init; } = [];
+}
+
+/// <summary>HTTPS on the client API.</summary>
+public sealed record ApiTlsSettings
+{
+    /// <summary>The server certificate and key (PKCS#12), relative to the data directory. Defaults to the node's TLS identity, <c>tls/node.p12</c>.</summary>
+    public string Certificate { get; init; } = "tls/node.p12";
+
+    /// <summary>File holding the PKCS#12 password.</summary>
+    public string CertificatePasswordFile { get; init; } = "tls/node.p12.password";
+
+    /// <summary>
+    /// PEM files of the CA(s) that issue client certificates (with their CRLs beside them as <c>*.crl.pem</c>), relative
+    /// to the data directory. Empty (the default) = no client certificates: bearer tokens only.
+    /// </summary>
+    public IReadOnlyList<string> ClientCa { get; init; } = [];
+}
+
+/// <summary>An external token issuer (an administration's identity provider).</summary>
+public sealed record JwtIssuerSettings
+{
+    /// <summary>The <c>iss</c> its tokens carry, e.g. <c>https://login.customs.example/realms/ledger</c>.</summary>
+    public required string Issuer { get; init; }
+
+    /// <summary>The <c>aud</c> its tokens for this node carry.</summary>
+    public required string Audience { get; init; }
+
+    /// <summary>Its signing keys as a JWKS file (the document at its <c>jwks_uri</c>, saved), relative to the data directory.</summary>
+    public required string JwksFile { get; init; }
+
+    /// <summary>The claim that lists roles. Defaults to <c>roles</c>.</summary>
+    public string RoleClaim { get; init; } = "roles";
 }
 
 /// <summary>

@@ -97,6 +97,9 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
             await node.Store.CompleteBatchAsync(batch, receipts, cancellationToken).ConfigureAwait(false);
             LogAnchored(logger, batch.Id, batch.Size, Convert.ToHexStringLower(batch.Root));
             node.Events.Pulse();
+
+            // The audit trail's head goes on the ledger with the batches (its records of these submissions included).
+            await node.Audit.AnchorHeadAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 

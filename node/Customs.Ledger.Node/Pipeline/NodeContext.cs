@@ -25,7 +25,11 @@ public sealed class NodeContext : IDisposable
         Trust = NodeTrust.Load(dataDirectory, options);
         Certificates = new IssuerCertificates(dataDirectory, options);
         Exchange = ExchangeContext.Load(dataDirectory, options, Trust);
+        Audit = new Node.Audit.AuditTrail(store, ledgers.OfType<Adapters.Embedded.EmbeddedLedger>().First());
     }
+
+    /// <summary>The audit trail's anchoring and verification.</summary>
+    public Node.Audit.AuditTrail Audit { get; }
 
     /// <summary>The trust anchors this node verifies bundles and peers against (reloaded when their files change).</summary>
     public NodeTrust Trust { get; }

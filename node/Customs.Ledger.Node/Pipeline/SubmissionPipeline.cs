@@ -11,7 +11,7 @@ namespace Customs.Ledger.Node.Pipeline;
 /// validate → map → salt → persist durably → acknowledge. Batching, signing and anchoring happen after the
 /// acknowledgement, in <see cref="Batcher"/>; a document acknowledged here is already on disk.
 /// </summary>
-public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
+public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices, Audit.AuditRecorder audit)
 {
     /// <summary>Accepts one document. Throws <see cref="XmlIngestionException"/> for a document the node refuses.</summary>
     /// <param name="xml">The document.</param>
@@ -20,11 +20,17 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
     /// <param name="cancellationToken">Cancels before the document is stored; once stored it stays.</param>
     /// <param name="order">Stores this document after the previous one of the chain (a stream's request order) while the
     /// mapping before it runs in parallel.</param>
-    public async Task<StoredDocument> SubmitAsync(ReadOnlyMemory<byte> xml, string? source, string? supersedes, CancellationToken cancellationToken, WriteOrder? order = null)
+    /// <param name="principal">Who submits (for the audit trail: its record commits with the document; a refusal is recorded too).</param>
+    public async Task<StoredDocument> SubmitAsync(ReadOnlyMemory<byte> xml, string? source, string? supersedes, CancellationToken cancellationToken, WriteOrder? order = null, string? principal = null)
     {
         try
         {
-            return await SubmitInOrderAsync(xml, source, supersedes, cancellationToken, order).ConfigureAwait(false);
+            return await SubmitInOrderAsync(xml, source, supersedes, cancellationToken, order, principal).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (principal is not null && ex is not OperationCanceledException)
+        {
+            await audit.RecordAsync(principal, supersedes is null ? "submit" : "amend", null, Audit.AuditRecorder.Outcome(ex), supersedes is null ? null : "supersedes " + supersedes, CancellationToken.None).ConfigureAwait(false);
+            throw;
         }
         finally
         {
@@ -33,7 +39,7 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
         }
     }
 
-    private async Task<StoredDocument> SubmitInOrderAsync(ReadOnlyMemory<byte> xml, string? source, string? supersedes, CancellationToken cancellationToken, WriteOrder? order)
+    private async Task<StoredDocument> SubmitInOrderAsync(ReadOnlyMemory<byte> xml, string? source, string? supersedes, CancellationToken cancellationToken, WriteOrder? order, string? principal)
     {
         if (node.Schemas is { } schemas)
         {
@@ -60,6 +66,7 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
             new NewDocument(id, document.ProfileId, document.Kind, document.Leaves, salted.Salts.ToArray(), salted.RootArray(), record.ToCanonicalJson(), DateTimeOffset.UtcNow, supersedes)
             {
                 EncodedLeaves = encodedLeaves,
+                Principal = principal,
             },
             cancellationToken,
             order).ConfigureAwait(false);
@@ -69,12 +76,30 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
         return stored;
     }
 
-    /// <summary>Revokes an anchored document on every ledger, then records it. Idempotent.</summary>
-    public async Task<StoredDocument> RevokeAsync(string id, string reasonCode, CancellationToken cancellationToken)
+    /// <summary>Revokes an anchored document on every ledger, then records it (with its audit record). Idempotent.</summary>
+    public async Task<StoredDocument> RevokeAsync(string id, string reasonCode, CancellationToken cancellationToken, string? principal = null)
+    {
+        try
+        {
+            return await RevokeCoreAsync(id, reasonCode, principal, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (principal is not null && ex is not OperationCanceledException)
+        {
+            await audit.RecordAsync(principal, "revoke", id, Audit.AuditRecorder.Outcome(ex), "reason " + reasonCode, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private async Task<StoredDocument> RevokeCoreAsync(string id, string reasonCode, string? principal, CancellationToken cancellationToken)
     {
         var doc = node.Store.Get(id) ?? throw new KeyNotFoundException($"document {id} not found");
         if (doc.State == DocumentState.Revoked)
         {
+            if (principal is not null)
+            {
+                await audit.RecordAsync(principal, "revoke", id, "already revoked", "reason " + reasonCode, cancellationToken).ConfigureAwait(false);
+            }
+
             return doc;
         }
 
@@ -98,7 +123,7 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices)
             receipts.Add(await ledger.RevokeAsync(request, cancellationToken).ConfigureAwait(false));
         }
 
-        await node.Store.RevokeAsync(id, reasonCode, receipts, cancellationToken).ConfigureAwait(false);
+        await node.Store.RevokeAsync(id, reasonCode, receipts, cancellationToken, principal).ConfigureAwait(false);
 
         // Partners that received the document hear of its revocation without asking.
         await notices.NotifyRevocationAsync(id, doc.Root, reasonCode, cancellationToken).ConfigureAwait(false);

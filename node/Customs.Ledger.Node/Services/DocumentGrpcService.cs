@@ -23,7 +23,7 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
 
     public override async Task<SubmitResponse> Submit(SubmitRequest request, ServerCallContext context)
     {
-        var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, context.CancellationToken).ConfigureAwait(false);
+        var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), null, context.CancellationToken, principal: AuthorizationInterceptor.PrincipalOf(context)).ConfigureAwait(false);
         return new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
     }
 
@@ -41,6 +41,7 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         var window = Channel.CreateBounded<Task<SubmitResponse>>(new BoundedChannelOptions(StreamWindow) { SingleReader = true, SingleWriter = true });
         var bytes = new ByteWindow(StreamWindowBytes);
         var replies = ReplyInOrderAsync(window.Reader, responseStream, stop);
+        var principal = AuthorizationInterceptor.PrincipalOf(context);
         var order = new WriteOrder(Task.CompletedTask);
         long count = 0;
         try
@@ -58,7 +59,7 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
                 var link = order;
                 order = order.Next();
                 var index = count;
-                await window.Writer.WriteAsync(Task.Run(() => SubmitOneAsync(request, index, link, bytes, size, stop.Token), stop.Token), stop.Token).ConfigureAwait(false);
+                await window.Writer.WriteAsync(Task.Run(() => SubmitOneAsync(request, index, link, bytes, size, principal, stop.Token), stop.Token), stop.Token).ConfigureAwait(false);
             }
         }
         finally
@@ -84,13 +85,13 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         }
     }
 
-    private async Task<SubmitResponse> SubmitOneAsync(SubmitRequest request, long index, WriteOrder order, ByteWindow bytes, int size, CancellationToken cancellationToken)
+    private async Task<SubmitResponse> SubmitOneAsync(SubmitRequest request, long index, WriteOrder order, ByteWindow bytes, int size, string principal, CancellationToken cancellationToken)
     {
         // A document without a name is named by its place in the stream, so that every refusal says which one it is.
         var source = NameOf(request.SourceName) ?? $"stream document {index:N0}";
         try
         {
-            var stored = await pipeline.SubmitAsync(request.Xml.Memory, source, null, cancellationToken, order).ConfigureAwait(false);
+            var stored = await pipeline.SubmitAsync(request.Xml.Memory, source, null, cancellationToken, order, principal).ConfigureAwait(false);
             return new SubmitResponse { ClientReference = request.ClientReference, Receipt = ToReceipt(stored) };
         }
         catch (XmlIngestionException ex)
@@ -134,11 +135,11 @@ public sealed class DocumentGrpcService(NodeContext node, SubmissionPipeline pip
         Task.FromResult(BundleMapping.ToProto(bundles.Create(request.DocumentId, request.Disclose)));
 
     public override async Task<Api.V1.DocumentStatus> Revoke(RevokeRequest request, ServerCallContext context) =>
-        ToStatus(await pipeline.RevokeAsync(request.DocumentId, request.ReasonCode, context.CancellationToken).ConfigureAwait(false));
+        ToStatus(await pipeline.RevokeAsync(request.DocumentId, request.ReasonCode, context.CancellationToken, AuthorizationInterceptor.PrincipalOf(context)).ConfigureAwait(false));
 
     public override async Task<SubmitResponse> Amend(AmendRequest request, ServerCallContext context)
     {
-        var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), request.DocumentId, context.CancellationToken).ConfigureAwait(false);
+        var stored = await pipeline.SubmitAsync(request.Xml.Memory, NameOf(request.SourceName), request.DocumentId, context.CancellationToken, principal: AuthorizationInterceptor.PrincipalOf(context)).ConfigureAwait(false);
         return new SubmitResponse { Receipt = ToReceipt(stored) };
     }
 

@@ -7,10 +7,16 @@ using Grpc.Core;
 namespace Customs.Ledger.Node.Services;
 
 /// <summary>The client API for sending documents to other nodes (see exchange.proto).</summary>
-public sealed class ExchangeGrpcService(NodeContext node, ExchangePipeline exchange, NoticePipeline notices, DeliveryClient peers) : ExchangeService.ExchangeServiceBase
+public sealed class ExchangeGrpcService(NodeContext node, ExchangePipeline exchange, NoticePipeline notices, DeliveryClient peers, Audit.AuditRecorder audit) : ExchangeService.ExchangeServiceBase
 {
     public override async Task<OutboxMessage> Send(SendRequest request, ServerCallContext context) =>
-        ToProto(await exchange.SendAsync(request.DocumentId, request.RecipientNodeId, context.CancellationToken).ConfigureAwait(false));
+        ToProto(await audit.RunAsync(
+            AuthorizationInterceptor.PrincipalOf(context),
+            "send",
+            request.DocumentId,
+            () => exchange.SendAsync(request.DocumentId, request.RecipientNodeId, context.CancellationToken),
+            row => $"message {row.MessageId} to {request.RecipientNodeId}",
+            context.CancellationToken).ConfigureAwait(false));
 
     public override Task<OutboxMessage> GetOutboxMessage(GetOutboxMessageRequest request, ServerCallContext context)
     {
@@ -41,7 +47,14 @@ public sealed class ExchangeGrpcService(NodeContext node, ExchangePipeline excha
 
     public override async Task<SetAeoStatusResponse> SetAeoStatus(SetAeoStatusRequest request, ServerCallContext context)
     {
-        var (partners, sequence) = await notices.SetAeoStatusAsync(request.TraderId, request.Status, NullIfEmpty(request.AuthorisationType), NullIfEmpty(request.ReasonCode), context.CancellationToken).ConfigureAwait(false);
+        // The trader id is not recorded (an identifier of a business): the status, the sequence and the partners told are.
+        var (partners, sequence) = await audit.RunAsync(
+            AuthorizationInterceptor.PrincipalOf(context),
+            "aeo-status",
+            null,
+            () => notices.SetAeoStatusAsync(request.TraderId, request.Status, NullIfEmpty(request.AuthorisationType), NullIfEmpty(request.ReasonCode), context.CancellationToken),
+            r => $"{request.Status} #{r.Sequence} to {r.Partners} partner(s)",
+            context.CancellationToken).ConfigureAwait(false);
         return new SetAeoStatusResponse { PartnersNotified = partners, Sequence = sequence };
     }
 

@@ -14,7 +14,7 @@ namespace Customs.Ledger.Node.Storage;
 /// A write method that returns has made its change durable. Thread-safe: every write goes through one writer thread
 /// (<see cref="StoreWriter"/>, group commit); reads use their own connections.
 /// </summary>
-public sealed class DocumentStore : IDisposable
+public sealed partial class DocumentStore : IDisposable
 {
     private readonly string _connectionString;
 
@@ -101,6 +101,7 @@ public sealed class DocumentStore : IDisposable
               detail TEXT);
             CREATE INDEX IF NOT EXISTS events_by_type ON events(type, seq);
             """);
+        Execute(c, AuditSchema);
         MoveContentOutOfDocuments(c);
         AddBatchFormat(c);
         using var select = c.CreateCommand();
@@ -204,6 +205,11 @@ public sealed class DocumentStore : IDisposable
         insert.Parameters.AddWithValue("$supersedes", (object?)doc.Supersedes ?? DBNull.Value);
         if (insert.ExecuteScalar() is not long seq)
         {
+            if (doc.Principal is { } who)
+            {
+                AppendAudit(s, who, doc.Supersedes is null ? "submit" : "amend", doc.Id, "duplicate", doc.Supersedes is null ? null : "supersedes " + doc.Supersedes);
+            }
+
             return Get(s.Connection, s.Transaction, doc.Id)! with { Duplicate = true };
         }
 
@@ -227,6 +233,11 @@ public sealed class DocumentStore : IDisposable
         }
 
         AddEvent(s, "accepted", doc.Id, null, null);
+        if (doc.Principal is { } principal)
+        {
+            AppendAudit(s, principal, doc.Supersedes is null ? "submit" : "amend", doc.Id, "ok", doc.Supersedes is null ? null : "supersedes " + doc.Supersedes);
+        }
+
         return new StoredDocument(
             doc.Id, doc.ProfileId, doc.Kind, doc.Leaves, doc.Salts, doc.Root, doc.Record, DocumentState.Accepted, null, null,
             DateTimeOffset.FromUnixTimeMilliseconds(doc.AcceptedAt.ToUnixTimeMilliseconds()), null, [], null, doc.Supersedes);
@@ -454,8 +465,8 @@ public sealed class DocumentStore : IDisposable
             isolated: true,
             cancellationToken));
 
-    /// <summary>Marks a document revoked with the revocation receipt(s), and logs the event. Idempotent.</summary>
-    public Task RevokeAsync(string id, string reason, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken) =>
+    /// <summary>Marks a document revoked with the revocation receipt(s), and logs the event (and, with a principal, its audit record). Idempotent.</summary>
+    public Task RevokeAsync(string id, string reason, IReadOnlyList<AnchorReceipt> receipts, CancellationToken cancellationToken, string? principal = null) =>
         AfterStatusChange(_writer.WriteAsync(
             s =>
             {
@@ -464,7 +475,13 @@ public sealed class DocumentStore : IDisposable
                 update.Parameters.AddWithValue("$reason", reason);
                 update.Parameters.AddWithValue("$receipt", ReceiptCodec.Encode(receipts));
                 update.Parameters.AddWithValue("$id", id);
-                if (update.ExecuteNonQuery() == 0)
+                var changed = update.ExecuteNonQuery() > 0;
+                if (principal is not null)
+                {
+                    AppendAudit(s, principal, "revoke", id, changed ? "ok" : "already revoked", "reason " + reason);
+                }
+
+                if (!changed)
                 {
                     return false;
                 }
@@ -856,6 +873,9 @@ public sealed record NewDocument(
 {
     /// <summary>The leaves as <see cref="LeafEncoding.EncodeAll"/> gives them, when the caller has them already (else encoded on accept).</summary>
     public byte[]? EncodedLeaves { get; init; }
+
+    /// <summary>Who submitted it: when set, its audit record is written in the same transaction.</summary>
+    public string? Principal { get; init; }
 }
 
 /// <summary>A stored document and where it stands.</summary>
