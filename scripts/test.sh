@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite. Needs only the .NET SDK and Node.js/npm: npm packages (Hardhat, Ganache, solc-js,
-# OpenAttestation; fabric-contract-api for the chaincode) are installed from the package-lock.json files on first use.
+# The whole test suite. Needs only the .NET SDK, Node.js/npm and Debian's apt: npm packages (Hardhat, Ganache, solc-js,
+# OpenAttestation; fabric-contract-api for the chaincode) are installed from the package-lock.json files on first use,
+# SoftHSM2 and OpenSSL's pkcs11 engine (the HSM tests) from Debian by scripts/install-softhsm.sh.
 #   1. the Solidity artifacts are recompiled with the pinned solc and compared with the committed ones;
 #   2. every .NET test project (unit, functional, crash-recovery, Hardhat integration);
 #   3. the Ethereum end-to-end script (contracts, OpenAttestation verification, Ganache restart);
@@ -19,6 +20,8 @@ for dir in "$eth" "$fabric"; do
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
+
+./scripts/install-softhsm.sh
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

@@ -74,6 +74,8 @@ public static class CliApp
         root.Subcommands.Add(OfflineCommands.Map());
         root.Subcommands.Add(LedgerCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
+        root.Subcommands.Add(BackupCommands.Backup());
+        root.Subcommands.Add(BackupCommands.Restore());
         root.Subcommands.Add(SecurityCommands.Token());
         root.Subcommands.Add(SecurityCommands.Audit());
         root.Subcommands.Add(EthereumCommand.Create());

@@ -23,6 +23,9 @@ internal static class Secp256k1Curve
 
     internal static readonly Secp256k1Net.Secp256k1 Native = new();
 
+    /// <summary>The curve for BouncyCastle (key agreement).</summary>
+    internal static readonly Org.BouncyCastle.Crypto.Parameters.ECDomainParameters BouncyCastleDomain = CreateDomain();
+
     /// <summary>n, big-endian.</summary>
     internal static ReadOnlySpan<byte> OrderBytes =>
     [
@@ -43,4 +46,10 @@ internal static class Secp256k1Curve
 
     /// <summary>True when <paramref name="s"/> (32 bytes, big-endian) is at most n/2.</summary>
     internal static bool IsLowS(ReadOnlySpan<byte> s) => s.SequenceCompareTo(HalfOrderBytes) <= 0;
+
+    private static Org.BouncyCastle.Crypto.Parameters.ECDomainParameters CreateDomain()
+    {
+        var parameters = Org.BouncyCastle.Crypto.EC.CustomNamedCurves.GetByName("secp256k1");
+        return new(parameters.Curve, parameters.G, parameters.N, parameters.H);
+    }
 }

@@ -13,7 +13,7 @@ namespace Customs.Ledger.Crypto;
 /// pinned array and keeps no copy of it.</para>
 /// <para><see cref="Sign"/> is thread-safe; do not dispose while other threads are signing.</para>
 /// </remarks>
-public sealed class Secp256k1PrivateKey : IDisposable
+public sealed class Secp256k1PrivateKey : ISecp256k1Signer
 {
     /// <summary>Length of a private key: 32 bytes, big-endian.</summary>
     public const int KeyLength = 32;
@@ -91,6 +91,46 @@ public sealed class Secp256k1PrivateKey : IDisposable
         }
 
         return Secp256k1Signature.Create(compact[..32], compact[32..], recoveryId);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// BouncyCastle's <c>ECDHBasicAgreement</c>. The scalar is copied into a pinned buffer and wiped before returning.
+    /// Limitation: BouncyCastle's immutable <c>BigInteger</c> copies of the scalar and the shared x cannot be wiped; they
+    /// become garbage when this returns.
+    /// </remarks>
+    public void DeriveSharedSecret(Secp256k1PublicKey peer, Span<byte> sharedX)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (sharedX.Length < 32)
+        {
+            throw new ArgumentException("The shared secret is 32 bytes.", nameof(sharedX));
+        }
+
+        var scalar = GC.AllocateArray<byte>(KeyLength, pinned: true);
+        try
+        {
+            _key.CopyTo(scalar);
+            var agreement = new Org.BouncyCastle.Crypto.Agreement.ECDHBasicAgreement();
+            agreement.Init(new Org.BouncyCastle.Crypto.Parameters.ECPrivateKeyParameters(new Org.BouncyCastle.Math.BigInteger(1, scalar), Secp256k1Curve.BouncyCastleDomain));
+            var point = Secp256k1Curve.BouncyCastleDomain.Curve.DecodePoint(peer.ToCompressedBytes());
+            Org.BouncyCastle.Math.BigInteger x;
+            try
+            {
+                x = agreement.CalculateAgreement(new Org.BouncyCastle.Crypto.Parameters.ECPublicKeyParameters(point, Secp256k1Curve.BouncyCastleDomain));
+            }
+            catch (InvalidOperationException e)
+            {
+                throw new CryptographicException("The key agreement failed.", e);
+            }
+
+            Org.BouncyCastle.Utilities.BigIntegers.AsUnsignedByteArray(x, sharedX[..32]);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(scalar);
+        }
     }
 
     /// <summary>

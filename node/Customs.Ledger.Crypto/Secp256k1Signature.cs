@@ -128,6 +128,45 @@ public sealed class Secp256k1Signature : IEquatable<Secp256k1Signature>
     /// <summary>Hex of the 65-byte recoverable encoding (signatures are public).</summary>
     public override string ToString() => Convert.ToHexStringLower(ToRecoverableBytes());
 
+    /// <summary>
+    /// Completes a plain ECDSA signature (<c>r || s</c>, 64 bytes, as PKCS#11's CKM_ECDSA and most HSMs return it) into
+    /// the node's form: s is replaced by n - s when above n/2 (the same signature, low-S), and the recovery id is the one
+    /// under which <paramref name="digest"/> recovers <paramref name="signer"/> — computed here, by trial recovery, since
+    /// the key store does not return it.
+    /// </summary>
+    /// <exception cref="System.Security.Cryptography.CryptographicException">
+    /// The signature is malformed or does not verify under <paramref name="signer"/> (a key store that signed with another key).
+    /// </exception>
+    public static Secp256k1Signature Complete(ReadOnlySpan<byte> compact, ReadOnlySpan<byte> digest, Secp256k1PublicKey signer)
+    {
+        ArgumentNullException.ThrowIfNull(signer);
+        if (compact.Length != CompactLength)
+        {
+            throw new System.Security.Cryptography.CryptographicException($"The key store returned a {compact.Length}-byte signature; r || s is 64 bytes.");
+        }
+
+        var s = compact[32..].ToArray();
+        if (!Secp256k1Curve.IsLowS(s))
+        {
+            var order = new System.Numerics.BigInteger(Secp256k1Curve.OrderBytes, isUnsigned: true, isBigEndian: true);
+            var high = new System.Numerics.BigInteger(s, isUnsigned: true, isBigEndian: true);
+            var low = order - high;
+            Array.Clear(s);
+            low.TryWriteBytes(s.AsSpan(32 - low.GetByteCount(isUnsigned: true)), out _, isUnsigned: true, isBigEndian: true);
+        }
+
+        for (var recoveryId = 0; recoveryId <= 1; recoveryId++)
+        {
+            var candidate = Create(compact[..32], s, recoveryId);
+            if (signer.Verify(digest, candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new System.Security.Cryptography.CryptographicException("The key store's signature does not verify under the key's public key.");
+    }
+
     internal static Secp256k1Signature Create(ReadOnlySpan<byte> r, ReadOnlySpan<byte> s, int recoveryId) =>
         new(r.ToArray(), s.ToArray(), recoveryId);
 

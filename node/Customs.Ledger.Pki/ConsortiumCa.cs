@@ -310,7 +310,8 @@ public sealed class ConsortiumCa
             throw new ArgumentException("At least one DNS name or IP address is required for TLS.", nameof(request));
         }
 
-        var keyPair = PkiAlgorithms.GenerateP256();
+        var keyPair = request.TlsPublicKeyInfo is null ? PkiAlgorithms.GenerateP256() : null;
+        var publicKey = keyPair?.Public ?? ParseP256(request.TlsPublicKeyInfo!);
         var subject = new X509Name(
             new List<DerObjectIdentifier> { X509Name.C, X509Name.O, X509Name.CN },
             new List<string> { request.Country, request.Agency, request.NodeId });
@@ -321,12 +322,12 @@ public sealed class ConsortiumCa
         generator.SetSubjectDN(subject);
         generator.SetNotBefore(Truncate(notBefore));
         generator.SetNotAfter(Truncate(notAfter));
-        generator.SetPublicKey(keyPair.Public);
+        generator.SetPublicKey(publicKey);
         generator.AddExtension(X509Extensions.BasicConstraints, true, new BasicConstraints(false));
         generator.AddExtension(X509Extensions.KeyUsage, true, new KeyUsage(KeyUsage.DigitalSignature | KeyUsage.KeyAgreement));
         generator.AddExtension(X509Extensions.ExtendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeID.id_kp_serverAuth, KeyPurposeID.id_kp_clientAuth));
         generator.AddExtension(X509Extensions.SubjectAlternativeName, false, new GeneralNames([.. names]));
-        generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(keyPair.Public));
+        generator.AddExtension(X509Extensions.SubjectKeyIdentifier, false, X509ExtensionUtilities.CreateSubjectKeyIdentifier(publicKey));
         generator.AddExtension(X509Extensions.AuthorityKeyIdentifier, false, X509ExtensionUtilities.CreateAuthorityKeyIdentifier(_certificate.GetPublicKey()));
         if (request.LedgerPublicKey is { } ledgerKey)
         {
@@ -339,7 +340,25 @@ public sealed class ConsortiumCa
         }
 
         var certificate = generator.Generate(PkiAlgorithms.Signer(_privateKey));
-        return new NodeCertificate(certificate, keyPair.Private, IsSelfSigned ? [] : [_certificate, .. _issuers.SkipLast(1)]);
+        return new NodeCertificate(certificate, keyPair?.Private, IsSelfSigned ? [] : [_certificate, .. _issuers.SkipLast(1)]);
+    }
+
+    private static AsymmetricKeyParameter ParseP256(byte[] subjectPublicKeyInfo)
+    {
+        AsymmetricKeyParameter key;
+        try
+        {
+            key = PublicKeyFactory.CreateKey(subjectPublicKeyInfo);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidCastException or IOException or InvalidOperationException or SecurityUtilityException)
+        {
+            throw new ArgumentException("The TLS public key is not a readable SubjectPublicKeyInfo.", nameof(subjectPublicKeyInfo), ex);
+        }
+
+        var p256 = Org.BouncyCastle.Asn1.Sec.SecNamedCurves.GetByOid(Org.BouncyCastle.Asn1.Sec.SecObjectIdentifiers.SecP256r1);
+        return key is ECPublicKeyParameters ec && ec.Parameters.Curve.Equals(p256.Curve) && ec.Parameters.G.Equals(p256.G)
+            ? key
+            : throw new ArgumentException("The TLS public key is not a P-256 key.", nameof(subjectPublicKeyInfo));
     }
 
     /// <summary>

@@ -18,11 +18,11 @@ public sealed class NodeCertificate
     public const int Pkcs12Iterations = 200_000;
 
     private readonly BcCertificate _certificate;
-    private readonly AsymmetricKeyParameter _privateKey;
+    private readonly AsymmetricKeyParameter? _privateKey;
 
     private readonly IReadOnlyList<BcCertificate> _intermediates;
 
-    internal NodeCertificate(BcCertificate certificate, AsymmetricKeyParameter privateKey, IReadOnlyList<BcCertificate>? intermediates = null)
+    internal NodeCertificate(BcCertificate certificate, AsymmetricKeyParameter? privateKey, IReadOnlyList<BcCertificate>? intermediates = null)
     {
         _certificate = certificate;
         _privateKey = privateKey;
@@ -61,7 +61,13 @@ public sealed class NodeCertificate
     /// The certificate WITH its private key, ready for <c>SslStream</c>, Kestrel (<c>ServerCertificate</c>) and
     /// <c>HttpClientHandler.ClientCertificates</c>. The caller owns (and disposes) it.
     /// </summary>
-    public X509Certificate2 ToX509Certificate2() => PkiAlgorithms.ToDotNetWithKey(_certificate, _privateKey);
+    /// <exception cref="InvalidOperationException">The TLS key is held elsewhere (<see cref="HasPrivateKey"/> is false).</exception>
+    public X509Certificate2 ToX509Certificate2() => PkiAlgorithms.ToDotNetWithKey(_certificate, PrivateKey);
+
+    /// <summary>False when the certificate was issued for a key held elsewhere (an HSM: <see cref="NodeIdentityRequest.TlsPublicKeyInfo"/>).</summary>
+    public bool HasPrivateKey => _privateKey is not null;
+
+    private AsymmetricKeyParameter PrivateKey => _privateKey ?? throw new InvalidOperationException("The TLS key of this certificate is held elsewhere (an HSM); only the certificate can be exported.");
 
     /// <summary>
     /// PKCS#12 of the certificate and key, protected by <paramref name="password"/> with PBES2 (AES-256-CBC,
@@ -79,7 +85,7 @@ public sealed class NodeCertificate
         PkiFiles.WriteAtomic(path, ExportPkcs12(password), secret: true, overwrite);
 
     /// <summary>The private key as encrypted PKCS#8 PEM (see <see cref="EncryptedPrivateKeyPem"/>).</summary>
-    public string ExportEncryptedPrivateKeyPem(ReadOnlySpan<char> password) => EncryptedPrivateKeyPem.Encrypt(_privateKey, password);
+    public string ExportEncryptedPrivateKeyPem(ReadOnlySpan<char> password) => EncryptedPrivateKeyPem.Encrypt(PrivateKey, password);
 
     /// <summary>
     /// Writes the certificate PEM (mode 0644) and the encrypted PKCS#8 key PEM (mode 0600), each atomically. The pair loads

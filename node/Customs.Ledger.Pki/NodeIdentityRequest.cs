@@ -39,6 +39,12 @@ public sealed record NodeIdentityRequest
     /// </summary>
     public IReadOnlyList<string> Ledgers { get; init; } = [];
 
+    /// <summary>
+    /// The P-256 TLS public key to certify, as SubjectPublicKeyInfo DER, when its private key is held elsewhere (a node's
+    /// HSM); null (the default) = the CA generates the TLS key pair and returns it with the certificate.
+    /// </summary>
+    public byte[]? TlsPublicKeyInfo { get; init; }
+
     /// <summary>Start of validity. Default: now minus <see cref="DefaultBackdating"/>.</summary>
     public DateTimeOffset? NotBefore { get; init; }
 

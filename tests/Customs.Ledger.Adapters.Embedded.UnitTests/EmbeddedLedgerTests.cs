@@ -434,18 +434,19 @@ public sealed class EmbeddedLedgerTests
     }
 
     [Fact]
-    public async Task Open_CallerDisposesItsKey_LedgerKeepsSigningWithItsOwnCopy()
+    public async Task Dispose_LeavesTheCallersKeyUsable_TheLedgerDoesNotOwnIt()
     {
+        // The ledger signs with the caller's key (which may live in an HSM) and never disposes it.
         using var dir = new TempDirectory();
         using var issuer = Secp256k1PrivateKey.Generate();
-        var key = Secp256k1PrivateKey.Generate();
-        var expected = key.PublicKey;
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
-        key.Dispose();
-
+        using var key = Secp256k1PrivateKey.Generate();
+        var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
         var receipt = await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.True(_verifier.Verify(receipt, ReadSubject(ledger, receipt.Height), [key.PublicKey.ToCompressedBytes()]).Valid);
+        ledger.Dispose();
 
-        Assert.True(_verifier.Verify(receipt, ReadSubject(ledger, receipt.Height), [expected.ToCompressedBytes()]).Valid);
+        var digest = new byte[32];
+        Assert.True(key.PublicKey.Verify(digest, key.Sign(digest)));
     }
 
     [Fact]

@@ -5,14 +5,17 @@ using System.Text.Json;
 using Customs.Ledger.Api.V1;
 using Google.Protobuf;
 using Grpc.Core;
-using Customs.Ledger.Testing;
 
 namespace Customs.Ledger.LoadGen;
 
 /// <summary>What one load run is asked to do.</summary>
 internal sealed record LoadSettings(
     long Documents, long Warmup, int Streams, double Rate, int Items, string Ledger, int BatchMax, int BatchWindowMs,
-    long Segment, TimeSpan AnchorTimeout, string? JsonOut);
+    long Segment, TimeSpan AnchorTimeout, string? JsonOut)
+{
+    /// <summary>The client API over HTTPS (server certificate from a run-local CA) instead of HTTP/2 without TLS; bearer token either way.</summary>
+    public bool Tls { get; init; }
+}
 
 /// <summary>
 /// Streams generated declarations into a real node over gRPC (SubmitStream, several streams at once) and measures:
@@ -23,6 +26,9 @@ internal sealed record LoadSettings(
 /// </summary>
 internal sealed class LoadRun(LoadSettings settings, TextWriter progress)
 {
+    /// <summary>The report of the last completed run (null before).</summary>
+    public LoadReport? LastReport { get; private set; }
+
     private readonly long _total = settings.Warmup + settings.Documents;
     private long[] _sent = [];
     private long[] _acked = [];
@@ -45,9 +51,9 @@ internal sealed class LoadRun(LoadSettings settings, TextWriter progress)
         var generator = new DeclarationGenerator(settings.Items, run);
         progress.WriteLine($"document: {generator.Document(0).Length:N0} bytes, {settings.Items} goods item(s); ledger {settings.Ledger}, batches of up to {settings.BatchMax:N0} / {settings.BatchWindowMs} ms");
 
-        await using var node = await NodeUnderTest.StartAsync(settings.Ledger, settings.BatchMax, settings.BatchWindowMs, progress).ConfigureAwait(false);
-        progress.WriteLine($"node pid {node.Pid} at {node.Address}; data in {node.DataDirectory}");
-        using var channel = NodeClients.Channel(node.Address, node.DataDirectory);
+        await using var node = await NodeUnderTest.StartAsync(settings.Ledger, settings.BatchMax, settings.BatchWindowMs, progress, settings.Tls).ConfigureAwait(false);
+        progress.WriteLine($"node pid {node.Pid} at {node.Address}{(settings.Tls ? " (TLS, bearer token)" : " (HTTP/2 without TLS, bearer token)")}; data in {node.DataDirectory}");
+        using var channel = node.Channel();
         var client = new DocumentService.DocumentServiceClient(channel);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -90,6 +96,7 @@ internal sealed class LoadRun(LoadSettings settings, TextWriter progress)
             InProcessIssuePerSecond = Math.Round(inProcess),
             EndToEndShareOfInProcess = Math.Round(report.AcknowledgedPerSecond / inProcess, 3),
         };
+        LastReport = report;
         progress.WriteLine();
         Console.WriteLine(JsonSerializer.Serialize(report, ReportJson.Options));
         if (settings.JsonOut is { } file)

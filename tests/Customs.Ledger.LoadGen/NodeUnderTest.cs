@@ -25,7 +25,41 @@ internal sealed class NodeUnderTest : IAsyncDisposable
 
     public int Pid => _node!.Pid;
 
-    public static async Task<NodeUnderTest> StartAsync(string ledger, int batchMax, int batchWindowMs, TextWriter progress)
+    /// <summary>With TLS: the consortium CA that certified the node's server certificate (the client trusts it).</summary>
+    public Pki.ConsortiumCa? Ca { get; private set; }
+
+    /// <summary>
+    /// A gRPC channel to the node as its local admin (bearer token): over HTTP/2 without TLS, or — with TLS — over HTTPS
+    /// with the server certificate checked against <see cref="Ca"/>.
+    /// </summary>
+    public Grpc.Net.Client.GrpcChannel Channel()
+    {
+        if (Ca is null)
+        {
+            return NodeClients.Channel(Address, DataDirectory);
+        }
+
+        var trusted = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Ca.RawData);
+#pragma warning disable CA2000 // owned by the channel
+        var handler = new System.Net.Http.SocketsHttpHandler { EnableMultipleHttp2Connections = true };
+#pragma warning restore CA2000
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
+        {
+            if (presented is null || (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+            {
+                return false;
+            }
+
+            using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+            chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+            chain.ChainPolicy.CustomTrustStore.Add(trusted);
+            chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+            return chain.Build(System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(presented.GetRawCertData()));
+        };
+        return NodeClients.WithToken(Address, File.ReadAllText(NodeClients.TokenFile(DataDirectory)).Trim(), handler);
+    }
+
+    public static async Task<NodeUnderTest> StartAsync(string ledger, int batchMax, int batchWindowMs, TextWriter progress, bool tls = false)
     {
         var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-loadgen-" + Guid.NewGuid().ToString("N")[..8]);
         var run = new NodeUnderTest(dir);
@@ -33,8 +67,9 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         {
             var options = new NodeOptions
             {
-                NodeId = "LOADGEN", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0",
+                NodeId = "LOADGEN", Country = "GB", Agency = "HMRC", Listen = tls ? "https://127.0.0.1:0" : "http://127.0.0.1:0",
                 BatchMaxDocuments = batchMax, BatchWindowMilliseconds = batchWindowMs,
+                Api = tls ? new ApiSettings { Tls = new ApiTlsSettings() } : new ApiSettings(),
             };
             if (ledger == "ethereum")
             {
@@ -56,7 +91,13 @@ internal sealed class NodeUnderTest : IAsyncDisposable
             }
             else
             {
-                NodeHost.Init(dir, options);
+                var publicKey = NodeHost.Init(dir, options);
+                if (tls)
+                {
+                    // The server certificate: the node's consortium TLS identity, from a CA made for this run.
+                    run.Ca = Pki.ConsortiumCa.Create("Loadgen", "Customs Ledger Load Generator");
+                    NodeCertification.Install(dir, run.Ca, publicKey);
+                }
             }
 
             await run.StartNodeAsync().ConfigureAwait(false);
@@ -69,7 +110,8 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         }
     }
 
-    private async Task StartNodeAsync() => _node = await NodeProcess.StartAsync(DataDirectory).ConfigureAwait(false);
+    private async Task StartNodeAsync() =>
+        _node = await NodeProcess.StartAsync(DataDirectory, listen: Ca is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0").ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {

@@ -50,7 +50,47 @@ side.SetAction((parse, ct) => SideBySide.RunAsync(parse.GetValue(sideDocuments),
 var hostile = new Command("hostile", "Send a fresh node the hostile inputs of issue #12 one by one; report its answer, CPU time and memory for each");
 hostile.SetAction((_, ct) => HostileRun.RunAsync(Console.Error, ct));
 
-var root = new RootCommand("Customs.Ledger load generator (see docs/PERFORMANCE.md)") { run, side, hostile };
+var tlsRounds = new Option<int>("--rounds") { Description = "Pairs of runs (plaintext, then TLS), alternating", DefaultValueFactory = _ => 1 };
+var tlsOverhead = new Command("tls-overhead", "The same load twice in one invocation: client API over HTTP/2 without TLS, then over HTTPS; both with a bearer token. Reports both rates and their ratio")
+{
+    documents, warmup, streams, items, batchMax, batchWindow, segment, anchorTimeout, json, tlsRounds,
+};
+tlsOverhead.SetAction(async (parse, ct) =>
+{
+    var plain = new LoadSettings(
+        parse.GetValue(documents), parse.GetValue(warmup), parse.GetValue(streams), 0, parse.GetValue(items),
+        "embedded", parse.GetValue(batchMax), parse.GetValue(batchWindow), parse.GetValue(segment),
+        TimeSpan.FromSeconds(parse.GetValue(anchorTimeout)), null);
+    var rates = new List<(double Plain, double Tls)>();
+    for (var round = 0; round < Math.Max(1, parse.GetValue(tlsRounds)); round++)
+    {
+        var plainRun = new LoadRun(plain, Console.Error);
+        var tlsRun = new LoadRun(plain with { Tls = true }, Console.Error);
+        if (await plainRun.RunAsync(ct) != 0 | await tlsRun.RunAsync(ct) != 0)
+        {
+            return 1;
+        }
+
+        rates.Add((plainRun.LastReport!.AcknowledgedPerSecond, tlsRun.LastReport!.AcknowledgedPerSecond));
+    }
+
+    var summary = new
+    {
+        plaintextPerSecond = rates.Select(r => r.Plain).ToList(),
+        tlsPerSecond = rates.Select(r => r.Tls).ToList(),
+        tlsShareOfPlaintext = Math.Round(rates.Sum(r => r.Tls) / rates.Sum(r => r.Plain), 3),
+    };
+    var text = System.Text.Json.JsonSerializer.Serialize(summary);
+    Console.WriteLine(text);
+    if (parse.GetValue(json) is { } file)
+    {
+        await File.WriteAllTextAsync(file, text + "\n", ct);
+    }
+
+    return 0;
+});
+
+var root = new RootCommand("Customs.Ledger load generator (see docs/PERFORMANCE.md)") { run, side, hostile, tlsOverhead };
 var parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {

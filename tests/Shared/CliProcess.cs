@@ -72,9 +72,13 @@ internal sealed class NodeProcess : IAsyncDisposable
     /// </summary>
     public string DiskRoot => $"/proc/{_process.Id}/root";
 
-    public static Task<NodeProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null)
+    /// <summary>The HTTP/1.1 address (REST, OpenAPI, /metrics, /healthz) the node printed.</summary>
+    public Uri? HttpAddress { get; private set; }
+
+    /// <summary>Starts <c>customs-ledger node</c> on free ports: <paramref name="listen"/>, and an HTTP/1.1 address of the same scheme.</summary>
+    public static Task<NodeProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null, string listen = "http://127.0.0.1:0")
     {
-        var info = CliProcess.StartInfo("node", "--data-dir", dataDirectory, "--listen", "http://127.0.0.1:0");
+        var info = CliProcess.StartInfo("node", "--data-dir", dataDirectory, "--listen", listen, "--http-listen", new Uri(listen).Scheme + "://127.0.0.1:0");
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;
@@ -104,7 +108,7 @@ internal sealed class NodeProcess : IAsyncDisposable
         info.FileName = "unshare";
         info.ArgumentList.Clear();
         foreach (var a in (string[])["--user", "--map-root-user", "--mount", "--propagation", "private", "sh", "-c",
-            "mount -t tmpfs -o size=\"$1\" tmpfs \"$2\" && cp -a \"$3\"/. \"$2\"/ && exec \"$4\" \"$5\" node --data-dir \"$2\" --listen http://127.0.0.1:0",
+            "mount -t tmpfs -o size=\"$1\" tmpfs \"$2\" && cp -a \"$3\"/. \"$2\"/ && exec \"$4\" \"$5\" node --data-dir \"$2\" --listen http://127.0.0.1:0 --http-listen http://127.0.0.1:0",
             "sh", sizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), mountPoint, staging, dotnet, CliProcess.Dll])
         {
             info.ArgumentList.Add(a);
@@ -129,6 +133,13 @@ internal sealed class NodeProcess : IAsyncDisposable
             lock (node._output)
             {
                 node._output.AppendLine(e.Data);
+            }
+
+            const string rest = " metrics and health (HTTP/1.1) on ";
+            var r = e.Data.IndexOf(rest, StringComparison.Ordinal);
+            if (r >= 0)
+            {
+                node.HttpAddress = new Uri(e.Data[(r + rest.Length)..].Trim());
             }
 
             const string marker = " listening on ";

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Customs.Ledger.Crypto;
@@ -27,7 +26,7 @@ namespace Customs.Ledger.Adapters.Embedded;
 /// <para>Limits: <see cref="MaxRecords"/> records per batch, <see cref="MaxPayloadBytes"/> per block payload,
 /// <see cref="MaxBlocksPerRead"/> blocks per <see cref="ReadBlocksAfter"/> call.</para>
 /// </remarks>
-public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
+public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDisposable
 {
     /// <summary>Every embedded ledger id starts with this, e.g. <c>embedded:GB-HMRC</c>.</summary>
     public const string LedgerIdPrefix = "embedded:";
@@ -71,7 +70,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
 
     private readonly string _connectionString;
     private readonly string _ledgerId;
-    private Secp256k1PrivateKey _key;
+    private ISecp256k1Signer _key;
     private byte[] _ledgerKey;
 
     /// <summary>The ledger keys in force, from height (genesis key at 0; a rotation at height r brings in its key at r + 1).</summary>
@@ -84,24 +83,12 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
     private LedgerTip _tip = new(-1, new byte[BlockCodec.HashLength]);
     private int _disposed;
 
-    private EmbeddedLedger(string databasePath, Secp256k1PrivateKey ledgerKey, string ledgerId, TimeProvider time)
+    private EmbeddedLedger(string databasePath, ISecp256k1Signer ledgerKey, string ledgerId, TimeProvider time)
     {
         DatabasePath = databasePath;
         _ledgerId = ledgerId;
         _time = time;
-
-        // Own copy of the key, so the caller's key may be disposed independently; zeroed on Dispose.
-        Span<byte> scalar = stackalloc byte[Secp256k1PrivateKey.KeyLength];
-        try
-        {
-            ledgerKey.CopyTo(scalar);
-            _key = Secp256k1PrivateKey.FromBytes(scalar);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(scalar);
-        }
-
+        _key = ledgerKey;
         _ledgerKey = _key.PublicKey.ToCompressedBytes();
 
         var lockPath = databasePath + ".lock";
@@ -111,7 +98,6 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         }
         catch (IOException ex)
         {
-            _key.Dispose();
             throw new InvalidOperationException($"The ledger file '{databasePath}' is already open (lock file '{lockPath}').", ex);
         }
 
@@ -142,7 +128,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
 
     /// <summary>
     /// Opens (or creates, with its genesis block) the ledger in <paramref name="databasePath"/>. The parent directory is
-    /// created if needed. The key is copied: the caller keeps ownership of <paramref name="ledgerKey"/>.
+    /// created if needed. The ledger signs with <paramref name="ledgerKey"/> (in memory or in an HSM) and does not own it: keep it alive as long as the ledger.
     /// </summary>
     /// <param name="databasePath">SQLite file; <c>-wal</c>, <c>-shm</c> and <c>.lock</c> files are kept next to it.</param>
     /// <param name="ledgerKey">The node's ledger signing key; an existing file must be signed with it now (its genesis key, or
@@ -153,7 +139,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
     /// <exception cref="ArgumentException">Bad path or ledger id.</exception>
     /// <exception cref="InvalidOperationException">The file is open elsewhere, or belongs to another ledger id or key.</exception>
     /// <exception cref="InvalidDataException">The file is not an embedded ledger of a supported version.</exception>
-    public static EmbeddedLedger Open(string databasePath, Secp256k1PrivateKey ledgerKey, string ledgerId, TimeProvider? time = null)
+    public static EmbeddedLedger Open(string databasePath, ISecp256k1Signer ledgerKey, string ledgerId, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
         ArgumentNullException.ThrowIfNull(ledgerKey);
@@ -186,12 +172,12 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
 
     /// <summary>
     /// Rotates the ledger key: appends a <see cref="EmbeddedBlock.KindRotate"/> block, signed by the current key, naming
-    /// <paramref name="newKey"/> with its proof of possession; every later block is signed by the new key (the key is
-    /// copied; the caller keeps ownership). Blocks signed before stay valid under the key they were signed with. Use it
+    /// <paramref name="newKey"/> with its proof of possession; every later block is signed by the new key (the ledger uses
+    /// it from then on and does not own it: keep it alive as long as the ledger). Blocks signed before stay valid under the key they were signed with. Use it
     /// when the node's key is renewed — the node's certificate must then be renewed for the new key too.
     /// </summary>
     /// <exception cref="InvalidOperationException">The new key has signed this ledger before.</exception>
-    public async Task<AnchorReceipt> RotateAsync(Secp256k1PrivateKey newKey, CancellationToken cancellationToken)
+    public async Task<AnchorReceipt> RotateAsync(ISecp256k1Signer newKey, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(newKey);
         ThrowIfDisposed();
@@ -212,19 +198,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
             transaction.Commit();
             Volatile.Write(ref _tip, new LedgerTip(block.Height, block.Hash));
 
-            Span<byte> scalar = stackalloc byte[Secp256k1PrivateKey.KeyLength];
-            try
-            {
-                newKey.CopyTo(scalar);
-                var old = _key;
-                Volatile.Write(ref _key, Secp256k1PrivateKey.FromBytes(scalar));
-                old.Dispose();
-            }
-            finally
-            {
-                CryptographicOperations.ZeroMemory(scalar);
-            }
-
+            Volatile.Write(ref _key, newKey);
             _ledgerKey = newPublic;
             Volatile.Write(ref _keys, [.. _keys, (block.Height + 1, newPublic)]);
             return block.ToReceipt();
@@ -320,6 +294,63 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
 
         return Task.FromResult(new LedgerDocumentState(
             anchor is not null, revocation is not null, reason, anchor?.ToReceipt(), revocation?.ToReceipt()));
+    }
+
+    /// <summary>
+    /// Holds every write to the ledger (anchors, revocations, receipts, audit heads wait) until the handle is disposed: a
+    /// backup opens its read snapshot of ledger.db meanwhile, at the same instant as the node's other stores.
+    /// </summary>
+    public async Task<IDisposable> HoldWritesAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new WriteHold(_writeLock);
+    }
+
+    private sealed class WriteHold(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Reads the last block's hash back from ledger.db and compares it with the tip this instance wrote: a file that
+    /// cannot be read, lost its last block or was replaced under the running node is unhealthy.
+    /// </summary>
+    public Task<LedgerHealth> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        var tip = Tip;
+        try
+        {
+            using var connection = OpenReader();
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT height, hash FROM blocks ORDER BY height DESC LIMIT 1;";
+            using var reader = command.ExecuteReader();
+            if (!reader.Read())
+            {
+                return Task.FromResult(new LedgerHealth(false, "ledger.db holds no blocks"));
+            }
+
+            var height = reader.GetInt64(0);
+            if (height < tip.Height || (height == tip.Height && !(reader.GetValue(1) is byte[] hash && hash.AsSpan().SequenceEqual(tip.Hash))))
+            {
+                return Task.FromResult(new LedgerHealth(false, $"ledger.db's last block ({height}) is not the block this node wrote last ({tip.Height}): the file was changed under the running node"));
+            }
+
+            return Task.FromResult(new LedgerHealth(true, $"height {height}"));
+        }
+        catch (SqliteException ex)
+        {
+            return Task.FromResult(new LedgerHealth(false, $"ledger.db cannot be read (SQLite error {ex.SqliteErrorCode})"));
+        }
     }
 
     /// <summary>
@@ -536,7 +567,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         return new ChainVerification(true, count, null, null);
     }
 
-    /// <summary>Waits for a running write, then closes the file (releasing it and its lock) and zeroes the key copy. Idempotent.</summary>
+    /// <summary>Waits for a running write, then closes the file (releasing it and its lock). The key stays with its owner. Idempotent.</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -549,7 +580,6 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, IDisposable
         try
         {
             _writer.Dispose();
-            _key.Dispose();
             _lockFile.Dispose();
         }
         finally

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Customs.Ledger.Adapters.Ethereum.Contracts;
 using Customs.Ledger.Crypto;
@@ -31,7 +30,7 @@ namespace Customs.Ledger.Adapters.Ethereum;
 /// asks a node.</para>
 /// <para>Thread-safe. One instance per journal (a lock file enforces it).</para>
 /// </remarks>
-public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, IDisposable
+public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, ILedgerHealth, IDisposable
 {
     /// <summary>Every Ethereum ledger id starts with this (CAIP-2 namespace).</summary>
     public const string LedgerIdPrefix = "eip155:";
@@ -64,16 +63,16 @@ public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, IDisposabl
     /// <summary>
     /// Attaches to the DocumentStore at <see cref="EthereumLedgerOptions.DocumentStoreAddress"/>: checks the chain id,
     /// that contract code exists at the address, opens and reconciles the journal (re-sending unconfirmed transactions).
-    /// The key is copied; the caller keeps ownership of <paramref name="key"/>.
+    /// The ledger signs with <paramref name="key"/> (in memory or in an HSM) and does not own it: keep it alive as long as the ledger.
     /// </summary>
     /// <exception cref="ChainMismatchException">The endpoint serves another chain.</exception>
     /// <exception cref="InvalidOperationException">No contract at the address, or the journal is in use / belongs elsewhere.</exception>
-    public static async Task<EthereumLedger> OpenAsync(EthereumLedgerOptions options, Secp256k1PrivateKey key, CancellationToken cancellationToken)
+    public static async Task<EthereumLedger> OpenAsync(EthereumLedgerOptions options, ISecp256k1Signer key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(key);
         options.Validate(requireAddress: true);
-        var pipeline = await TransactionPipeline.OpenAsync(options, CopyKey(key), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var pipeline = await TransactionPipeline.OpenAsync(options, key, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         try
         {
             var address = options.DocumentStoreAddress!;
@@ -96,13 +95,13 @@ public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, IDisposabl
     /// Deploys a DocumentStore (bytecode embedded in this assembly) owned by <paramref name="key"/>'s account and attaches to
     /// it. Idempotent per journal and name: deploying the same name again returns the first deployment.
     /// </summary>
-    public static async Task<EthereumLedger> DeployAsync(EthereumLedgerOptions options, Secp256k1PrivateKey key, string storeName, CancellationToken cancellationToken)
+    public static async Task<EthereumLedger> DeployAsync(EthereumLedgerOptions options, ISecp256k1Signer key, string storeName, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(key);
         ArgumentException.ThrowIfNullOrWhiteSpace(storeName);
         options.Validate(requireAddress: false);
-        var pipeline = await TransactionPipeline.OpenAsync(options, CopyKey(key), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+        var pipeline = await TransactionPipeline.OpenAsync(options, key, TimeProvider.System, cancellationToken).ConfigureAwait(false);
         try
         {
             var deployment = new DocumentStoreDeployment { StoreName = storeName, Owner = pipeline.Account };
@@ -159,6 +158,30 @@ public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, IDisposabl
         var entry = await _pipeline.SubmitAsync(purpose, DocumentStoreAddress, CallData(new BulkIssueFunction { Documents = missing }), null, cancellationToken)
             .ConfigureAwait(false);
         return Receipt(entry, batchRoot, ProofKind.Issue);
+    }
+
+    /// <summary>
+    /// Asks the endpoint for its chain id (it must be the configured chain) and head block number: unreachable, another
+    /// chain or an RPC error is unhealthy, with the reason. Bounded by the adapter's request timeout.
+    /// </summary>
+    public async Task<LedgerHealth> CheckHealthAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        try
+        {
+            var chainId = (await _pipeline.Rpc.CallAsync(() => _pipeline.Rpc.Web3.Eth.ChainId.SendRequestAsync(), cancellationToken).ConfigureAwait(false)).Value;
+            if (chainId != Options.ChainId)
+            {
+                return new LedgerHealth(false, $"the endpoint serves chain {chainId}, not {Options.ChainId}");
+            }
+
+            var head = (await _pipeline.Rpc.CallAsync(() => _pipeline.Rpc.Web3.Eth.Blocks.GetBlockNumber.SendRequestAsync(), cancellationToken).ConfigureAwait(false)).Value;
+            return new LedgerHealth(true, $"chain {chainId}, head block {head}");
+        }
+        catch (Exception ex) when (ex is LedgerUnavailableException or Nethereum.JsonRpc.Client.RpcResponseException or Nethereum.JsonRpc.Client.RpcClientUnknownException or TimeoutException)
+        {
+            return new LedgerHealth(false, ex is LedgerUnavailableException ? ex.Message : "the endpoint answered with an error: " + ex.GetType().Name);
+        }
     }
 
     /// <summary>The signing account's balance in wei (a chain with gas prices needs it funded).</summary>
@@ -299,7 +322,7 @@ public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, IDisposabl
     public EthereumTransactionResult? GetAnchorTransaction(byte[] batchRoot) =>
         _pipeline.Journal.FindActive("anchor:" + Convert.ToHexStringLower(batchRoot)) is { } entry ? Result(entry) : null;
 
-    /// <summary>Disposes the RPC client, closes the journal and wipes this instance's copy of the key.</summary>
+    /// <summary>Disposes the RPC client and closes the journal (the key stays with its owner).</summary>
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
@@ -320,20 +343,6 @@ public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, IDisposabl
         where TFunction : FunctionMessage, new() => function.GetCallData();
 
     private static string ToChecksum(string address) => EthereumAddress.ToChecksumString(HexUtil.FromHex(address));
-
-    private static Secp256k1PrivateKey CopyKey(Secp256k1PrivateKey key)
-    {
-        Span<byte> scalar = stackalloc byte[Secp256k1PrivateKey.KeyLength];
-        try
-        {
-            key.CopyTo(scalar);
-            return Secp256k1PrivateKey.FromBytes(scalar);
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(scalar);
-        }
-    }
 
     private static EthereumTransactionResult Result(JournalEntry entry) =>
         new(entry.MinedTxHash ?? entry.TxHash, entry.Nonce, entry.BlockNumber ?? -1, entry.BlockHash, entry.GasUsed ?? 0, entry.ContractAddress);

@@ -47,7 +47,7 @@ public sealed record SignedEthereumTransaction(byte[] RawBytes, string Hash);
 public static class EthereumTransactionSigner
 {
     /// <summary>Signs <paramref name="transaction"/> with <paramref name="key"/>.</summary>
-    public static SignedEthereumTransaction Sign(UnsignedEthereumTransaction transaction, Secp256k1PrivateKey key)
+    public static SignedEthereumTransaction Sign(UnsignedEthereumTransaction transaction, ISecp256k1Signer key)
     {
         ArgumentNullException.ThrowIfNull(transaction);
         ArgumentNullException.ThrowIfNull(key);

@@ -17,7 +17,7 @@ internal sealed partial class TransactionPipeline : IDisposable
     private static readonly BigInteger DefaultPriorityFee = new(1_000_000_000);
 
     private readonly EthereumLedgerOptions _options;
-    private readonly Secp256k1PrivateKey _key;
+    private readonly ISecp256k1Signer _key;
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _nonceLock = new(1, 1);
     private readonly SemaphoreSlim _resendLock = new(1, 1);
@@ -26,7 +26,7 @@ internal sealed partial class TransactionPipeline : IDisposable
     private long _lastResendMs;
     private int _outage;
 
-    private TransactionPipeline(EthereumLedgerOptions options, Secp256k1PrivateKey key, EthereumRpc rpc, TransactionJournal journal, TimeProvider time)
+    private TransactionPipeline(EthereumLedgerOptions options, ISecp256k1Signer key, EthereumRpc rpc, TransactionJournal journal, TimeProvider time)
     {
         _options = options;
         _key = key;
@@ -50,7 +50,7 @@ internal sealed partial class TransactionPipeline : IDisposable
 
     /// <summary>Connects, checks the chain id (before anything is signed or journaled), opens the journal and reconciles it.</summary>
     /// <remarks>The pipeline owns <paramref name="key"/> from here on (it disposes it).</remarks>
-    public static async Task<TransactionPipeline> OpenAsync(EthereumLedgerOptions options, Secp256k1PrivateKey key, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<TransactionPipeline> OpenAsync(EthereumLedgerOptions options, ISecp256k1Signer key, TimeProvider time, CancellationToken cancellationToken)
     {
         var rpc = new EthereumRpc(options.RpcUrl, options.ChainId, options.RequestTimeout);
         TransactionJournal? journal = null;
@@ -74,7 +74,6 @@ internal sealed partial class TransactionPipeline : IDisposable
         {
             journal?.Dispose();
             rpc.Dispose();
-            key.Dispose();
             throw;
         }
     }
@@ -168,6 +167,7 @@ internal sealed partial class TransactionPipeline : IDisposable
                 if (Interlocked.Exchange(ref _outage, 1) == 0)
                 {
                     LogOutage(Log, _options.RpcUrl.Authority, ex.Message, entry.TxHash, entry.Nonce);
+                    EthereumMetrics.Outage(_options.ChainId);
                 }
 
                 await DelayOrTimeoutAsync(interval, entry, cancellationToken, token).ConfigureAwait(false);
@@ -223,6 +223,7 @@ internal sealed partial class TransactionPipeline : IDisposable
                         {
                             Journal.MarkDropped(entry.Nonce, $"nonce {entry.Nonce} was consumed by a transaction that is not in this journal");
                             LogDropped(Log, entry.TxHash, entry.Nonce, entry.Purpose);
+                            EthereumMetrics.DroppedByNonce(_options.ChainId);
                         }
                     }
 
@@ -232,6 +233,7 @@ internal sealed partial class TransactionPipeline : IDisposable
                 if (await Rpc.GetTransactionAsync(entry.TxHash, cancellationToken).ConfigureAwait(false) is null)
                 {
                     LogResend(Log, entry.TxHash, entry.Nonce, entry.Purpose, entry.LastError ?? "unknown to the node");
+                    EthereumMetrics.Resent(_options.ChainId);
                     var outcome = await SendAsync(entry, entry.RawTx, entry.TxHash, cancellationToken, throwOnRejection: false).ConfigureAwait(false);
                     if (outcome == SendOutcome.Deferred)
                     {
@@ -271,6 +273,7 @@ internal sealed partial class TransactionPipeline : IDisposable
 
             Journal.MarkReorganised(entry.Nonce);
             LogReorganised(Log, entry.MinedTxHash ?? entry.TxHash, entry.Nonce, entry.BlockNumber ?? 0, $"after it was confirmed ({_options.ConfirmationDepth} block(s) deep): a deeper reorganisation");
+            EthereumMetrics.Reorganised(_options.ChainId, "after-confirmation");
             gone.Add(entry);
         }
 
@@ -346,7 +349,6 @@ internal sealed partial class TransactionPipeline : IDisposable
     {
         Journal.Dispose();
         Rpc.Dispose();
-        _key.Dispose();
         _nonceLock.Dispose();
         _resendLock.Dispose();
         _bumpLock.Dispose();
@@ -390,6 +392,7 @@ internal sealed partial class TransactionPipeline : IDisposable
             {
                 Journal.MarkReorganised(entry.Nonce);
                 LogReorganised(Log, entry.MinedTxHash ?? entry.TxHash, entry.Nonce, entry.BlockNumber ?? 0, "before its confirmations");
+                EthereumMetrics.Reorganised(_options.ChainId, "before-confirmation");
             }
 
             var known = await Rpc.GetTransactionAsync(entry.TxHash, token).ConfigureAwait(false);
@@ -451,6 +454,7 @@ internal sealed partial class TransactionPipeline : IDisposable
         {
             Journal.MarkReorganised(entry.Nonce);
             LogReorganised(Log, hash, entry.Nonce, blockNumber, "at its confirmation depth");
+            EthereumMetrics.Reorganised(_options.ChainId, "at-confirmation");
             return false;
         }
 
@@ -581,6 +585,7 @@ internal sealed partial class TransactionPipeline : IDisposable
 
             var signed = EthereumTransactionSigner.Sign(unsigned, _key);
             LogFeeBump(Log, entry.Nonce, entry.TxHash, signed.Hash, percent, (long)_options.StuckAfter.TotalSeconds);
+            EthereumMetrics.FeeBumped(_options.ChainId);
             Journal.AddReplacement(
                 entry.Nonce, signed.Hash, signed.RawBytes, entry.TxType, HexUtil.ToDecimal(unsigned.GasPrice), HexUtil.ToDecimal(unsigned.MaxFeePerGas),
                 HexUtil.ToDecimal(unsigned.MaxPriorityFeePerGas));

@@ -152,13 +152,13 @@ internal static class AgreementCommands
 
             var dataDir = parse.GetValue(CliApp.DataDir)!.FullName;
             NodeOptions options;
-            Secp256k1PrivateKey key;
+            ISecp256k1Signer key;
             try
             {
                 options = NodeOptions.Load(dataDir);
                 key = NodeKeys.Load(dataDir, options);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException or JsonException or KeystoreException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException or JsonException or KeystoreException or Hsm.Pkcs11KeyException)
             {
                 return Output.Error(CliApp.BadInput, ex.Message);
             }
@@ -315,7 +315,7 @@ internal static class AgreementCommands
                 Console.WriteLine($"{options.Country}:{options.Agency}:{options.NodeId}:{key.PublicKey}");
                 return CliApp.Ok;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException or JsonException or KeystoreException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException or InvalidDataException or JsonException or KeystoreException or Hsm.Pkcs11KeyException)
             {
                 return Output.Error(CliApp.BadInput, ex.Message);
             }

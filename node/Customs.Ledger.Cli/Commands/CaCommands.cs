@@ -167,7 +167,7 @@ internal static class CaCommands
         {
             return action();
         }
-        catch (Exception ex) when (ex is PkiException or IOException or UnauthorizedAccessException or InvalidOperationException or System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ex is PkiException or IOException or UnauthorizedAccessException or InvalidOperationException or System.Security.Cryptography.CryptographicException or Hsm.Pkcs11KeyException)
         {
             return Output.Error(CliApp.BadInput, ex.Message);
         }

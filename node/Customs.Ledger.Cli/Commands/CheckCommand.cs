@@ -19,8 +19,16 @@ internal static class CheckCommand
         var command = new Command("check", "Audit a stopped node's stores in full: files, chain, every document, batch and anchor") { CliApp.DataDir, CliApp.Json };
         command.SetAction((parse, cancellationToken) =>
         {
-            var dir = parse.GetValue(CliApp.DataDir)!.FullName;
-            var json = Output.JsonMode = parse.GetValue(CliApp.Json);
+            Output.JsonMode = parse.GetValue(CliApp.Json);
+            return Task.FromResult(Run(parse.GetValue(CliApp.DataDir)!.FullName, Output.JsonMode, cancellationToken));
+        });
+        return command;
+    }
+
+    /// <summary>The full audit of the stopped node in <paramref name="dir"/>, reported; returns the exit code (also used by <c>restore</c>).</summary>
+    public static int Run(string dir, bool json, CancellationToken cancellationToken)
+    {
+        {
             AuditReport report;
             try
             {
@@ -33,7 +41,7 @@ internal static class CheckCommand
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or InvalidDataException or IOException
                 or Crypto.Keystore.KeystoreException or Microsoft.Data.Sqlite.SqliteException or StoreUnavailableException)
             {
-                return Task.FromResult(Output.Error(ex is InvalidDataException or Microsoft.Data.Sqlite.SqliteException ? CliApp.Failed : CliApp.BadInput, "the stores cannot be opened: " + Output.Reason(ex)));
+                return Output.Error(ex is InvalidDataException or Microsoft.Data.Sqlite.SqliteException ? CliApp.Failed : CliApp.BadInput, "the stores cannot be opened: " + Output.Reason(ex));
             }
 
             if (json)
@@ -64,8 +72,7 @@ internal static class CheckCommand
                 AnsiConsole.MarkupLine($"[red]stores DAMAGED[/]: {report.Problems.Count} problem(s); restore the data directory from a backup");
             }
 
-            return Task.FromResult(report.Clean ? CliApp.Ok : CliApp.Failed);
-        });
-        return command;
+            return report.Clean ? CliApp.Ok : CliApp.Failed;
+        }
     }
 }

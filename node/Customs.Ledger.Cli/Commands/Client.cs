@@ -108,7 +108,10 @@ internal sealed class Client : IDisposable
         Verification = new VerificationService.VerificationServiceClient(_channel);
         Exchange = new ExchangeService.ExchangeServiceClient(_channel);
         Audit = new AuditService.AuditServiceClient(_channel);
+        Admin = new AdminService.AdminServiceClient(_channel);
     }
+
+    public AdminService.AdminServiceClient Admin { get; }
 
     public ExchangeService.ExchangeServiceClient Exchange { get; }
 

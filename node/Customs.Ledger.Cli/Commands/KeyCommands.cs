@@ -32,12 +32,17 @@ internal static class KeyCommands
             try
             {
                 var options = NodeOptions.Load(dir);
+                if (options.Pkcs11 is not null)
+                {
+                    return Output.Error(CliApp.BadInput, "this node's key is in a PKCS#11 token: rotate it with a key ceremony (docs/OPERATIONS.md, 'HSM key ceremony'); this command rotates keystore keys only");
+                }
+
                 if (options.Ethereum is not null)
                 {
                     return Output.Error(CliApp.BadInput, "this node also anchors on Ethereum, where its account holds the document store's roles: rotating its key needs those roles granted to the new account, which this command does not do yet (see docs/TRUST.md, 'Key lifecycle')");
                 }
 
-                using var current = NodeKeys.Load(dir, options);
+                using var current = NodeKeys.LoadFromKeystore(dir, options);
                 using var fresh = Secp256k1PrivateKey.Generate();
                 using var staged = NodeKeys.StageRotation(dir, options, fresh);
                 using (var ledger = EmbeddedLedger.Open(Path.Combine(dir, "ledger.db"), current, "embedded:" + options.NodeId))

@@ -79,7 +79,7 @@ public sealed record StatusStatement(byte[] BatchRoot, byte[] StatusRoot, long D
         .ToArray();
 
     /// <summary>Signs the encoding with <paramref name="key"/>; returns (encoding, 65-byte signature).</summary>
-    public (byte[] Statement, byte[] Signature) Sign(Secp256k1PrivateKey key)
+    public (byte[] Statement, byte[] Signature) Sign(ISecp256k1Signer key)
     {
         ArgumentNullException.ThrowIfNull(key);
         var encoded = Encode();

@@ -141,7 +141,7 @@ public sealed class Agreement
 
     /// <summary>Signs the agreement as the party whose ledger key is <paramref name="partyKey"/>'s public key.</summary>
     /// <exception cref="ArgumentException">The key is not a party's ledger key.</exception>
-    public AgreementSignature Sign(Secp256k1PrivateKey partyKey)
+    public AgreementSignature Sign(ISecp256k1Signer partyKey)
     {
         ArgumentNullException.ThrowIfNull(partyKey);
         var publicKey = partyKey.PublicKey;

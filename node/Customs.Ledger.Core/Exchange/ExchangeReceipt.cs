@@ -108,7 +108,7 @@ public sealed class ExchangeReceipt
 
     /// <summary>Validates <paramref name="content"/>, encodes it and signs its hash with <paramref name="recipientKey"/>.</summary>
     /// <exception cref="ArgumentException">A field is missing or does not match its pattern (the message names the field, never the value).</exception>
-    public static ExchangeReceipt Sign(ExchangeReceiptContent content, Secp256k1PrivateKey recipientKey)
+    public static ExchangeReceipt Sign(ExchangeReceiptContent content, ISecp256k1Signer recipientKey)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(recipientKey);

@@ -127,7 +127,7 @@ public sealed class SealedEnvelope
     /// signs it with <paramref name="senderKey"/>. A fresh ephemeral key and a random 12-byte nonce are used per call.
     /// </summary>
     /// <exception cref="ArgumentException">A header field does not match its pattern, or the payload exceeds 16 MiB.</exception>
-    public static SealedEnvelope Seal(EnvelopeHeader header, ReadOnlySpan<byte> payload, Secp256k1PublicKey recipientKey, Secp256k1PrivateKey senderKey) =>
+    public static SealedEnvelope Seal(EnvelopeHeader header, ReadOnlySpan<byte> payload, Secp256k1PublicKey recipientKey, ISecp256k1Signer senderKey) =>
         Seal(header, payload, recipientKey, senderKey, tamper: null);
 
     /// <summary>Parses and structurally validates an envelope (no signature check, no decryption).</summary>
@@ -173,9 +173,9 @@ public sealed class SealedEnvelope
         return ParseValidated(wire, headerLength, ciphertextLength);
     }
 
-    /// <summary>Parses, checks and opens <paramref name="wire"/> in one call; see <see cref="Open(Secp256k1PrivateKey, Secp256k1PublicKey, string?)"/>.</summary>
+    /// <summary>Parses, checks and opens <paramref name="wire"/> in one call; see <see cref="Open(ISecp256k1Signer, Secp256k1PublicKey, string?)"/>.</summary>
     /// <exception cref="EnvelopeException">Any refusal.</exception>
-    public static byte[] Open(ReadOnlySpan<byte> wire, Secp256k1PrivateKey recipientKey, Secp256k1PublicKey senderKey, string? expectedRecipientId = null) =>
+    public static byte[] Open(ReadOnlySpan<byte> wire, ISecp256k1Signer recipientKey, Secp256k1PublicKey senderKey, string? expectedRecipientId = null) =>
         Parse(wire).Open(recipientKey, senderKey, expectedRecipientId);
 
     /// <summary>The wire form (new array).</summary>
@@ -195,7 +195,7 @@ public sealed class SealedEnvelope
     /// </summary>
     /// <exception cref="EnvelopeException"><see cref="EnvelopeFailure.WrongRecipient"/>, <see cref="EnvelopeFailure.BadSignature"/>
     /// or <see cref="EnvelopeFailure.DecryptionFailed"/>.</exception>
-    public byte[] Open(Secp256k1PrivateKey recipientKey, Secp256k1PublicKey senderKey, string? expectedRecipientId = null)
+    public byte[] Open(ISecp256k1Signer recipientKey, Secp256k1PublicKey senderKey, string? expectedRecipientId = null)
     {
         ArgumentNullException.ThrowIfNull(recipientKey);
         ArgumentNullException.ThrowIfNull(senderKey);
@@ -246,7 +246,7 @@ public sealed class SealedEnvelope
         string.Create(CultureInfo.InvariantCulture, $"SealedEnvelope(v{Version}, message {MessageId}, {SenderId} -> {RecipientId}, type {DocumentTypeCode}, {CiphertextLength} bytes)");
 
     /// <summary>Seal with an optional hook that alters ciphertext ‖ tag before signing (tests: a validly signed, undecryptable envelope).</summary>
-    internal static SealedEnvelope Seal(EnvelopeHeader header, ReadOnlySpan<byte> payload, Secp256k1PublicKey recipientKey, Secp256k1PrivateKey senderKey, Action<byte[]>? tamper)
+    internal static SealedEnvelope Seal(EnvelopeHeader header, ReadOnlySpan<byte> payload, Secp256k1PublicKey recipientKey, ISecp256k1Signer senderKey, Action<byte[]>? tamper)
     {
         ArgumentNullException.ThrowIfNull(header);
         ArgumentNullException.ThrowIfNull(recipientKey);

@@ -70,7 +70,7 @@ public sealed class StatusNotice
     /// <summary>SHA-256 of the signed bytes (what a ledger would anchor).</summary>
     public byte[] Hash => SHA256.HashData(ToBytes());
 
-    public static StatusNotice Sign(StatusNoticeContent content, Secp256k1PrivateKey issuerKey)
+    public static StatusNotice Sign(StatusNoticeContent content, ISecp256k1Signer issuerKey)
     {
         ArgumentNullException.ThrowIfNull(content);
         ArgumentNullException.ThrowIfNull(issuerKey);

@@ -34,13 +34,27 @@ public static class NodeCertification
             request = request with { DnsNames = dnsNames };
         }
 
+        if (options.Pkcs11 is { TlsKeyLabel: { } tlsKey } pkcs11)
+        {
+            // The TLS key stays in the token: the CA certifies its public key.
+            using var token = Hsm.Pkcs11Token.Open(pkcs11.Module, pkcs11.TokenLabel, pkcs11.ReadPin(dataDirectory));
+            request = request with { TlsPublicKeyInfo = Hsm.Pkcs11TlsKey.PublicKeyInfo(token, tlsKey) };
+        }
+
         var certificate = ca.IssueNodeCertificate(request);
         var tls = Path.Combine(dataDirectory, "tls");
         Directory.CreateDirectory(tls);
         IssuerCertificates.ArchiveCurrent(dataDirectory, options);
-        var p12Password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
-        WritePrivate(Path.Combine(tls, "node.p12.password"), p12Password);
-        certificate.SavePkcs12(Path.Combine(tls, "node.p12"), p12Password, overwrite: true);
+        if (certificate.HasPrivateKey)
+        {
+            var p12Password = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(24));
+            WritePrivate(Path.Combine(tls, "node.p12.password"), p12Password);
+            certificate.SavePkcs12(Path.Combine(tls, "node.p12"), p12Password, overwrite: true);
+        }
+        else
+        {
+            File.WriteAllText(Path.Combine(dataDirectory, TlsIdentity.CertificateFile), certificate.CertificatePem);
+        }
         File.WriteAllText(Path.Combine(tls, "consortium-ca.pem"), ca.RootCertificatePem);
         ca.CreateCrl().Save(Path.Combine(tls, "consortium-ca.crl.pem"));
         File.WriteAllText(Path.Combine(dataDirectory, options.IdentityCertificate), certificate.ChainPem);

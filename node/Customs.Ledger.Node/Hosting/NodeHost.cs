@@ -22,13 +22,15 @@ namespace Customs.Ledger.Node.Hosting;
 public sealed partial class NodeHost : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly ApiEndpoints _endpoints;
     private readonly WebApplication? _peerApp;
     private readonly NodeContext _context;
     private readonly ILoggerFactory _loggers;
 
-    private NodeHost(WebApplication app, WebApplication? peerApp, NodeContext context, ILoggerFactory loggers)
+    private NodeHost((WebApplication App, ApiEndpoints Endpoints) api, WebApplication? peerApp, NodeContext context, ILoggerFactory loggers)
     {
-        _app = app;
+        _app = api.App;
+        _endpoints = api.Endpoints;
         _peerApp = peerApp;
         _context = context;
         _loggers = loggers;
@@ -39,6 +41,9 @@ public sealed partial class NodeHost : IAsyncDisposable
 
     /// <summary>The address Kestrel bound (with the real port when port 0 was asked for).</summary>
     public Uri Address { get; private set; } = null!;
+
+    /// <summary>The HTTP/1.1 address (REST, OpenAPI, /metrics, /healthz), when <c>httpListen</c> is set.</summary>
+    public Uri? HttpAddress { get; private set; }
 
     public NodeContext Context => _context;
 
@@ -56,7 +61,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         var key = NodeKeys.Load(dataDirectory, options);
 
         // Logging for what runs outside the web hosts (the start audit, the ledger adapters): lives as long as the node.
-        var loggers = LoggerFactory.Create(b => ConfigureLogging(b, logging));
+        var loggers = LoggerFactory.Create(b => ConfigureLogging(b, logging, options.Observability));
         DocumentStore? store = null;
         EmbeddedLedger? ledger = null;
         EthereumLedger? ethereum = null;
@@ -147,27 +152,36 @@ public sealed partial class NodeHost : IAsyncDisposable
     public static void CheckListen(NodeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (!Uri.TryCreate(options.Listen, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        CheckAddress(options, options.Listen, "listen");
+        if (options.HttpListen is { Length: > 0 } http)
         {
-            throw new InvalidOperationException($"listen address '{options.Listen}' is not an http:// or https:// address");
+            CheckAddress(options, http, "httpListen");
+        }
+    }
+
+    private static void CheckAddress(NodeOptions options, string address, string setting)
+    {
+        if (!Uri.TryCreate(address, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new InvalidOperationException($"{setting} address '{address}' is not an http:// or https:// address");
         }
 
         var tls = options.Api.Tls is not null;
         if (uri.Scheme == "https" && !tls)
         {
-            throw new InvalidOperationException($"listen address {options.Listen} is https:// but node.json has no api.tls (the server certificate)");
+            throw new InvalidOperationException($"{setting} address {address} is https:// but node.json has no api.tls (the server certificate)");
         }
 
         if (uri.Scheme == "http" && tls)
         {
-            throw new InvalidOperationException($"node.json configures api.tls but the listen address {options.Listen} is http://: use https://");
+            throw new InvalidOperationException($"node.json configures api.tls but the {setting} address {address} is http://: use https://");
         }
 
         var loopback = uri.IsLoopback || uri.Host is "localhost";
         if (uri.Scheme == "http" && !loopback && !options.Api.AllowInsecureRemote)
         {
             throw new InvalidOperationException(
-                $"refusing to listen on {options.Listen}: a non-loopback address without TLS would send credentials and documents in clear text. " +
+                $"refusing to listen on {address}: a non-loopback address without TLS would send credentials and documents in clear text. " +
                 "Configure api.tls and an https:// address (docs/OPERATIONS.md), or — only behind a TLS-terminating proxy on a trusted network — set api.allowInsecureRemote to true");
         }
     }
@@ -214,10 +228,10 @@ public sealed partial class NodeHost : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Ethereum account {Account} holds no ether: transactions cannot pay for gas. Fund it (or set zeroGasPrice on a free-gas network); 'customs-ledger ethereum-account' shows it")]
     private static partial void LogUnfunded(ILogger logger, string account);
 
-    private static WebApplication Build(NodeContext context, Action<ILoggingBuilder>? logging)
+    private static (WebApplication App, ApiEndpoints Endpoints) Build(NodeContext context, Action<ILoggingBuilder>? logging)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        ConfigureLogging(builder.Logging, logging);
+        ConfigureLogging(builder.Logging, logging, context.Options.Observability);
 
         var api = context.Options.Api;
         if (api.Tls is not null)
@@ -225,31 +239,16 @@ public sealed partial class NodeHost : IAsyncDisposable
             builder.WebHost.UseKestrelHttpsConfiguration();
         }
 
-        builder.WebHost.UseUrls(context.Options.Listen);
         var clientCertificates = api.Tls is { ClientCa.Count: > 0 } tlsWithClients
             ? new Pki.ClientCertificateValidator([.. tlsWithClients.ClientCa.Select(f => Path.Combine(context.DataDirectory, f))])
             : null;
+        var certificate = api.Tls is { } tls ? TlsIdentity.Load(context.DataDirectory, context.Options, tls.Certificate, tls.CertificatePasswordFile) : null;
+        ApiEndpoints? endpoints = null;
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null; // streams are bounded per message and per document count instead
-            k.ConfigureEndpointDefaults(e => e.Protocols = HttpProtocols.Http2);
-            if (api.Tls is { } tls)
-            {
-                var certificate = Pki.NodeCertificateFiles.LoadPkcs12(
-                    Path.Combine(context.DataDirectory, tls.Certificate), File.ReadAllText(Path.Combine(context.DataDirectory, tls.CertificatePasswordFile)).Trim());
-                k.ConfigureHttpsDefaults(https =>
-                {
-                    https.ServerCertificate = certificate;
-                    https.ClientCertificateMode = clientCertificates is null
-                        ? Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.NoCertificate
-                        : Microsoft.AspNetCore.Server.Kestrel.Https.ClientCertificateMode.AllowCertificate;
-                    if (clientCertificates is not null)
-                    {
-                        https.ClientCertificateValidation = (presented, _, _) => clientCertificates.Validate(presented);
-                    }
-                });
-            }
+            endpoints = ApiEndpoints.Configure(k, context.Options, certificate, clientCertificates);
         });
         Security.ApiAuthentication.Add(builder.Services, context.DataDirectory, context.Options);
         if (clientCertificates is not null)
@@ -282,19 +281,27 @@ public sealed partial class NodeHost : IAsyncDisposable
             o.Interceptors.Add<AuthorizationInterceptor>();
             o.Interceptors.Add<StoreHealthInterceptor>();
             o.Interceptors.Add<CallTimeoutInterceptor>(TimeSpan.FromSeconds(context.Options.UnaryCallTimeoutSeconds));
-        });
+        }).AddJsonTranscoding(RestApi.Configure);
         builder.Services.AddGrpcReflection();
-        builder.Services.AddGrpcHealthChecks().AddCheck<Integrity.StoreHealthCheck>("store");
+        builder.Services.AddGrpcHealthChecks();
+        Observability.NodeTelemetry.Add(builder.Services, context.Options);
+        RestApi.Add(builder.Services);
 
         var app = builder.Build();
+        Observability.NodeTelemetry.UseRequestLog(app);
         app.UseAuthentication();
         app.MapGrpcService<DocumentGrpcService>();
         app.MapGrpcService<VerificationGrpcService>();
         app.MapGrpcService<ExchangeGrpcService>();
         app.MapGrpcService<AuditGrpcService>();
+        app.MapGrpcService<AdminGrpcService>();
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
-        return app;
+        Observability.NodeTelemetry.Map(app, context.Options);
+        RestApi.Map(app);
+
+        // ConfigureKestrel runs when the server is built, which Build() has done.
+        return (app, endpoints ?? throw new InvalidOperationException("Kestrel was not configured"));
     }
 
     /// <summary>
@@ -305,7 +312,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     {
         var exchange = context.Exchange!;
         var builder = WebApplication.CreateSlimBuilder();
-        ConfigureLogging(builder.Logging, logging);
+        ConfigureLogging(builder.Logging, logging, context.Options.Observability);
 
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.UseUrls(exchange.Settings.Listen);
@@ -329,31 +336,27 @@ public sealed partial class NodeHost : IAsyncDisposable
             o.MaxReceiveMessageSize = Exchange.SealedEnvelope.MaxPayloadLength + (64 * 1024);
             o.EnableDetailedErrors = false;
         });
+
+        // Partners' "peers" health checks call this (NOT_SERVING once this node found its stores damaged).
+        builder.Services.AddGrpcHealthChecks().AddCheck<Integrity.StoreHealthCheck>("store");
         var app = builder.Build();
         app.MapGrpcService<PeerGrpcService>();
+        app.MapGrpcHealthChecksService();
         return app;
     }
 
-    /// <summary>
-    /// One line per entry with a UTC timestamp and the level; ASP.NET Core's per-request lines (four per call) only at
-    /// warning and above, so a node's log says what the node did, not that it answered.
-    /// </summary>
-    private static void ConfigureLogging(ILoggingBuilder builder, Action<ILoggingBuilder>? logging)
+    /// <summary>The node's log set-up (<see cref="Observability.NodeTelemetry.ConfigureLogging"/>), or the caller's (tests) with the same filters.</summary>
+    private static void ConfigureLogging(ILoggingBuilder builder, Action<ILoggingBuilder>? logging, ObservabilitySettings settings)
     {
         builder.ClearProviders();
-        builder.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        builder.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
         if (logging is null)
         {
-            builder.AddSimpleConsole(o =>
-            {
-                o.SingleLine = true;
-                o.UseUtcTimestamp = true;
-                o.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
-            });
+            Observability.NodeTelemetry.ConfigureLogging(builder, settings);
         }
         else
         {
+            builder.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+            builder.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
             logging(builder);
         }
     }
@@ -361,7 +364,8 @@ public sealed partial class NodeHost : IAsyncDisposable
     private async Task StartAsync(CancellationToken cancellationToken)
     {
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
-        Address = BoundAddress(_app);
+        Address = _endpoints.ApiAddress;
+        HttpAddress = _endpoints.HttpAddress;
         if (_peerApp is not null)
         {
             await _peerApp.StartAsync(cancellationToken).ConfigureAwait(false);

@@ -4,9 +4,11 @@ using Customs.Ledger.Crypto.Keystore;
 namespace Customs.Ledger.Node.Hosting;
 
 /// <summary>
-/// The node's signing key, created by <c>init</c> and kept only in an encrypted Web3 Secret Storage keystore. The password
-/// comes from the CUSTOMS_LEDGER_PASSWORD environment variable or, failing that, the node's password file (mode 0600,
-/// written by <c>init</c> for pilots; production deployments should pass the variable from their secret store).
+/// The node's signing key, created by <c>init</c>: in an encrypted Web3 Secret Storage keystore, or in a PKCS#11 token
+/// (<see cref="NodeOptions.Pkcs11"/>), where it is generated non-extractable and never leaves. The keystore password (which
+/// also encrypts the node's token-signing key) comes from the CUSTOMS_LEDGER_PASSWORD environment variable or, failing
+/// that, the node's password file (mode 0600, written by <c>init</c> for pilots; production deployments should pass the
+/// variable from their secret store).
 /// </summary>
 public static class NodeKeys
 {
@@ -27,6 +29,16 @@ public static class NodeKeys
             WritePrivate(Path.Combine(dataDirectory, options.PasswordFile), password);
         }
 
+        if (options.Pkcs11 is { } pkcs11)
+        {
+            if (existing is not null)
+            {
+                throw new InvalidOperationException("A node whose key is in a PKCS#11 token cannot import a key: the token generates it.");
+            }
+
+            return CreateInToken(dataDirectory, pkcs11);
+        }
+
         if (existing is not null)
         {
             Web3Keystore.WriteFile(keystore, Web3Keystore.Encrypt(existing, password));
@@ -38,9 +50,19 @@ public static class NodeKeys
         return key.PublicKey;
     }
 
-    /// <summary>Decrypts the node key. The caller disposes it.</summary>
-    public static Secp256k1PrivateKey Load(string dataDirectory, NodeOptions options)
+    /// <summary>Opens the node key (the token's, or the keystore's, decrypted). The caller disposes it.</summary>
+    public static ISecp256k1Signer Load(string dataDirectory, NodeOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        return options.Pkcs11 is { } pkcs11
+            ? Hsm.Pkcs11Secp256k1Signer.Open(pkcs11, pkcs11.ReadPin(dataDirectory))
+            : LoadFromKeystore(dataDirectory, options);
+    }
+
+    /// <summary>Decrypts the keystore's node key. The caller disposes it.</summary>
+    public static Secp256k1PrivateKey LoadFromKeystore(string dataDirectory, NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
         var json = Web3Keystore.ReadFile(Path.Combine(dataDirectory, options.KeystoreFile));
         return Web3Keystore.DecryptSecp256k1(json, Password(dataDirectory, options));
     }
@@ -100,6 +122,27 @@ public static class NodeKeys
         return File.Exists(file)
             ? File.ReadAllText(file).Trim()
             : throw new InvalidOperationException($"No keystore password: set {PasswordVariable} or provide {options.PasswordFile} in the data directory.");
+    }
+
+    /// <summary>
+    /// The key ceremony's last step: the ledger key (secp256k1) — and the TLS key (P-256), when configured — generated
+    /// in the token unless the ceremony made them already. Returns the ledger public key.
+    /// </summary>
+    private static Secp256k1PublicKey CreateInToken(string dataDirectory, Hsm.Pkcs11Settings settings)
+    {
+        using var token = Hsm.Pkcs11Token.Open(settings.Module, settings.TokenLabel, settings.ReadPin(dataDirectory));
+        if (!token.HasKeyPair(settings.LedgerKeyLabel))
+        {
+            token.GenerateKeyPair(Hsm.Pkcs11Curve.Secp256k1, settings.LedgerKeyLabel);
+        }
+
+        if (settings.TlsKeyLabel is { } tls && !token.HasKeyPair(tls))
+        {
+            token.GenerateKeyPair(Hsm.Pkcs11Curve.P256, tls);
+        }
+
+        using var signer = Hsm.Pkcs11Secp256k1Signer.Open(token, settings.LedgerKeyLabel);
+        return signer.PublicKey;
     }
 
     private static byte[] Copy(Secp256k1PrivateKey key)

@@ -21,6 +21,18 @@ public sealed record NodeOptions
     /// <summary>Client API address. Defaults to <c>http://127.0.0.1:7400</c> (HTTP/2 without TLS, loopback only); port 0 picks a free port.</summary>
     public string Listen { get; init; } = "http://127.0.0.1:7400";
 
+    /// <summary>
+    /// A second, HTTP/1.1 address for what speaks HTTP/1.1: REST (gRPC JSON transcoding, same credentials and roles),
+    /// <c>/openapi/v1.json</c>, the Prometheus scrape <c>/metrics</c> and <c>/healthz</c>. Same TLS and loopback rules as
+    /// <see cref="Listen"/>. Null (the default for a node.json without it) = none; <c>init</c> writes
+    /// <c>http://127.0.0.1:7480</c>. With <c>api.tls</c>, <see cref="Listen"/> itself also serves all of these (HTTP/1.1
+    /// and HTTP/2 negotiated by ALPN), so this is optional there.
+    /// </summary>
+    public string? HttpListen { get; init; }
+
+    /// <summary>Logs, metrics and traces (<see cref="ObservabilitySettings"/>).</summary>
+    public ObservabilitySettings Observability { get; init; } = new();
+
     /// <summary>Authentication, TLS and the listening rules of the client API (<see cref="ApiSettings"/>).</summary>
     public ApiSettings Api { get; init; } = new();
 
@@ -56,6 +68,12 @@ public sealed record NodeOptions
 
     /// <summary>File holding the keystore password, relative to the data directory, used when CUSTOMS_LEDGER_PASSWORD is not set.</summary>
     public string PasswordFile { get; init; } = "keys/password";
+
+    /// <summary>
+    /// The node's keys in a PKCS#11 token (an HSM) instead of <see cref="KeystoreFile"/>: the ledger key, and optionally
+    /// the TLS key. Null (the default) = the encrypted keystore. <c>init --pkcs11-module …</c> sets it up.
+    /// </summary>
+    public Hsm.Pkcs11Settings? Pkcs11 { get; init; }
 
     /// <summary>
     /// Verification policy of this node's VerificationService: ledger ids that must each hold a valid anchor
@@ -202,6 +220,30 @@ public sealed record ApiSettings
 
     /// <summary>External OAuth 2.0 / OpenID Connect issuers whose bearer tokens the node accepts.</summary>
     public IReadOnlyList<JwtIssuerSettings> JwtIssuers { get; init; } = [];
+}
+
+/// <summary>Logs, metrics and traces.</summary>
+public sealed record ObservabilitySettings
+{
+    /// <summary>
+    /// <c>simple</c> (the default: one line per entry, UTC timestamp, level, category, trace id) or <c>json</c> (one JSON
+    /// object per line with timestamp, level, category, message, its named values and the trace and span ids, for a log
+    /// collector).
+    /// </summary>
+    public string LogFormat { get; init; } = "simple";
+
+    /// <summary>Least level logged: <c>Trace</c>, <c>Debug</c> (adds one line per API request), <c>Information</c> (the default), <c>Warning</c>, <c>Error</c>.</summary>
+    public string LogLevel { get; init; } = "Information";
+
+    /// <summary>Serve the Prometheus scrape endpoint <c>/metrics</c> (without credentials: it holds counts, never document data). Defaults to true.</summary>
+    public bool Metrics { get; init; } = true;
+
+    /// <summary>
+    /// OTLP/HTTP collector base address (e.g. <c>http://127.0.0.1:4318</c>; traces go to <c>/v1/traces</c>, metrics to
+    /// <c>/v1/metrics</c>) that traces and metrics are also pushed to; null (the default) = none (metrics are scraped,
+    /// trace ids still appear in the logs).
+    /// </summary>
+    public string? OtlpEndpoint { get; init; }
 }
 
 /// <summary>HTTPS on the client API.</summary>

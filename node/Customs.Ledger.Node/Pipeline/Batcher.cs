@@ -11,8 +11,11 @@ namespace Customs.Ledger.Node.Pipeline;
 /// the documents anchored. Crash-safe: a batch is stored before it is anchored, and unanchored batches are anchored again
 /// at start; ledger adapters are idempotent by batch root, so a retry never anchors twice.
 /// </summary>
-public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) : BackgroundService
+public sealed partial class Batcher(NodeContext node, Observability.NodeMetrics metrics, ILogger<Batcher> logger) : BackgroundService
 {
+    /// <summary>When the batch being anchored was formed (for the batch latency metric); a batch found unanchored at start counts from then.</summary>
+    private long _formedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+
     /// <summary>First wait after a failure; it doubles with each failure in a row, up to <see cref="MaxRetryDelay"/>.</summary>
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(1);
 
@@ -74,6 +77,8 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
             return false;
         }
 
+        _formedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+
         if (pending.Count < node.Options.BatchMaxDocuments && node.Options.BatchWindowMilliseconds > 0)
         {
             await Task.Delay(node.Options.BatchWindowMilliseconds, cancellationToken).ConfigureAwait(false);
@@ -92,9 +97,13 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
     {
         foreach (var batch in node.Store.UnanchoredBatches())
         {
+            using var span = Observability.NodeMetrics.Tracing.StartActivity("customs_ledger.batch.anchor");
+            span?.SetTag("customs_ledger.batch.id", batch.Id);
+            span?.SetTag("customs_ledger.batch.size", batch.Size);
             var receipts = await AnchorOnEveryLedgerAsync(batch, cancellationToken).ConfigureAwait(false);
             Hosting.FaultInjection.At("during-anchor");
             await node.Store.CompleteBatchAsync(batch, receipts, cancellationToken).ConfigureAwait(false);
+            metrics.BatchAnchored(batch.Size, System.Diagnostics.Stopwatch.GetElapsedTime(_formedAt));
             LogAnchored(logger, batch.Id, batch.Size, Convert.ToHexStringLower(batch.Root));
             node.Events.Pulse();
 
@@ -116,7 +125,18 @@ public sealed partial class Batcher(NodeContext node, ILogger<Batcher> logger) :
         var receipts = new List<AnchorReceipt>();
         foreach (var ledger in node.Ledgers)
         {
-            receipts.Add(await ledger.AnchorAsync(request, cancellationToken).ConfigureAwait(false));
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            try
+            {
+                receipts.Add(await ledger.AnchorAsync(request, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                metrics.AnchorFailed(ledger.LedgerId, "anchor");
+                throw;
+            }
+
+            metrics.Anchored(ledger.LedgerId, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         }
 
         return receipts;

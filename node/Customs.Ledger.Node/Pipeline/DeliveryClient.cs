@@ -14,7 +14,15 @@ public sealed class DeliveryClient(NodeContext node) : IDisposable
     private readonly Lock _gate = new();
     private object? _trust;
 
-    public PeerService.PeerServiceClient For(string nodeId)
+    public PeerService.PeerServiceClient For(string nodeId) => new(ChannelFor(nodeId, "deliver"));
+
+    /// <summary>
+    /// The standard gRPC health service of a partner's peer API (for the node's "peers" health check), on a channel of
+    /// its own: a probe of a partner that is down must not put the delivery channel into its reconnect back-off.
+    /// </summary>
+    public Grpc.Health.V1.Health.HealthClient HealthOf(string nodeId) => new(ChannelFor(nodeId, "health"));
+
+    private GrpcChannel ChannelFor(string nodeId, string purpose)
     {
         var exchange = node.Exchange ?? throw new InvalidOperationException("this node has no peer API configured ('peer' in node.json)");
         var peer = exchange.Peers.FirstOrDefault(p => p.NodeId == nodeId) ?? throw new KeyNotFoundException($"no peer address for node {nodeId} in node.json");
@@ -34,7 +42,8 @@ public sealed class DeliveryClient(NodeContext node) : IDisposable
                 _trust = trust;
             }
 
-            if (!_channels.TryGetValue(peer.Address, out var channel))
+            var key = purpose + " " + peer.Address;
+            if (!_channels.TryGetValue(key, out var channel))
             {
 #pragma warning disable CA2000 // the handler is owned by the channel, disposed with it
                 var handler = new SocketsHttpHandler
@@ -48,10 +57,10 @@ public sealed class DeliveryClient(NodeContext node) : IDisposable
                 };
 #pragma warning restore CA2000
                 channel = GrpcChannel.ForAddress(peer.Address, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true, MaxSendMessageSize = 17 * 1024 * 1024 });
-                _channels[peer.Address] = channel;
+                _channels[key] = channel;
             }
 
-            return new PeerService.PeerServiceClient(channel);
+            return channel;
         }
     }
 

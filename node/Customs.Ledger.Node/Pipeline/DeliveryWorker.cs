@@ -15,7 +15,7 @@ namespace Customs.Ledger.Node.Pipeline;
 /// answers with a receipt signed by its agreement key. Failures are retried with exponential back-off (0.5 s doubling,
 /// capped); the envelope is the same bytes every time, so the recipient answers a repeat with the same receipt.
 /// </summary>
-public sealed partial class DeliveryWorker(NodeContext node, DeliveryClient peers, ILogger<DeliveryWorker> logger) : BackgroundService
+public sealed partial class DeliveryWorker(NodeContext node, DeliveryClient peers, Observability.NodeMetrics metrics, ILogger<DeliveryWorker> logger) : BackgroundService
 {
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -62,12 +62,14 @@ public sealed partial class DeliveryWorker(NodeContext node, DeliveryClient peer
                 {
                     await client.NotifyAsync(new NotifyRequest { Notice = ByteString.CopyFrom(row.Envelope) }, deadline: DateTime.UtcNow.AddSeconds(exchange.Settings.DeliveryTimeoutSeconds), cancellationToken: cancellationToken).ConfigureAwait(false);
                     await exchange.Store.RecordReceiptAsync(row.MessageId, OutboxStatus.Acknowledged, [], null, null, [], cancellationToken).ConfigureAwait(false);
+                    metrics.Delivered("notice-stored");
                     LogDelivered(logger, row.MessageId, row.Recipient, "notice stored");
                 }
                 catch (RpcException ex) when (ex.StatusCode is StatusCode.InvalidArgument or StatusCode.PermissionDenied or StatusCode.FailedPrecondition)
                 {
                     // The partner refuses this notice for good: retrying would not change its answer.
                     await exchange.Store.RecordReceiptAsync(row.MessageId, OutboxStatus.Rejected, [], ex.StatusCode.ToString(), null, [], cancellationToken).ConfigureAwait(false);
+                    metrics.Delivered("notice-refused");
                     LogDelivered(logger, row.MessageId, row.Recipient, "notice refused: " + ex.StatusCode);
                 }
 
@@ -88,6 +90,7 @@ public sealed partial class DeliveryWorker(NodeContext node, DeliveryClient peer
 
             var state = receipt.Outcome == ReceiptOutcome.Accepted ? OutboxStatus.Acknowledged : OutboxStatus.Rejected;
             await exchange.Store.RecordReceiptAsync(row.MessageId, state, response.Receipt.ToByteArray(), receipt.Content.ReasonCode, receipt.Content.WcoPointer, response.ReceiptAnchors.Select(BundleMapping.FromProto).ToList(), cancellationToken).ConfigureAwait(false);
+            metrics.Delivered(receipt.Outcome == ReceiptOutcome.Accepted ? "accepted" : "rejected");
             LogDelivered(logger, row.MessageId, row.Recipient, receipt.Outcome.ToString());
             await node.Store.AppendEventAsync(state == OutboxStatus.Acknowledged ? "delivered" : "delivery-rejected", row.DocumentId, row.MessageId, cancellationToken).ConfigureAwait(false);
             node.Events.Pulse();
@@ -95,7 +98,9 @@ public sealed partial class DeliveryWorker(NodeContext node, DeliveryClient peer
         catch (Exception ex) when (ex is RpcException or InvalidDataException or FormatException or EnvelopeException or HttpRequestException)
         {
             var delay = TimeSpan.FromMilliseconds(Math.Min(500 * Math.Pow(2, Math.Min(row.Attempts, 16)), exchange.Settings.MaxRetryDelaySeconds * 1000.0));
-            await exchange.Store.RecordAttemptFailedAsync(row.MessageId, ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name, DateTimeOffset.UtcNow + delay, cancellationToken).ConfigureAwait(false);
+            var cause = ex is RpcException rpc ? rpc.StatusCode.ToString() : ex.GetType().Name;
+            await exchange.Store.RecordAttemptFailedAsync(row.MessageId, cause, DateTimeOffset.UtcNow + delay, cancellationToken).ConfigureAwait(false);
+            metrics.DeliveryRetried(cause);
             LogRetry(logger, row.MessageId, row.Recipient, row.Attempts + 1, delay.TotalSeconds);
         }
     }

@@ -2,7 +2,6 @@ using System.Security.Cryptography.X509Certificates;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Node.Storage;
-using Customs.Ledger.Pki;
 
 namespace Customs.Ledger.Node.Pipeline;
 
@@ -53,7 +52,7 @@ public sealed class ExchangeContext : IDisposable
         }
 
         string Path(string relative) => System.IO.Path.Combine(dataDirectory, relative);
-        var certificate = NodeCertificateFiles.LoadPkcs12(Path(peer.Certificate), File.ReadAllText(Path(peer.CertificatePasswordFile)).Trim());
+        var certificate = Hosting.TlsIdentity.Load(dataDirectory, options, peer.Certificate, peer.CertificatePasswordFile);
         var agreementsPath = Path(options.AgreementsFile);
         var agreements = File.Exists(agreementsPath) ? AgreementJson.ParseList(File.ReadAllText(agreementsPath)) : [];
         return new ExchangeContext(peer, certificate, trust, agreements, ExchangeStore.Open(Path("exchange.db")), options.Peers);

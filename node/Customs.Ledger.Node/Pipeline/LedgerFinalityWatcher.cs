@@ -11,7 +11,7 @@ namespace Customs.Ledger.Node.Pipeline;
 /// in flight, so anchoring again waits for it rather than writing twice. A lost revocation is re-sent by the adapter; the
 /// document stays revoked. Every reorganisation is a warning in the log.
 /// </summary>
-public sealed partial class LedgerFinalityWatcher(NodeContext node, ILogger<LedgerFinalityWatcher> logger) : BackgroundService
+public sealed partial class LedgerFinalityWatcher(NodeContext node, Observability.NodeMetrics metrics, ILogger<LedgerFinalityWatcher> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -55,6 +55,7 @@ public sealed partial class LedgerFinalityWatcher(NodeContext node, ILogger<Ledg
 
         foreach (var write in gone)
         {
+            metrics.Reorganised(write.LedgerId, write.Kind.ToString().ToLowerInvariant());
             if (write.Kind == ReorganisedWriteKind.Anchor)
             {
                 var reopened = await node.Store.ReopenBatchAsync(write.Root, write.LedgerId, $"transaction {write.TransactionHash} left block {write.FormerBlock}", cancellationToken).ConfigureAwait(false);

@@ -11,7 +11,7 @@ namespace Customs.Ledger.Node.Pipeline;
 /// <summary>What every part of a running node shares: options, key, store, ledgers, mapper and signals.</summary>
 public sealed class NodeContext : IDisposable
 {
-    public NodeContext(string dataDirectory, NodeOptions options, Secp256k1PrivateKey key, DocumentStore store, IReadOnlyList<ILedgerAdapter> ledgers, IReadOnlyList<IAnchorVerifier> anchorVerifiers)
+    public NodeContext(string dataDirectory, NodeOptions options, ISecp256k1Signer key, DocumentStore store, IReadOnlyList<ILedgerAdapter> ledgers, IReadOnlyList<IAnchorVerifier> anchorVerifiers)
     {
         DataDirectory = dataDirectory;
         Options = options;
@@ -47,7 +47,8 @@ public sealed class NodeContext : IDisposable
 
     public NodeOptions Options { get; }
 
-    public Secp256k1PrivateKey Key { get; }
+    /// <summary>The node's ledger key (in memory, or in its HSM).</summary>
+    public ISecp256k1Signer Key { get; }
 
     public DocumentStore Store { get; }
 

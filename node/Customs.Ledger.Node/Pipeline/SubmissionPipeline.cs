@@ -11,7 +11,7 @@ namespace Customs.Ledger.Node.Pipeline;
 /// validate → map → salt → persist durably → acknowledge. Batching, signing and anchoring happen after the
 /// acknowledgement, in <see cref="Batcher"/>; a document acknowledged here is already on disk.
 /// </summary>
-public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices, Audit.AuditRecorder audit)
+public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices, Audit.AuditRecorder audit, Observability.NodeMetrics metrics)
 {
     /// <summary>Accepts one document. Throws <see cref="XmlIngestionException"/> for a document the node refuses.</summary>
     /// <param name="xml">The document.</param>
@@ -23,13 +23,22 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices,
     /// <param name="principal">Who submits (for the audit trail: its record commits with the document; a refusal is recorded too).</param>
     public async Task<StoredDocument> SubmitAsync(ReadOnlyMemory<byte> xml, string? source, string? supersedes, CancellationToken cancellationToken, WriteOrder? order = null, string? principal = null)
     {
+        metrics.Received();
         try
         {
-            return await SubmitInOrderAsync(xml, source, supersedes, cancellationToken, order, principal).ConfigureAwait(false);
+            var stored = await SubmitInOrderAsync(xml, source, supersedes, cancellationToken, order, principal).ConfigureAwait(false);
+            metrics.Accepted(stored.Duplicate);
+            return stored;
         }
-        catch (Exception ex) when (principal is not null && ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            await audit.RecordAsync(principal, supersedes is null ? "submit" : "amend", null, Audit.AuditRecorder.Outcome(ex), supersedes is null ? null : "supersedes " + supersedes, CancellationToken.None).ConfigureAwait(false);
+            var outcome = Audit.AuditRecorder.Outcome(ex);
+            metrics.Refused(outcome);
+            if (principal is not null)
+            {
+                await audit.RecordAsync(principal, supersedes is null ? "submit" : "amend", null, outcome, supersedes is null ? null : "supersedes " + supersedes, CancellationToken.None).ConfigureAwait(false);
+            }
+
             throw;
         }
         finally
@@ -120,7 +129,15 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices,
         var receipts = new List<Ledger.AnchorReceipt>();
         foreach (var ledger in node.Ledgers)
         {
-            receipts.Add(await ledger.RevokeAsync(request, cancellationToken).ConfigureAwait(false));
+            try
+            {
+                receipts.Add(await ledger.RevokeAsync(request, cancellationToken).ConfigureAwait(false));
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                metrics.AnchorFailed(ledger.LedgerId, "revoke");
+                throw;
+            }
         }
 
         await node.Store.RevokeAsync(id, reasonCode, receipts, cancellationToken, principal).ConfigureAwait(false);

@@ -12,7 +12,7 @@ namespace Customs.Ledger.Node.Services;
 /// UNAUTHENTICATED with the reason the credential failed; a principal without an allowed role → PERMISSION_DENIED naming
 /// the roles that may call. Refusals are logged as warnings with the principal and method (never a token).
 /// </summary>
-public sealed partial class AuthorizationInterceptor(ILogger<AuthorizationInterceptor> logger, Audit.AuditRecorder audit) : Interceptor
+public sealed partial class AuthorizationInterceptor(ILogger<AuthorizationInterceptor> logger, Audit.AuditRecorder audit, Observability.NodeMetrics metrics) : Interceptor
 {
     /// <summary>
     /// Methods that change state: an authenticated principal's refused attempt at one is written to the audit trail.
@@ -26,6 +26,7 @@ public sealed partial class AuthorizationInterceptor(ILogger<AuthorizationInterc
         "/customs.ledger.v1.DocumentService/Revoke",
         "/customs.ledger.v1.ExchangeService/Send",
         "/customs.ledger.v1.ExchangeService/SetAeoStatus",
+        "/customs.ledger.v1.AdminService/Backup",
     };
 
     public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
@@ -58,8 +59,14 @@ public sealed partial class AuthorizationInterceptor(ILogger<AuthorizationInterc
         {
             await CheckAsync(context).ConfigureAwait(false);
         }
-        catch (RpcException refused) when (refused.StatusCode == StatusCode.PermissionDenied && StateChanging.Contains(context.Method))
+        catch (RpcException refused)
         {
+            metrics.ApiRefused(refused.StatusCode.ToString());
+            if (refused.StatusCode != StatusCode.PermissionDenied || !StateChanging.Contains(context.Method))
+            {
+                throw;
+            }
+
             await audit.RecordAsync(PrincipalOf(context), "denied", null, refused.StatusCode.ToString(), context.Method, CancellationToken.None).ConfigureAwait(false);
             throw;
         }

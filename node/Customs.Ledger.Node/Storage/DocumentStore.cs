@@ -615,6 +615,19 @@ public sealed partial class DocumentStore : IDisposable
         return result;
     }
 
+    /// <summary>Holds every write to node.db (they queue) until the handle is disposed, at most 30 s: for a backup's snapshot.</summary>
+    public Task<IDisposable> HoldWritesAsync(CancellationToken cancellationToken) => _writer.HoldAsync(TimeSpan.FromSeconds(30), cancellationToken);
+
+    /// <summary>Acknowledged documents not yet in a batch (a metric; reads the state index only).</summary>
+    public long CountPending()
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM documents WHERE state = $state";
+        cmd.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
     /// <summary>Counts per state (for status output and tests).</summary>
     public IReadOnlyDictionary<DocumentState, long> CountByState()
     {

@@ -102,6 +102,36 @@ public sealed class ExchangeStore : IDisposable
         return ReadOutbox(cmd);
     }
 
+    /// <summary>Holds every write to exchange.db until the handle is disposed: for a backup's snapshot.</summary>
+    public async Task<IDisposable> HoldWritesAsync(CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        return new Releaser(_writeLock);
+    }
+
+    private sealed class Releaser(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+
+    /// <summary>Messages waiting for delivery (a metric; reads the outbox_due index only).</summary>
+    public long CountPending()
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT COUNT(*) FROM outbox WHERE state = $s";
+        cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Pending);
+        return (long)cmd.ExecuteScalar()!;
+    }
+
     /// <summary>When the next pending message is due, or null when none is pending.</summary>
     public DateTimeOffset? NextDue()
     {

@@ -74,6 +74,44 @@ internal sealed class StoreWriter : IDisposable
         return await operation.Done.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Holds the writer: returns once the writer thread has stopped between operations, and keeps it there until the
+    /// handle is disposed (at most <paramref name="longest"/>, so that a forgotten handle cannot stop the node). Writes
+    /// queue meanwhile. A backup takes its read snapshots of every store while each store's writer is held, so that the
+    /// copy is one instant of the node.
+    /// </summary>
+    public async Task<IDisposable> HoldAsync(TimeSpan longest, CancellationToken cancellationToken)
+    {
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+#pragma warning disable CA2000 // never disposed: the writer thread may still be inside Wait when the hold is released
+        var release = new ManualResetEventSlim();
+#pragma warning restore CA2000
+        var operation = new Operation<bool>(_ => { held.TrySetResult(); release.Wait(longest); return true; }, isolated: false);
+        try
+        {
+            await _queue.Writer.WriteAsync(operation, cancellationToken).ConfigureAwait(false);
+            await held.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            release.Set();
+            if (ex is ChannelClosedException)
+            {
+                throw new ObjectDisposedException(nameof(StoreWriter), "the store is closing");
+            }
+
+            throw;
+        }
+
+        return new Hold(release);
+    }
+
+    private sealed class Hold(ManualResetEventSlim release) : IDisposable
+    {
+        // The event is not disposed: the writer thread may still be inside Wait when this runs.
+        public void Dispose() => release.Set();
+    }
+
     /// <summary>Stops taking operations, runs what is queued, and waits for the writer thread.</summary>
     public void Dispose()
     {
