@@ -1,4 +1,3 @@
-using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
@@ -93,19 +92,7 @@ public sealed class SecureNodeFixture : IAsyncLifetime
     {
         var trusted = X509CertificateLoader.LoadCertificate(Consortium.RawData);
         var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-        {
-            if (presented is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != 0)
-            {
-                return false;
-            }
-
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(trusted);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            return chain.Build(new X509Certificate2(presented));
-        };
+        handler.SslOptions.RemoteCertificateValidationCallback = Pki.ServerCertificateTrust.Callback([trusted]);
         if (certificate is not null)
         {
             handler.SslOptions.ClientCertificates = [certificate];

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Ledger;
-using Customs.Ledger.Merkle;
 
 namespace Customs.Ledger.Adapters.Embedded;
 

@@ -216,7 +216,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     public static byte[] RevocationDigest(byte[] documentRoot, string reasonCode)
     {
         RequireLength(documentRoot, BlockCodec.HashLength, "documentRoot", nameof(documentRoot));
-        RequireReasonCode(reasonCode, nameof(reasonCode));
+        ReasonCode.Require(reasonCode, nameof(reasonCode));
         return BlockCodec.RevocationDigest(documentRoot, reasonCode);
     }
 
@@ -593,9 +593,6 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     [GeneratedRegex("^embedded:[A-Za-z0-9._-]{1,64}\\z")]
     private static partial Regex LedgerIdPattern();
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,16}\\z")]
-    private static partial Regex ReasonCodePattern();
-
     private static ChainVerification Broken(long count, long height, string reason) => new(false, count, height, reason);
 
     private static InvalidDataException Malformed(long height) =>
@@ -614,35 +611,11 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         }
     }
 
-    private static void RequireReasonCode(string? reasonCode, string parameter)
-    {
-        if (reasonCode is null || !ReasonCodePattern().IsMatch(reasonCode))
-        {
-            throw new ArgumentException("The reason code must be 1 to 16 of A-Z a-z 0-9 . _ - (a code, never free text).", parameter);
-        }
-    }
-
-    private static (Secp256k1PublicKey Key, Secp256k1Signature Signature) ParseIssuer(byte[]? issuerKey, byte[]? signature, string request)
-    {
-        RequireLength(issuerKey, Secp256k1PublicKey.CompressedLength, $"{request}.IssuerKey", "request");
-        RequireLength(signature, Secp256k1Signature.RecoverableLength, $"{request}.Signature", "request");
-        if (!Secp256k1PublicKey.TryParse(issuerKey, out var key))
-        {
-            throw new ArgumentException($"{request}.IssuerKey is not a compressed secp256k1 public key.", "request");
-        }
-
-        if (!Secp256k1Signature.TryParse(signature, out var parsed))
-        {
-            throw new ArgumentException($"{request}.Signature is not r ‖ s ‖ v with v in {{0, 1, 27, 28}}.", "request");
-        }
-
-        return (key, parsed);
-    }
-
+    // The rules of every ledger (LedgerRequestRules), then this ledger's own: record count and size limits of a block.
     private static byte[] ValidateAnchor(AnchorRequest request)
     {
-        RequireLength(request.BatchRoot, BlockCodec.HashLength, "AnchorRequest.BatchRoot", nameof(request));
-        if (request.DocumentCount is < 1 or > MaxRecords)
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.DocumentCount > MaxRecords)
         {
             throw new ArgumentException($"AnchorRequest.DocumentCount must be 1 to {MaxRecords} (got {request.DocumentCount}).", nameof(request));
         }
@@ -675,30 +648,11 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
             }
         }
 
-        var (issuer, signature) = ParseIssuer(request.IssuerKey, request.Signature, nameof(AnchorRequest));
-        if (!issuer.Verify(request.BatchRoot, signature))
-        {
-            throw new ArgumentException("AnchorRequest.Signature does not verify over the batch root with AnchorRequest.IssuerKey.", nameof(request));
-        }
-
-        return signature.ToRecoverableBytes();
+        return LedgerRequestRules.ValidateAnchor(request).Signature.ToRecoverableBytes();
     }
 
-    private static byte[] ValidateRevocation(RevocationRequest request)
-    {
-        RequireLength(request.DocumentRoot, BlockCodec.HashLength, "RevocationRequest.DocumentRoot", nameof(request));
-        RequireLength(request.BatchRoot, BlockCodec.HashLength, "RevocationRequest.BatchRoot", nameof(request));
-        RequireReasonCode(request.ReasonCode, nameof(request));
-        var (issuer, signature) = ParseIssuer(request.IssuerKey, request.Signature, nameof(RevocationRequest));
-        if (!issuer.Verify(BlockCodec.RevocationDigest(request.DocumentRoot, request.ReasonCode), signature))
-        {
-            throw new ArgumentException(
-                "RevocationRequest.Signature does not verify over RevocationDigest(documentRoot, reasonCode) with RevocationRequest.IssuerKey.",
-                nameof(request));
-        }
-
-        return signature.ToRecoverableBytes();
-    }
+    private static byte[] ValidateRevocation(RevocationRequest request) =>
+        LedgerRequestRules.ValidateRevocation(request).Signature.ToRecoverableBytes();
 
     private static bool IsJsonObject(byte[] json)
     {

@@ -381,58 +381,9 @@ public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, ILedgerHea
         return MakeReceipt(log.TransactionHash, (long)log.BlockNumber.Value, log.BlockHash, (long)(header?.Timestamp.Value ?? 0), root, kind);
     }
 
-    private static void ValidateAnchor(AnchorRequest request)
-    {
-        RequireRoot(request.BatchRoot, "AnchorRequest.BatchRoot");
-        if (request.DocumentCount < 1)
-        {
-            throw new ArgumentException("AnchorRequest.DocumentCount must be at least 1.", nameof(request));
-        }
+    private static void ValidateAnchor(AnchorRequest request) => LedgerRequestRules.ValidateAnchor(request);
 
-        if (request.AdditionalRoots is null || request.AdditionalRoots.Count > 16)
-        {
-            throw new ArgumentException("AnchorRequest.AdditionalRoots must hold at most 16 roots.", nameof(request));
-        }
-
-        foreach (var root in request.AdditionalRoots)
-        {
-            RequireRoot(root, "AnchorRequest.AdditionalRoots[]");
-        }
-
-        var (issuer, signature) = ParseIssuer(request.IssuerKey, request.Signature, nameof(AnchorRequest));
-        if (!issuer.Verify(request.BatchRoot, signature))
-        {
-            throw new ArgumentException("AnchorRequest.Signature does not verify over the batch root with AnchorRequest.IssuerKey.", nameof(request));
-        }
-    }
-
-    private static void ValidateRevocation(RevocationRequest request)
-    {
-        RequireRoot(request.DocumentRoot, "RevocationRequest.DocumentRoot");
-        RequireRoot(request.BatchRoot, "RevocationRequest.BatchRoot");
-        var digest = RevocationDigest.Compute(request.DocumentRoot, request.ReasonCode);
-        var (issuer, signature) = ParseIssuer(request.IssuerKey, request.Signature, nameof(RevocationRequest));
-        if (!issuer.Verify(digest, signature))
-        {
-            throw new ArgumentException(
-                "RevocationRequest.Signature does not verify over RevocationDigest(documentRoot, reasonCode) with RevocationRequest.IssuerKey.", nameof(request));
-        }
-    }
-
-    private static (Secp256k1PublicKey Key, Secp256k1Signature Signature) ParseIssuer(byte[] issuerKey, byte[] signature, string request)
-    {
-        if (issuerKey is null || !Secp256k1PublicKey.TryParse(issuerKey, out var key))
-        {
-            throw new ArgumentException($"{request}.IssuerKey is not a valid secp256k1 public key.", nameof(issuerKey));
-        }
-
-        if (signature is null || !Secp256k1Signature.TryParse(signature, out var parsed))
-        {
-            throw new ArgumentException($"{request}.Signature is not r ‖ s ‖ v with v in {{0, 1, 27, 28}}.", nameof(signature));
-        }
-
-        return (key, parsed);
-    }
+    private static void ValidateRevocation(RevocationRequest request) => LedgerRequestRules.ValidateRevocation(request);
 
     private static void RequireRoot(byte[] root, string name)
     {

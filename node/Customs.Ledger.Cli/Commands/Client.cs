@@ -87,19 +87,7 @@ internal sealed class Client : IDisposable
 
         if (credentials.ServerCas is { } cas)
         {
-            sockets.SslOptions.RemoteCertificateValidationCallback = (_, presented, _, errors) =>
-            {
-                if (presented is null || (errors & ~System.Net.Security.SslPolicyErrors.RemoteCertificateChainErrors) != 0)
-                {
-                    return false;
-                }
-
-                using var chain = new X509Chain();
-                chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                chain.ChainPolicy.CustomTrustStore.AddRange(cas);
-                chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                return chain.Build(new X509Certificate2(presented));
-            };
+            sockets.SslOptions.RemoteCertificateValidationCallback = Pki.ServerCertificateTrust.Callback([.. cas]);
         }
 
         HttpMessageHandler handler = credentials.Token is { } token ? new BearerHandler(token) { InnerHandler = sockets } : sockets;

@@ -113,7 +113,7 @@ internal sealed class VerificationMemo
                 }
 
                 Span<byte> digest = stackalloc byte[32];
-                Merkle.Sha256.HashData(buffer, digest);
+                Crypto.Sha256.HashData(buffer, digest);
                 return new Key(
                     System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest[..16]),
                     System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(digest[16..]));

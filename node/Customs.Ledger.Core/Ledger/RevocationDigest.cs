@@ -1,11 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace Customs.Ledger.Ledger;
 
 /// <summary>What an issuer signs to revoke a document: SHA-256("customs-ledger/revoke/1" ‖ documentRoot ‖ UTF-8 reason code).</summary>
-public static partial class RevocationDigest
+public static class RevocationDigest
 {
     /// <summary>Domain-separation prefix of the digest.</summary>
     public const string Domain = "customs-ledger/revoke/1";
@@ -13,14 +12,7 @@ public static partial class RevocationDigest
     /// <summary>The digest; <paramref name="reasonCode"/> must be 1-16 letters, digits, '.', '-' or '_'.</summary>
     public static byte[] Compute(ReadOnlySpan<byte> documentRoot, string reasonCode)
     {
-        if (!ReasonPattern().IsMatch(reasonCode ?? string.Empty))
-        {
-            throw new ArgumentException("The reason code must be 1-16 letters, digits, '.', '-' or '_' (a code, never free text).", nameof(reasonCode));
-        }
-
+        ReasonCode.Require(reasonCode, nameof(reasonCode));
         return SHA256.HashData([.. Encoding.UTF8.GetBytes(Domain), .. documentRoot, .. Encoding.UTF8.GetBytes(reasonCode!)]);
     }
-
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,16}\\z")]
-    private static partial Regex ReasonPattern();
 }

@@ -1,3 +1,4 @@
+using Customs.Ledger.Crypto;
 using System.Security.Cryptography;
 
 namespace Customs.Ledger.Merkle;

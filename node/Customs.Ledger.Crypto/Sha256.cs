@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 
-namespace Customs.Ledger.Merkle;
+namespace Customs.Ledger.Crypto;
 
 /// <summary>
 /// SHA-256 for the many small inputs of Merkle trees (a leaf is ~100 bytes, a node 65). On Linux the BCL's

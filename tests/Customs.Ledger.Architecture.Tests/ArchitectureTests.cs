@@ -1,0 +1,78 @@
+using System.Reflection;
+using NetArchTest.Rules;
+
+namespace Customs.Ledger.Architecture.Tests;
+
+/// <summary>
+/// What may reference what (docs/ARCHITECTURE.md), checked on the compiled assemblies: the domain core stays free of
+/// transport, storage, ledger and HSM libraries; the ledger adapters and the libraries below the node never depend on
+/// the node or the CLI. Each rule is also run once against an assembly that breaks it, so that a rule which could never
+/// fail (a misspelt namespace) is caught too.
+/// </summary>
+public sealed class ArchitectureTests
+{
+    private static readonly Assembly Core = typeof(Ledger.ILedgerAdapter).Assembly;
+    private static readonly Assembly Crypto = typeof(Crypto.ISecp256k1Signer).Assembly;
+    private static readonly Assembly Pki = typeof(Pki.ConsortiumCa).Assembly;
+    private static readonly Assembly Hsm = typeof(Hsm.Pkcs11Settings).Assembly;
+    private static readonly Assembly Embedded = typeof(Adapters.Embedded.EmbeddedLedger).Assembly;
+    private static readonly Assembly Ethereum = typeof(Adapters.Ethereum.EthereumLedger).Assembly;
+    private static readonly Assembly Node = typeof(Node.Hosting.NodeHost).Assembly;
+
+    /// <summary>Libraries the domain core must not use: gRPC and ASP.NET Core, SQLite, Nethereum, Fabric, PKCS#11.</summary>
+    private static readonly string[] Infrastructure =
+    [
+        "Grpc", "Google.Protobuf", "Microsoft.AspNetCore", "Microsoft.Data.Sqlite", "SQLitePCL", "Nethereum", "Hyperledger.Fabric", "Net.Pkcs11Interop",
+    ];
+
+    [Fact]
+    public void Core_UsesNoTransportStorageLedgerOrHsmLibrary() => AssertNone(Core, Infrastructure);
+
+    [Fact]
+    public void Crypto_DependsOnNothingOfOurs() => AssertNone(Crypto, ["Customs.Ledger.Ledger", "Customs.Ledger.Bundles", "Customs.Ledger.Pki", "Customs.Ledger.Node", "Customs.Ledger.Adapters"]);
+
+    [Theory]
+    [InlineData("Pki")]
+    [InlineData("Hsm")]
+    [InlineData("Embedded")]
+    [InlineData("Ethereum")]
+    public void LibrariesAndAdapters_NeverDependOnTheNodeOrTheCli(string name) =>
+        AssertNone(ByName(name), ["Customs.Ledger.Node", "Customs.Ledger.Cli"]);
+
+    [Fact]
+    public void Adapters_DoNotDependOnEachOther()
+    {
+        AssertNone(Embedded, ["Customs.Ledger.Adapters.Ethereum", "Nethereum"]);
+        AssertNone(Ethereum, ["Customs.Ledger.Adapters.Embedded"]);
+    }
+
+    /// <summary>The rules can fail: the node itself uses gRPC and SQLite, and the Ethereum adapter uses Nethereum.</summary>
+    [Fact]
+    public void TheRules_FindForbiddenReferences_WhereTheyExist()
+    {
+        Assert.Contains("Customs.Ledger.Node.Services.DocumentGrpcService", Offenders(Node, Infrastructure));
+        Assert.Contains("Customs.Ledger.Node.Storage.DocumentStore", Offenders(Node, ["Microsoft.Data.Sqlite"]));
+        Assert.NotEmpty(Offenders(Ethereum, ["Nethereum"]));
+    }
+
+    private static Assembly ByName(string name) => name switch
+    {
+        "Pki" => Pki,
+        "Hsm" => Hsm,
+        "Embedded" => Embedded,
+        "Ethereum" => Ethereum,
+        _ => throw new ArgumentOutOfRangeException(nameof(name)),
+    };
+
+    private static void AssertNone(Assembly assembly, string[] forbidden)
+    {
+        var offenders = Offenders(assembly, forbidden);
+        Assert.True(offenders.Count == 0, $"{assembly.GetName().Name} depends on {string.Join(" or ", forbidden)} in: {string.Join(", ", offenders)}");
+    }
+
+    private static List<string> Offenders(Assembly assembly, string[] forbidden)
+    {
+        var result = Types.InAssembly(assembly).ShouldNot().HaveDependencyOnAny(forbidden).GetResult();
+        return result.IsSuccessful ? [] : [.. result.FailingTypeNames ?? []];
+    }
+}
