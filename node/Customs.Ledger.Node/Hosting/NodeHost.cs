@@ -298,7 +298,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         app.MapGrpcHealthChecksService();
         app.MapGrpcReflectionService();
         Observability.NodeTelemetry.Map(app, context.Options);
-        RestApi.Map(app);
+        RestApi.Map(app, context.Options.MaxMessageBytes);
 
         // ConfigureKestrel runs when the server is built, which Build() has done.
         return (app, endpoints ?? throw new InvalidOperationException("Kestrel was not configured"));

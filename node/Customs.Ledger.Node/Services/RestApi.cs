@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.OpenApi.Models;
 
@@ -43,9 +44,29 @@ public static class RestApi
         });
     }
 
-    public static void Map(WebApplication app)
+    /// <summary>
+    /// Largest HTTP request body that is not gRPC, for <paramref name="maxMessageBytes"/> per document: one document in
+    /// base64 (4/3 of its size) plus 64 KiB for the rest of the JSON. JSON transcoding reads a whole body before the
+    /// handler sees it, so without this a 120 MB body was read into memory (600 MB peak) before the document limit
+    /// refused it; now Kestrel answers 413 as soon as the body passes the limit. gRPC calls keep their own limits
+    /// (per message, length-prefixed, and per stream).
+    /// </summary>
+    public static long MaxJsonBodyBytes(int maxMessageBytes) => ((maxMessageBytes + 2L) / 3 * 4) + (64 * 1024);
+
+    public static void Map(WebApplication app, int maxMessageBytes)
     {
         ArgumentNullException.ThrowIfNull(app);
+        var limit = MaxJsonBodyBytes(maxMessageBytes);
+        app.Use((http, next) =>
+        {
+            if (http.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true
+                && http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } body)
+            {
+                body.MaxRequestBodySize = limit;
+            }
+
+            return next(http);
+        });
         app.UseSwagger(o => o.RouteTemplate = "openapi/{documentName}.json");
     }
 }
