@@ -142,7 +142,8 @@ public sealed class EthereumLedgerTests
 
         var error = await Assert.ThrowsAsync<LedgerWriteException>(() => outsider.AnchorAsync(TestSupport.Anchor(issuer, root), CancellationToken.None).WaitAsync(TestSupport.Long));
 
-        Assert.Equal(LedgerWritePhase.Estimate, error.Phase);
+        Assert.Equal(LedgerWritePhase.Estimate, error.WritePhase);
+        Assert.Equal(Customs.Ledger.Ledger.LedgerFailure.Refused, error.Failure);
         Assert.Equal("AccessControl: caller is missing role", error.RevertReason);
         Assert.Equal(0, await TestSupport.NonceAsync(outsider, outsider.Account, pending: true));
         Assert.Empty(outsider.Pipeline.Journal.All());

@@ -220,6 +220,57 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
         }
     }
 
+    [Fact]
+    public async Task RevokeWhileTheChainIsUnreachable_EndsNamingTheLedgerAndTheWriteInFlight_AndSucceedsOnceItIsBack()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-eth-" + Guid.NewGuid().ToString("N")[..8]);
+        using var key = Crypto.Secp256k1PrivateKey.Generate();
+        using var proxy = new TcpProxy(chain.Port);
+        try
+        {
+            NodeHost.Init(dir, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 20 }, key);
+            await TestSupport.RpcAsync(chain.RpcUrl, "hardhat_setBalance", key.PublicKey.ToChecksumAddress(), "0x56BC75E2D63100000");
+            var (code, text) = await RunCliAsync("ethereum-deploy", "--data-dir", dir, "--rpc", proxy.Url.ToString(), "--chain-id", chain.ChainId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            Assert.True(code == 0, text);
+
+            // A write waits at most 5 s for its receipt (default 120 s, beyond the node's 60 s call limit).
+            var options = NodeOptions.Load(dir);
+            (options with { Ethereum = options.Ethereum! with { ReceiptTimeoutSeconds = 5 } }).Save(dir);
+
+            await using var host = await NodeHost.StartAsync(dir, logging: _ => { }).WaitAsync(Timeout);
+            using var channel = NodeClients.Channel(host.Address, dir);
+            var documents = new DocumentService.DocumentServiceClient(channel);
+            var xml = await File.ReadAllBytesAsync(Path.Combine(AppContext.BaseDirectory, "Fixtures", "dms-declaration.xml"));
+            var id = (await documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(xml), SourceName = "declaration.xml" }).ResponseAsync.WaitAsync(Timeout)).Receipt.DocumentId;
+            await WaitAnchoredAsync(documents, id);
+
+            // The chain's endpoint goes away. Depending on which call meets the cut, the revocation ends as UNAVAILABLE
+            // (nothing was sent) or — once its transaction is signed and journaled but gets no receipt — as
+            // DEADLINE_EXCEEDED (the write stays in flight); either names the ledger and the failure, never INTERNAL,
+            // and the document is not marked revoked.
+            proxy.Cut();
+            var refused = await Assert.ThrowsAsync<RpcException>(() => documents.RevokeAsync(new RevokeRequest { DocumentId = id, ReasonCode = "41" }).ResponseAsync.WaitAsync(Timeout));
+            output.WriteLine($"revoke while cut: {refused.StatusCode}: {refused.Status.Detail}");
+            Assert.True(refused.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded, refused.Status.ToString());
+            Assert.Contains($"eip155:{chain.ChainId}:", refused.Status.Detail, StringComparison.Ordinal);
+            Assert.Matches(@"failed \((Unavailable|Timeout), ", refused.Status.Detail);
+            Assert.NotEqual(DocumentState.Revoked, (await documents.GetStatusAsync(new GetStatusRequest { DocumentId = id }).ResponseAsync.WaitAsync(Timeout)).State);
+
+            // Back: the same revocation goes through (the journaled transaction, not a second one).
+            proxy.Restore();
+            var revoked = await documents.RevokeAsync(new RevokeRequest { DocumentId = id, ReasonCode = "41" }).ResponseAsync.WaitAsync(Timeout);
+            Assert.Equal(DocumentState.Revoked, revoked.State);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+
     private static Task WaitAnchoredAsync(DocumentService.DocumentServiceClient documents, string id) =>
         NodeEvents.WaitAsync(documents, e => e.Type == "anchored" && e.DocumentId == id, Timeout);
 

@@ -121,6 +121,19 @@ public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, ILedgerHea
     /// <exception cref="ChainMismatchException">The endpoint serves another chain (nothing is signed).</exception>
     public async Task<AnchorReceipt> AnchorAsync(AnchorRequest request, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await AnchorCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LedgerException ex)
+        {
+            ex.ForLedger(LedgerId);
+            throw;
+        }
+    }
+
+    private async Task<AnchorReceipt> AnchorCoreAsync(AnchorRequest request, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         ThrowIfDisposed();
         ValidateAnchor(request);
@@ -210,6 +223,19 @@ public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, ILedgerHea
     /// <inheritdoc />
     public async Task<AnchorReceipt> RevokeAsync(RevocationRequest request, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RevokeCoreAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LedgerException ex)
+        {
+            ex.ForLedger(LedgerId);
+            throw;
+        }
+    }
+
+    private async Task<AnchorReceipt> RevokeCoreAsync(RevocationRequest request, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(request);
         ThrowIfDisposed();
         ValidateRevocation(request);
@@ -247,6 +273,19 @@ public sealed class EthereumLedger : ILedgerAdapter, ILedgerFinality, ILedgerHea
     /// <inheritdoc />
     /// <remarks>The revocation reason is known only for revocations this journal made (the chain stores roots only).</remarks>
     public async Task<LedgerDocumentState> GetStateAsync(byte[] batchRoot, byte[] documentRoot, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetStateCoreAsync(batchRoot, documentRoot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (LedgerException ex)
+        {
+            ex.ForLedger(LedgerId);
+            throw;
+        }
+    }
+
+    private async Task<LedgerDocumentState> GetStateCoreAsync(byte[] batchRoot, byte[] documentRoot, CancellationToken cancellationToken)
     {
         ThrowIfDisposed();
         RequireRoot(batchRoot, nameof(batchRoot));

@@ -1,3 +1,5 @@
+using Customs.Ledger.Ledger;
+
 namespace Customs.Ledger.Adapters.Ethereum;
 
 /// <summary>Where a write failed.</summary>
@@ -24,12 +26,12 @@ public enum LedgerWritePhase
 /// A write to an Ethereum ledger failed: the phase, the transaction hash (when one was signed) and, for reverts, the revert
 /// reason the chain gives for the same call at that block.
 /// </summary>
-public sealed class LedgerWriteException : Exception
+public sealed class LedgerWriteException : LedgerException
 {
     public LedgerWriteException(LedgerWritePhase phase, string? transactionHash, string? revertReason, string message, Exception? innerException = null)
-        : base(message, innerException)
+        : base(phase == LedgerWritePhase.Timeout ? LedgerFailure.Timeout : LedgerFailure.Refused, phase.ToString().ToLowerInvariant(), transactionHash, message, innerException)
     {
-        Phase = phase;
+        WritePhase = phase;
         TransactionHash = transactionHash;
         RevertReason = revertReason;
     }
@@ -50,7 +52,7 @@ public sealed class LedgerWriteException : Exception
     }
 
     /// <summary>Where the write failed.</summary>
-    public LedgerWritePhase Phase { get; }
+    public LedgerWritePhase WritePhase { get; }
 
     /// <summary>Hash of the signed transaction, if any.</summary>
     public string? TransactionHash { get; }
@@ -60,26 +62,27 @@ public sealed class LedgerWriteException : Exception
 }
 
 /// <summary>The RPC endpoint serves a different chain than <see cref="EthereumLedgerOptions.ChainId"/>: nothing is signed or sent.</summary>
-public sealed class ChainMismatchException : Exception
+public sealed class ChainMismatchException : LedgerException
 {
     public ChainMismatchException(long expectedChainId, long actualChainId, string endpoint)
-        : base($"The Ethereum endpoint {endpoint} serves chain id {actualChainId}, but this ledger is configured for chain id {expectedChainId}; refusing to sign or send anything.")
+        : base(LedgerFailure.Misconfigured, "connect", null, $"The Ethereum endpoint {endpoint} serves chain id {actualChainId}, but this ledger is configured for chain id {expectedChainId}; refusing to sign or send anything.")
     {
         ExpectedChainId = expectedChainId;
         ActualChainId = actualChainId;
     }
 
     public ChainMismatchException()
+        : this("The Ethereum endpoint serves another chain.")
     {
     }
 
     public ChainMismatchException(string message)
-        : base(message)
+        : base(LedgerFailure.Misconfigured, "connect", null, message)
     {
     }
 
     public ChainMismatchException(string message, Exception innerException)
-        : base(message, innerException)
+        : base(LedgerFailure.Misconfigured, "connect", null, message, innerException)
     {
     }
 
@@ -91,19 +94,20 @@ public sealed class ChainMismatchException : Exception
 }
 
 /// <summary>The Ethereum node could not be reached (connection refused, timeout) within the allowed time.</summary>
-public sealed class LedgerUnavailableException : Exception
+public sealed class LedgerUnavailableException : LedgerException
 {
     public LedgerUnavailableException()
+        : this("The Ethereum endpoint is unreachable.")
     {
     }
 
     public LedgerUnavailableException(string message)
-        : base(message)
+        : base(LedgerFailure.Unavailable, "connect", null, message)
     {
     }
 
     public LedgerUnavailableException(string message, Exception innerException)
-        : base(message, innerException)
+        : base(LedgerFailure.Unavailable, "connect", null, message, innerException)
     {
     }
 }

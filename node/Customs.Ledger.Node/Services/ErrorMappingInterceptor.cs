@@ -93,6 +93,21 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
             return new RpcException(new Status(store.Failure == StoreFailure.DiskFull ? StatusCode.ResourceExhausted : StatusCode.Unavailable, store.Message));
         }
 
+        if (ex is Ledger.LedgerException ledger)
+        {
+            // A ledger that is down, slow or refusing is the operator's to fix, not a bug: a warning with what failed
+            // (no stack trace), and a status that tells the client whether to retry.
+            LogLedgerFailure(logger, context.Method, ledger.LedgerId ?? "ledger", ledger.Failure, ledger.Phase, ledger.Message);
+            return new RpcException(new Status(
+                ledger.Failure switch
+                {
+                    Ledger.LedgerFailure.Unavailable => StatusCode.Unavailable,
+                    Ledger.LedgerFailure.Timeout => StatusCode.DeadlineExceeded,
+                    _ => StatusCode.FailedPrecondition,
+                },
+                $"{ledger.LedgerId ?? "a ledger"} failed ({ledger.Failure}, {ledger.Phase}): {ledger.Message}"));
+        }
+
         if (ex is InvalidOperationException)
         {
             return GrpcErrors.Precondition(ex.Message);
@@ -104,6 +119,9 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Method}: {Failure}: {Reason}")]
     private static partial void LogStoreFailure(ILogger logger, string method, StoreFailure failure, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Method}: {LedgerId} failed ({Failure}, {Phase}): {Reason}")]
+    private static partial void LogLedgerFailure(ILogger logger, string method, string ledgerId, Ledger.LedgerFailure failure, string phase, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "{Method} failed unexpectedly")]
     private static partial void LogUnexpected(ILogger logger, Exception ex, string method);
