@@ -23,6 +23,10 @@ public sealed class ExchangeTests : IAsyncLifetime
 
     private NodeHost A => _a!;
 
+    private readonly ServerLog _logA = new();
+
+    private readonly ServerLog _logB = new();
+
     private NodeHost B => _b!;
 
     private Secp256k1PrivateKey _keyA => _setup.KeyA;
@@ -34,9 +38,9 @@ public sealed class ExchangeTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _setup.PrepareB();
-        _b = await NodeHost.StartAsync(_setup.DirB, logging: _ => { }).DefaultTimeout();
+        _b = await NodeHost.StartAsync(_setup.DirB, logging: _logB.Attach).DefaultTimeout();
         _setup.PrepareA();
-        _a = await NodeHost.StartAsync(_setup.DirA, logging: _ => { }).DefaultTimeout();
+        _a = await NodeHost.StartAsync(_setup.DirA, logging: _logA.Attach).DefaultTimeout();
         _channelA = NodeClients.Channel(A.Address, _setup.DirA);
     }
 
@@ -54,6 +58,8 @@ public sealed class ExchangeTests : IAsyncLifetime
         }
 
         _setup.Dispose();
+        _logA.ThrowIfErrors("node A (GB-HMRC)");
+        _logB.ThrowIfErrors("node B (NL-NVWA)");
     }
 
     [Fact]

@@ -15,6 +15,9 @@ public sealed class NodeFixture : IAsyncLifetime
 {
     private NodeHost? _host;
 
+    /// <summary>The node's log; an entry at Error or above fails the collection when the node is torn down.</summary>
+    internal ServerLog Log { get; } = new();
+
     public string DataDirectory { get; } = Path.Combine(Path.GetTempPath(), "customs-ledger-ft-" + Guid.NewGuid().ToString("N")[..10]);
 
     public NodeHost Host => _host ?? throw new InvalidOperationException("not started");
@@ -35,7 +38,7 @@ public sealed class NodeFixture : IAsyncLifetime
     {
         var key = NodeHost.Init(DataDirectory, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50 });
         NodeCertification.Install(DataDirectory, Ca, key);
-        _host = await NodeHost.StartAsync(DataDirectory, logging: _ => { }).DefaultTimeout();
+        _host = await NodeHost.StartAsync(DataDirectory, logging: Log.Attach).DefaultTimeout();
         Channel = NodeClients.Channel(_host.Address, DataDirectory);
         Documents = new DocumentService.DocumentServiceClient(Channel);
         Verification = new VerificationService.VerificationServiceClient(Channel);
@@ -53,6 +56,8 @@ public sealed class NodeFixture : IAsyncLifetime
         {
             Directory.Delete(DataDirectory, recursive: true);
         }
+
+        Log.ThrowIfErrors("the functional-test node");
     }
 
     public static byte[] Fixture(string name) => File.ReadAllBytes(Path.Combine(AppContext.BaseDirectory, "Fixtures", name));

@@ -25,6 +25,9 @@ public sealed class SecureNodeFixture : IAsyncLifetime
 
     public NodeHost Host => _host ?? throw new InvalidOperationException("not started");
 
+    /// <summary>The node's log; an entry at Error or above fails the run when the node is torn down.</summary>
+    internal ServerLog Log { get; } = new();
+
     /// <summary>Certifies the node (its server certificate is its consortium TLS identity).</summary>
     public Pki.ConsortiumCa Consortium { get; } = Pki.ConsortiumCa.Create("Secure", "Customs Ledger Tests");
 
@@ -58,7 +61,7 @@ public sealed class SecureNodeFixture : IAsyncLifetime
         var parameters = IdentityProvider.ExportParameters(false);
         var jwks = new { keys = new[] { new { kty = "RSA", use = "sig", alg = "RS256", kid = "idp-1", n = Base64UrlEncoder.Encode(parameters.Modulus), e = Base64UrlEncoder.Encode(parameters.Exponent) } } };
         File.WriteAllText(Path.Combine(operators, "jwks.json"), JsonSerializer.Serialize(jwks));
-        _host = await NodeHost.StartAsync(DataDirectory, logging: _ => { }).DefaultTimeout();
+        _host = await NodeHost.StartAsync(DataDirectory, logging: Log.Attach).DefaultTimeout();
     }
 
     /// <summary>Publishes the operators' CA's current CRL where the node reads it.</summary>
@@ -115,6 +118,8 @@ public sealed class SecureNodeFixture : IAsyncLifetime
         {
             Directory.Delete(DataDirectory, recursive: true);
         }
+
+        Log.ThrowIfErrors("the TLS test node");
     }
 }
 

@@ -357,6 +357,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         {
             builder.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
             builder.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
+            builder.AddFilter(Observability.NodeTelemetry.FrameworkCallErrors, LogLevel.None);
             logging(builder);
         }
     }

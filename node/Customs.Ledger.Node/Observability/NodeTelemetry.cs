@@ -96,6 +96,7 @@ public static partial class NodeTelemetry
         builder.SetMinimumLevel(Enum.TryParse<LogLevel>(settings.LogLevel, ignoreCase: true, out var level) ? level : LogLevel.Information);
         builder.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.AddFilter("Grpc.AspNetCore", LogLevel.Warning);
+        builder.AddFilter(FrameworkCallErrors, LogLevel.None);
         builder.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
         if (string.Equals(settings.LogFormat, "json", StringComparison.OrdinalIgnoreCase))
         {
@@ -117,6 +118,15 @@ public static partial class NodeTelemetry
             });
         }
     }
+
+    /// <summary>
+    /// gRPC's own per-call error log. What fails inside a service method is logged once, with its cause, by the
+    /// node's error interceptor (warnings for store and ledger failures, an error with the exception for anything
+    /// unexpected); what this category adds is what fails before or after the method — a client that resets its stream
+    /// while its request is still being read, an unreadable message — which is the client's doing, not the node's, and
+    /// was logged as an error with a stack trace for every cancelled watch.
+    /// </summary>
+    public const string FrameworkCallErrors = "Grpc.AspNetCore.Server.ServerCallHandler";
 
     /// <summary>One debug line per request: protocol, method, path (a gRPC method or a REST route), status and time.</summary>
     public static void UseRequestLog(WebApplication app)
