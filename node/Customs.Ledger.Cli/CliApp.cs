@@ -58,11 +58,21 @@ public static class CliApp
         return null;
     }
 
+    /// <summary>The command tree of <c>customs-ledger</c>: the client commands.</summary>
     public static RootCommand Build()
     {
-        var root = new RootCommand("Customs.Ledger: a permissioned ledger interoperability node for WCO DM customs data");
-        root.Subcommands.Add(NodeCommands.Init());
-        root.Subcommands.Add(NodeCommands.Run());
+        var root = new RootCommand(
+            "Customs.Ledger: a permissioned ledger interoperability node for WCO DM customs data. " +
+            $"The node's own commands ({string.Join(", ", NodeCommandForwarder.CommandNames)}) are customs-ledger-node's; " +
+            "customs-ledger runs them through it when it is installed beside.");
+        AddClientCommands(root);
+        return root;
+    }
+
+    /// <summary>Adds the client commands (a node's client API, and offline work on bundles and documents) to <paramref name="root"/>.</summary>
+    public static void AddClientCommands(Command root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
         root.Subcommands.Add(DocumentCommands.Submit());
         root.Subcommands.Add(DocumentCommands.Status());
         root.Subcommands.Add(DocumentCommands.Bundle());
@@ -72,21 +82,49 @@ public static class CliApp
         root.Subcommands.Add(BundleCommands.Verify());
         root.Subcommands.Add(BundleCommands.Disclose());
         root.Subcommands.Add(OfflineCommands.Map());
-        root.Subcommands.Add(LedgerCommand.Create());
-        root.Subcommands.Add(CheckCommand.Create());
-        root.Subcommands.Add(BackupCommands.Backup());
-        root.Subcommands.Add(BackupCommands.Restore());
-        root.Subcommands.Add(SecurityCommands.Token());
-        root.Subcommands.Add(SecurityCommands.Audit());
-        root.Subcommands.Add(EthereumCommand.Create());
-        root.Subcommands.Add(EthereumCommand.CreateAccount());
-        root.Subcommands.Add(CaCommands.Create());
-        root.Subcommands.Add(KeyCommands.Create());
-        root.Subcommands.Add(TrustListCommands.Create());
-        root.Subcommands.Add(DemoCommand.Create());
-        root.Subcommands.Add(AgreementCommands.Create());
-        root.Subcommands.Add(PilotCommand.Create());
-        root.Subcommands.Add(RegistryCommand.Create());
-        return root;
+    }
+
+    /// <summary>
+    /// Parses and runs <paramref name="args"/> against <paramref name="root"/> with this tool family's exit-code rules:
+    /// usage errors are bad input (2), cancellation 130, and a failure no command expected is "error: &lt;what&gt;" (1) —
+    /// never a stack trace, which would also risk echoing document content.
+    /// </summary>
+    public static async Task<int> RunAsync(RootCommand root, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (Console.IsOutputRedirected)
+        {
+            // Output read by a program or a file: no wrapping at 80 columns, which would break ids and reasons across lines.
+            Spectre.Console.AnsiConsole.Profile.Width = 4096;
+        }
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // System.CommandLine answers its own usage errors with exit code 1; they are bad input here (2).
+            foreach (var error in parse.Errors)
+            {
+                Console.Error.WriteLine(error.Message);
+            }
+
+            return BadInput;
+        }
+
+        try
+        {
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("cancelled");
+            return 130;
+        }
+#pragma warning disable CA1031 // the last line of defence: a message and exit 1, never a stack trace
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            Console.Error.WriteLine($"error: {Output.Reason(ex)}");
+            return Failed;
+        }
     }
 }

@@ -1,3 +1,4 @@
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Node.Hosting;
@@ -62,7 +63,7 @@ public sealed class HsmNodeOnEthereumTests(HardhatFixture chain, ITestOutputHelp
             var bundle = await documents.GetBundleAsync(new GetBundleRequest { DocumentId = receipt.DocumentId }).ResponseAsync.WaitAsync(Timeout);
             Assert.Equal(publicKey.ToCompressedBytes(), bundle.Issuer.PublicKey.ToByteArray());
             var bundleFile = Path.Combine(dir, "bundle.json");
-            await File.WriteAllTextAsync(bundleFile, Node.Services.BundleMapping.ToJson(bundle));
+            await File.WriteAllTextAsync(bundleFile, BundleMapping.ToJson(bundle));
             (code, text) = await RunCliAsync("verify", bundleFile, "--trust", Path.Combine(dir, "tls", "consortium-ca.pem"), "--rpc", chain.RpcUrl);
             Assert.True(code == 0, text);
             Assert.Contains("not revoked on eip155", text, StringComparison.Ordinal);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
@@ -60,7 +61,7 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
             // Offline with --rpc: the anchor and the revocation state checked on the chain; an endpoint that does not
             // answer is an ERROR (exit 3), never a silently dropped anchor.
             var bundleFile = Path.Combine(dir, "bundle.json");
-            await File.WriteAllTextAsync(bundleFile, Node.Services.BundleMapping.ToJson(bundle));
+            await File.WriteAllTextAsync(bundleFile, BundleMapping.ToJson(bundle));
             (code, text) = await RunCliAsync("verify", bundleFile, "--trust", trust, "--rpc", chain.RpcUrl);
             Assert.True(code == 0, text);
             Assert.Contains("not revoked on eip155", text, StringComparison.Ordinal);

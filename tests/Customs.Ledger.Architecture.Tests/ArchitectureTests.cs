@@ -6,7 +6,7 @@ namespace Customs.Ledger.Architecture.Tests;
 /// <summary>
 /// What may reference what (docs/ARCHITECTURE.md), checked on the compiled assemblies: the domain core stays free of
 /// transport, storage, ledger and HSM libraries; the ledger adapters and the libraries below the node never depend on
-/// the node or the CLI. Each rule is also run once against an assembly that breaks it, so that a rule which could never
+/// the node or the CLI; the wire contracts, the client tool and the load generator carry no server. Each rule is also run once against an assembly that breaks it, so that a rule which could never
 /// fail (a misspelt namespace) is caught too.
 /// </summary>
 public sealed class ArchitectureTests
@@ -18,6 +18,16 @@ public sealed class ArchitectureTests
     private static readonly Assembly Embedded = typeof(Adapters.Embedded.EmbeddedLedger).Assembly;
     private static readonly Assembly Ethereum = typeof(Adapters.Ethereum.EthereumLedger).Assembly;
     private static readonly Assembly Node = typeof(Node.Hosting.NodeHost).Assembly;
+    private static readonly Assembly Api = typeof(Api.BundleMapping).Assembly;
+    private static readonly Assembly Cli = typeof(Cli.CliApp).Assembly;
+    private static readonly Assembly NodeCli = typeof(Node.Cli.NodeCliApp).Assembly;
+    private static readonly Assembly LoadGen = Assembly.Load("customs-ledger-loadgen");
+
+    /// <summary>What makes a server: the node itself, ASP.NET Core, SQLite, the ledger client libraries, PKCS#11.</summary>
+    private static readonly string[] Server =
+    [
+        "Customs.Ledger.Node", "Microsoft.AspNetCore", "Microsoft.Data.Sqlite", "SQLitePCL", "Net.Pkcs11Interop",
+    ];
 
     /// <summary>Libraries the domain core must not use: gRPC and ASP.NET Core, SQLite, Nethereum, Fabric, PKCS#11.</summary>
     private static readonly string[] Infrastructure =
@@ -40,6 +50,23 @@ public sealed class ArchitectureTests
         AssertNone(ByName(name), ["Customs.Ledger.Node", "Customs.Ledger.Cli"]);
 
     [Fact]
+    public void TheWireContracts_AreFreeOfTheServer() => AssertNone(Api, [.. Server, "Nethereum", "Customs.Ledger.Adapters"]);
+
+    /// <summary>customs-ledger and the load generator are clients: they reach a node over the wire (and start
+    /// customs-ledger-node as a process), never by linking the server.</summary>
+    [Fact]
+    public void TheClientToolAndTheLoadGenerator_DoNotReferenceTheServer()
+    {
+        foreach (var client in (Assembly[])[Cli, LoadGen])
+        {
+            Assert.DoesNotContain(client.GetReferencedAssemblies(), a => a.Name is "Customs.Ledger.Node" or "customs-ledger-node");
+            // (The load generator's side-by-side benchmark runs the embedded ledger library in-process, SQLite and all;
+            // what it must not have is the node.)
+            AssertNone(client, ["Customs.Ledger.Node", "Microsoft.AspNetCore"]);
+        }
+    }
+
+    [Fact]
     public void Adapters_DoNotDependOnEachOther()
     {
         AssertNone(Embedded, ["Customs.Ledger.Adapters.Ethereum", "Nethereum"]);
@@ -53,6 +80,8 @@ public sealed class ArchitectureTests
         Assert.Contains("Customs.Ledger.Node.Services.DocumentGrpcService", Offenders(Node, Infrastructure));
         Assert.Contains("Customs.Ledger.Node.Storage.DocumentStore", Offenders(Node, ["Microsoft.Data.Sqlite"]));
         Assert.NotEmpty(Offenders(Ethereum, ["Nethereum"]));
+        Assert.Contains("Customs.Ledger.Node.Cli.Commands.NodeCommands", Offenders(NodeCli, Server));
+        Assert.Contains(NodeCli.GetReferencedAssemblies(), a => a.Name == "Customs.Ledger.Node");
     }
 
     private static Assembly ByName(string name) => name switch

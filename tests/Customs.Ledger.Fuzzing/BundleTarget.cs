@@ -1,5 +1,5 @@
+using Customs.Ledger.Api;
 using Customs.Ledger.Bundles;
-using Customs.Ledger.Node.Services;
 
 namespace Customs.Ledger.Fuzzing;
 

@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Customs.Ledger.Adapters.Ethereum.IntegrationTests;
-using Customs.Ledger.Crypto;
-using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Testing;
 
 namespace Customs.Ledger.LoadGen;
 
 /// <summary>
-/// A fresh node in a temporary data directory, run as its own process (<c>customs-ledger node</c>) on 127.0.0.1:0; with
+/// A fresh node in a temporary data directory, set up and run as its own process (<c>customs-ledger-node init</c>, <c>node</c>) on 127.0.0.1:0; with
 /// <c>ethereum</c>, also a Hardhat chain on a free loopback port with the node's generated key funded, and the contracts
 /// deployed by <c>customs-ledger ethereum-deploy</c>. Everything is stopped and deleted on dispose.
 /// </summary>
@@ -25,21 +25,21 @@ internal sealed class NodeUnderTest : IAsyncDisposable
 
     public int Pid => _node!.Pid;
 
-    /// <summary>With TLS: the consortium CA that certified the node's server certificate (the client trusts it).</summary>
-    public Pki.ConsortiumCa? Ca { get; private set; }
+    /// <summary>With TLS: the certificate (PEM) of the consortium CA that certified the node's server certificate (the client trusts it).</summary>
+    public byte[]? CaCertificate { get; private set; }
 
     /// <summary>
     /// A gRPC channel to the node as its local admin (bearer token): over HTTP/2 without TLS, or — with TLS — over HTTPS
-    /// with the server certificate checked against <see cref="Ca"/>.
+    /// with the server certificate checked against <see cref="CaCertificate"/>.
     /// </summary>
     public Grpc.Net.Client.GrpcChannel Channel()
     {
-        if (Ca is null)
+        if (CaCertificate is null)
         {
             return NodeClients.Channel(Address, DataDirectory);
         }
 
-        var trusted = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(Ca.RawData);
+        var trusted = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(System.Text.Encoding.ASCII.GetString(CaCertificate));
 #pragma warning disable CA2000 // owned by the channel
         var handler = new System.Net.Http.SocketsHttpHandler { EnableMultipleHttp2Connections = true };
 #pragma warning restore CA2000
@@ -53,39 +53,38 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         var run = new NodeUnderTest(dir);
         try
         {
-            var options = new NodeOptions
+            // The node is set up as an operator would: customs-ledger-node init, then node.json edited for the run.
+            await NodeToolAsync("init", "--data-dir", dir, "--node-id", "LOADGEN", "--country", "GB", "--agency", "HMRC",
+                "--listen", tls ? "https://127.0.0.1:0" : "http://127.0.0.1:0", "--http-listen", "none").ConfigureAwait(false);
+            EditOptions(dir, options =>
             {
-                NodeId = "LOADGEN", Country = "GB", Agency = "HMRC", Listen = tls ? "https://127.0.0.1:0" : "http://127.0.0.1:0",
-                BatchMaxDocuments = batchMax, BatchWindowMilliseconds = batchWindowMs,
-                Api = tls ? new ApiSettings { Tls = new ApiTlsSettings() } : new ApiSettings(),
-            };
+                options["batchMaxDocuments"] = batchMax;
+                options["batchWindowMilliseconds"] = batchWindowMs;
+                if (tls)
+                {
+                    options["api"] = new JsonObject { ["tls"] = new JsonObject() };
+                }
+            });
             if (ledger == "ethereum")
             {
-                using var key = Secp256k1PrivateKey.Generate();
                 var chainId = 50_000 + Random.Shared.Next(1, 10_000);
                 var port = ChainProcess.FreePort();
                 ChainProcess.EnsureNodeModules();
                 var info = new ProcessStartInfo("npx", $"hardhat node --hostname 127.0.0.1 --port {port}") { WorkingDirectory = ChainProcess.EthereumDirectory };
-                info.Environment["CUSTOMS_LEDGER_HARDHAT_KEYS"] = ChainProcess.KeyHex(key);
                 info.Environment["CUSTOMS_LEDGER_CHAIN_ID"] = chainId.ToString(CultureInfo.InvariantCulture);
                 progress.WriteLine($"starting Hardhat on 127.0.0.1:{port} (chain id {chainId})");
                 run._chain = await ChainProcess.StartAsync(info, "Started HTTP and WebSocket JSON-RPC server", _ => { }).ConfigureAwait(false);
-                NodeHost.Init(dir, options, key);
-                var (code, output) = await CliProcess.RunAsync("ethereum-deploy", "--data-dir", dir, "--rpc", $"http://127.0.0.1:{port}", "--chain-id", chainId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
-                if (code != 0)
-                {
-                    throw new InvalidOperationException("ethereum-deploy failed: " + output);
-                }
+                var rpc = $"http://127.0.0.1:{port}";
+                await FundNodeAccountAsync(dir, rpc).ConfigureAwait(false);
+                await NodeToolAsync("ethereum-deploy", "--data-dir", dir, "--rpc", rpc, "--chain-id", chainId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
             }
-            else
+            else if (tls)
             {
-                var publicKey = NodeHost.Init(dir, options);
-                if (tls)
-                {
-                    // The server certificate: the node's consortium TLS identity, from a CA made for this run.
-                    run.Ca = Pki.ConsortiumCa.Create("Loadgen", "Customs Ledger Load Generator");
-                    NodeCertification.Install(dir, run.Ca, publicKey);
-                }
+                // The server certificate: the node's consortium TLS identity, from a CA made for this run.
+                var caDir = Path.Combine(dir, "loadgen-ca");
+                await NodeToolAsync("ca", "create", "--ca-dir", caDir, "--name", "Loadgen", "--consortium", "Customs Ledger Load Generator").ConfigureAwait(false);
+                await NodeToolAsync("ca", "issue", "--ca-dir", caDir, "--data-dir", dir).ConfigureAwait(false);
+                run.CaCertificate = File.ReadAllBytes(Path.Combine(caDir, Pki.ConsortiumCa.CertificateFileName));
             }
 
             await run.StartNodeAsync().ConfigureAwait(false);
@@ -98,8 +97,49 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         }
     }
 
+    private static async Task NodeToolAsync(params string[] args)
+    {
+        var (code, output) = await CliProcess.RunAsync(args).ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"customs-ledger-node {args[0]} failed ({code}): {output}");
+        }
+    }
+
+    private static void EditOptions(string dataDirectory, Action<JsonObject> edit)
+    {
+        var path = Path.Combine(dataDirectory, "node.json");
+        var options = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
+        edit(options);
+        File.WriteAllText(path, options.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+    }
+
+    /// <summary>Gives the node's Ethereum account (derived from the key init generated) 1,000 ether on Hardhat.</summary>
+    private static async Task FundNodeAccountAsync(string dataDirectory, string rpc)
+    {
+        var (code, output) = await CliProcess.RunAsync("ethereum-account", "--data-dir", dataDirectory, "--json").ConfigureAwait(false);
+        if (code != 0)
+        {
+            throw new InvalidOperationException("ethereum-account failed: " + output);
+        }
+
+        var account = JsonNode.Parse(output.Trim())!["account"]!.GetValue<string>();
+        using var http = new HttpClient();
+        var request = new JsonObject
+        {
+            ["jsonrpc"] = "2.0", ["id"] = 1, ["method"] = "hardhat_setBalance",
+            ["params"] = new JsonArray(account, "0x3635c9adc5dea00000"),
+        };
+        using var response = await http.PostAsync(new Uri(rpc), new StringContent(request.ToJsonString(), System.Text.Encoding.UTF8, "application/json")).ConfigureAwait(false);
+        var answer = JsonNode.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false))!;
+        if (answer["error"] is { } error)
+        {
+            throw new InvalidOperationException("hardhat_setBalance failed: " + error.ToJsonString());
+        }
+    }
+
     private async Task StartNodeAsync() =>
-        _node = await NodeProcess.StartAsync(DataDirectory, listen: Ca is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0").ConfigureAwait(false);
+        _node = await NodeProcess.StartAsync(DataDirectory, listen: CaCertificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0").ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {

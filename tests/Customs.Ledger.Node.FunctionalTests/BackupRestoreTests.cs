@@ -1,5 +1,5 @@
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
-using Customs.Ledger.Node.Services;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Data.Sqlite;

@@ -1,4 +1,4 @@
-using Customs.Ledger.Node.Services;
+using Customs.Ledger.Api;
 
 namespace Customs.Ledger.Node.FunctionalTests;
 

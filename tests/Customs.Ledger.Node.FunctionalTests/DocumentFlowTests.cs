@@ -1,7 +1,7 @@
 using System.Text;
 using Customs.Ledger.Adapters.Embedded;
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
-using Customs.Ledger.Node.Services;
 using Google.Protobuf;
 using Google.Rpc;
 using Grpc.Core;

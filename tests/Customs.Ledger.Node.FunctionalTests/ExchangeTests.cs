@@ -1,4 +1,5 @@
 using System.Net.Security;
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Exchange;
@@ -104,7 +105,7 @@ public sealed class ExchangeTests : IAsyncLifetime
         var request = new GetBundleRequest { DocumentId = receipt.DocumentId };
         request.Disclose.AddRange(["SPSCertificate/SPSExchangedDocument/TypeCode", "SPSCertificate/SPSExchangedDocument/StatusCode"]);
         var bundle = await documents.GetBundleAsync(request).DefaultTimeout();
-        var json = Services.BundleMapping.ToJson(bundle);
+        var json = BundleMapping.ToJson(bundle);
         Assert.DoesNotContain("Example Growers", json, StringComparison.Ordinal);
         Assert.DoesNotContain("1100", json, StringComparison.Ordinal);
 

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json.Nodes;
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Hsm;
 using Google.Protobuf;
@@ -77,7 +78,7 @@ public sealed class HsmTests : IDisposable
             var receipt = (await documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(NodeFixture.Unique("dms-declaration.xml")), SourceName = "d.xml" })).Receipt;
             await NodeEvents.WaitAsync(documents, e => e.DocumentId == receipt.DocumentId && e.Type == "anchored");
             var bundle = await documents.GetBundleAsync(new GetBundleRequest { DocumentId = receipt.DocumentId });
-            await File.WriteAllTextAsync(bundleFile, Services.BundleMapping.ToJson(bundle));
+            await File.WriteAllTextAsync(bundleFile, BundleMapping.ToJson(bundle));
             issuerKey = bundle.Issuer.PublicKey.ToByteArray();
 
             // The handshake was signed by the token's P-256 key.

@@ -1,3 +1,4 @@
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
@@ -84,7 +85,7 @@ public sealed class NodeFixture : IAsyncLifetime
         var receipt = await SubmitAsync(Unique("dms-declaration.xml"));
         await WaitAnchoredAsync(receipt.DocumentId);
         var bundle = await Documents.GetBundleAsync(new GetBundleRequest { DocumentId = receipt.DocumentId }).ResponseAsync.DefaultTimeout();
-        await File.WriteAllTextAsync(path, Services.BundleMapping.ToJson(bundle));
+        await File.WriteAllTextAsync(path, BundleMapping.ToJson(bundle));
         return path;
     }
 

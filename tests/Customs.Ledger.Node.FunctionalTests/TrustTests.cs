@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
-using Customs.Ledger.Node.Services;
 
 namespace Customs.Ledger.Node.FunctionalTests;
 

@@ -3,15 +3,35 @@ using System.Text;
 
 namespace Customs.Ledger.Testing;
 
-/// <summary>Runs the real <c>customs-ledger</c> executable (dotnet customs-ledger.dll) as a child process.</summary>
+/// <summary>
+/// Runs the real executables as child processes: <c>customs-ledger</c> (dotnet customs-ledger.dll) for client commands and
+/// <c>customs-ledger-node</c> for the node's own (init, node, check, ...) — directly, not through customs-ledger's
+/// forwarder, which has a test of its own — so that a node's process id is the node's.
+/// </summary>
 internal static class CliProcess
 {
-    public static string Dll => Path.Combine(AppContext.BaseDirectory, "customs-ledger.dll");
+    /// <summary>
+    /// Where both tools are: beside the test assembly (test projects reference customs-ledger-node, which brings
+    /// customs-ledger), or the folder an assembly names in its <c>CustomsLedgerToolDirectory</c> metadata (the load
+    /// generator, which does not reference the node).
+    /// </summary>
+    public static string ToolDirectory { get; } =
+        System.Reflection.Assembly.GetEntryAssembly()?.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == "CustomsLedgerToolDirectory")?.Value
+        ?? AppContext.BaseDirectory;
 
-    public static ProcessStartInfo StartInfo(params string[] args)
+    public static string Dll => Path.Combine(ToolDirectory, "customs-ledger.dll");
+
+    public static string NodeDll => Path.Combine(ToolDirectory, Cli.NodeCommandForwarder.NodeToolAssembly);
+
+    /// <summary>customs-ledger-node for the node's commands, customs-ledger for the others.</summary>
+    public static ProcessStartInfo StartInfo(params string[] args) =>
+        StartInfo(args.Length > 0 && Cli.NodeCommandForwarder.Handles(args[0]) ? NodeDll : Dll, args);
+
+    public static ProcessStartInfo StartInfo(string dll, IEnumerable<string> args)
     {
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(Dll);
+        info.ArgumentList.Add(dll);
         foreach (var a in args)
         {
             info.ArgumentList.Add(a);
@@ -23,9 +43,13 @@ internal static class CliProcess
     }
 
     /// <summary>Runs to completion (with the default timeout) and returns exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    public static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunAsync(StartInfo(args));
+
+    /// <summary>Runs <paramref name="info"/> to completion (with the default timeout) and returns exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo info)
     {
-        using var process = Process.Start(StartInfo(args))!;
+        ArgumentNullException.ThrowIfNull(info);
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         try
@@ -42,7 +66,7 @@ internal static class CliProcess
     }
 }
 
-/// <summary>A node running as its own process (<c>customs-ledger node</c>), for crash tests.</summary>
+/// <summary>A node running as its own process (<c>customs-ledger-node node</c>), for crash tests.</summary>
 internal sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -75,7 +99,7 @@ internal sealed class NodeProcess : IAsyncDisposable
     /// <summary>The HTTP/1.1 address (REST, OpenAPI, /metrics, /healthz) the node printed.</summary>
     public Uri? HttpAddress { get; private set; }
 
-    /// <summary>Starts <c>customs-ledger node</c> on free ports: <paramref name="listen"/>, and an HTTP/1.1 address of the same scheme.</summary>
+    /// <summary>Starts <c>customs-ledger-node node</c> on free ports: <paramref name="listen"/>, and an HTTP/1.1 address of the same scheme.</summary>
     public static Task<NodeProcess> StartAsync(string dataDirectory, IReadOnlyDictionary<string, string>? environment = null, string listen = "http://127.0.0.1:0")
     {
         var info = CliProcess.StartInfo("node", "--data-dir", dataDirectory, "--listen", listen, "--http-listen", new Uri(listen).Scheme + "://127.0.0.1:0");
@@ -103,13 +127,13 @@ internal sealed class NodeProcess : IAsyncDisposable
     public static Task<NodeProcess> StartOnSmallDiskAsync(string staging, string mountPoint, long sizeBytes)
     {
         Directory.CreateDirectory(mountPoint);
-        var info = CliProcess.StartInfo();
+        var info = CliProcess.StartInfo(CliProcess.NodeDll, []);
         var dotnet = info.FileName;
         info.FileName = "unshare";
         info.ArgumentList.Clear();
         foreach (var a in (string[])["--user", "--map-root-user", "--mount", "--propagation", "private", "sh", "-c",
             "mount -t tmpfs -o size=\"$1\" tmpfs \"$2\" && cp -a \"$3\"/. \"$2\"/ && exec \"$4\" \"$5\" node --data-dir \"$2\" --listen http://127.0.0.1:0 --http-listen http://127.0.0.1:0",
-            "sh", sizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), mountPoint, staging, dotnet, CliProcess.Dll])
+            "sh", sizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), mountPoint, staging, dotnet, CliProcess.NodeDll])
         {
             info.ArgumentList.Add(a);
         }

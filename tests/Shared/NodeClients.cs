@@ -10,7 +10,7 @@ namespace Customs.Ledger.Testing;
 internal static class NodeClients
 {
     /// <summary>The admin token file of a data directory.</summary>
-    public static string TokenFile(string dataDirectory) => Path.Combine(dataDirectory, "keys", "admin.token");
+    public static string TokenFile(string dataDirectory) => Customs.Ledger.Api.LocalAdminToken.PathIn(dataDirectory);
 
     /// <summary>A channel that calls as the node's local admin.</summary>
     public static GrpcChannel Channel(Uri address, string dataDirectory) => WithToken(address, File.ReadAllText(TokenFile(dataDirectory)).Trim());

@@ -66,9 +66,9 @@ internal sealed record ClientCredentials(string? Token, X509Certificate2? Client
 
     /// <summary>The local admin token of a data directory (what <c>demo</c> and <c>pilot</c> use for the nodes they start).</summary>
     public static ClientCredentials ForDataDirectory(string dataDirectory) =>
-        new(File.ReadAllText(Path.Combine(dataDirectory, Node.Security.LocalTokens.AdminTokenFile)).Trim(), null, null);
+        new(File.ReadAllText(Path.Combine(dataDirectory, Api.LocalAdminToken.RelativePath)).Trim(), null, null);
 
-    private static string DefaultToken => Path.Combine(".customs-ledger", Node.Security.LocalTokens.AdminTokenFile);
+    private static string DefaultToken => Path.Combine(".customs-ledger", Api.LocalAdminToken.RelativePath);
 }
 
 /// <summary>A gRPC connection to a node, and translation of its errors into exit codes and messages.</summary>

@@ -1,6 +1,6 @@
 using System.CommandLine;
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
-using Customs.Ledger.Node.Services;
 using Google.Protobuf;
 using Grpc.Core;
 using Spectre.Console;

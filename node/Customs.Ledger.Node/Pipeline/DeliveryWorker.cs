@@ -1,6 +1,6 @@
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Exchange;
-using Customs.Ledger.Node.Services;
 using Customs.Ledger.Node.Storage;
 using Google.Protobuf;
 using Grpc.Core;

@@ -1,9 +1,9 @@
 using System.Text;
 using System.Text.Json;
+using Customs.Ledger.Api;
 using Customs.Ledger.Bundles;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Ledger;
-using Customs.Ledger.Node.Services;
 using Customs.Ledger.Node.Storage;
 using Customs.Ledger.Pki;
 

@@ -16,7 +16,7 @@ namespace Customs.Ledger.Node.Security;
 public static class LocalTokens
 {
     /// <summary>The admin token <c>init</c> writes, relative to the data directory.</summary>
-    public const string AdminTokenFile = "keys/admin.token";
+    public const string AdminTokenFile = Api.LocalAdminToken.RelativePath;
 
     /// <summary>Issuer and audience of the node's own tokens.</summary>
     public static string Issuer(NodeOptions options)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Pipeline;
 using Customs.Ledger.Node.Storage;

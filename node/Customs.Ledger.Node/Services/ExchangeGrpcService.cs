@@ -1,3 +1,4 @@
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Pipeline;
 using Customs.Ledger.Node.Storage;

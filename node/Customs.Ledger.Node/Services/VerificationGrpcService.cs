@@ -1,8 +1,9 @@
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Bundles;
 using Customs.Ledger.Node.Pipeline;
-using Grpc.Core;
 using Google.Protobuf;
+using Grpc.Core;
 
 namespace Customs.Ledger.Node.Services;
 

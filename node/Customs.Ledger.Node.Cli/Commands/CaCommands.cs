@@ -1,9 +1,11 @@
 using System.CommandLine;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Pki;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// <c>ca create | issue | revoke | verify</c>: a consortium CA for pilots, and node certificates carrying country, agency,

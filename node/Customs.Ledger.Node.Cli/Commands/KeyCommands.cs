@@ -1,10 +1,12 @@
 using System.CommandLine;
 using Customs.Ledger.Adapters.Embedded;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Node.Hosting;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// <c>key rotate</c>: gives a stopped node a new ledger key. The embedded ledger records the rotation (a block signed by

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using Customs.Ledger.Adapters.Ethereum;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Node.Hosting;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// <c>ethereum-deploy</c>: deploy a DocumentStore (and a ParticipantRegistry) with the node's key on an Ethereum-compatible

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Api.V1;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Node.Security;
 using Customs.Ledger.Node.Storage;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary><c>token issue</c> (bearer tokens from the node's own issuer) and <c>audit list | verify</c>.</summary>
 internal static class SecurityCommands

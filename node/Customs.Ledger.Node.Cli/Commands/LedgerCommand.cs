@@ -1,9 +1,11 @@
 using System.CommandLine;
 using Customs.Ledger.Adapters.Embedded;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Node.Hosting;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary><c>ledger</c>: audit the node's embedded ledger file (hash links, block hashes, signatures) with the node stopped.</summary>
 internal static class LedgerCommand

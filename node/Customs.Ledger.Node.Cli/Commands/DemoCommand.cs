@@ -1,10 +1,12 @@
 using System.CommandLine;
+using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
-using Customs.Ledger.Node.Services;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Node.Hosting;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// <c>demo</c>: the main job end to end on the embedded ledger. Creates a pilot CA and a node it certifies in a fresh

@@ -1,8 +1,10 @@
 using System.CommandLine;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Node.Hosting;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary><c>init</c> and <c>node</c>.</summary>
 internal static class NodeCommands

@@ -1,9 +1,11 @@
 using System.CommandLine;
 using Customs.Ledger.Api.V1;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Node.Backup;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// <c>backup</c>: a consistent copy of a running node (through its client API, role admin: the node writes the copy on

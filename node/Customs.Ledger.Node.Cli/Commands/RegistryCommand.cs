@@ -1,11 +1,13 @@
 using System.CommandLine;
 using Customs.Ledger.Adapters.Ethereum;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Node.Pipeline;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// <c>registry publish</c>: mirror the node's signed agreements (agreements.json) into the ParticipantRegistry contract on

@@ -1,12 +1,14 @@
 using System.CommandLine;
 using Customs.Ledger.Api.V1;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// <c>pilot</c>: two administrations on this machine. GB-HMRC issues a phytosanitary certificate to NL-NVWA over the

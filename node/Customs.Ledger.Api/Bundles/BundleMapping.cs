@@ -5,7 +5,7 @@ using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Domain = Customs.Ledger.Bundles;
 
-namespace Customs.Ledger.Node.Services;
+namespace Customs.Ledger.Api;
 
 /// <summary>Converts proof bundles between the domain model and the wire/file form (protobuf, and its JSON mapping).</summary>
 public static class BundleMapping

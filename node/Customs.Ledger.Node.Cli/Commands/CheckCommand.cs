@@ -1,11 +1,13 @@
 using System.CommandLine;
 using Customs.Ledger.Adapters.Embedded;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Node.Integrity;
 using Customs.Ledger.Node.Storage;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// <c>check</c>: the full audit of a stopped node's stores (SQLite integrity_check of every file, the whole embedded

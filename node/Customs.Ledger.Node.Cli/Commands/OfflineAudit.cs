@@ -1,6 +1,6 @@
 using Customs.Ledger.Node.Storage;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// Audit records of what the CLI changes directly in a node's data directory (keys, certificates, tokens, agreements),

@@ -1,13 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Customs.Ledger.Cli;
+using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Crypto.Keystore;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Hosting;
 using Spectre.Console;
 
-namespace Customs.Ledger.Cli.Commands;
+namespace Customs.Ledger.Node.Cli.Commands;
 
 /// <summary>
 /// <c>agreement create | sign | show | check | party</c>: exchange agreements between administrations' nodes, as
