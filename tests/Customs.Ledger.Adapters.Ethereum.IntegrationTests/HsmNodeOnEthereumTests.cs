@@ -1,6 +1,7 @@
 using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Crypto;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Xunit.Abstractions;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;

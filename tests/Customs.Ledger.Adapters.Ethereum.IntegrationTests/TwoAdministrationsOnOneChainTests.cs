@@ -1,5 +1,6 @@
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Exchange;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Xunit.Abstractions;
@@ -86,9 +87,9 @@ public sealed class TwoAdministrationsOnOneChainTests(HardhatFixture chain, ITes
 
                 // Every party reads the same membership from the chain: A may anchor 851 and AEO, B (no route from B) may not.
                 var registry = optionsA.Ethereum.ParticipantRegistry!;
-                Assert.True(await Node.Pipeline.RegistryMirror.MayAnchorAsync(reader, registry, network.KeyA.PublicKey, "851", CancellationToken.None).WaitAsync(Timeout));
-                Assert.True(await Node.Pipeline.RegistryMirror.MayAnchorAsync(reader, registry, network.KeyA.PublicKey, "AEO", CancellationToken.None).WaitAsync(Timeout));
-                Assert.False(await Node.Pipeline.RegistryMirror.MayAnchorAsync(reader, registry, network.KeyB.PublicKey, "851", CancellationToken.None).WaitAsync(Timeout));
+                Assert.True(await Node.Pipeline.PartnerExchange.RegistryMirror.MayAnchorAsync(reader, registry, network.KeyA.PublicKey, "851", CancellationToken.None).WaitAsync(Timeout));
+                Assert.True(await Node.Pipeline.PartnerExchange.RegistryMirror.MayAnchorAsync(reader, registry, network.KeyA.PublicKey, "AEO", CancellationToken.None).WaitAsync(Timeout));
+                Assert.False(await Node.Pipeline.PartnerExchange.RegistryMirror.MayAnchorAsync(reader, registry, network.KeyB.PublicKey, "851", CancellationToken.None).WaitAsync(Timeout));
             }
             var after = await verifierB.VerifyAsync(new VerifyRequest { Bundle = bundle }).ResponseAsync.WaitAsync(Timeout);
             Assert.Equal(Verdict.Invalid, after.Checks.Single(c => c.Name == "status").Verdict);

@@ -66,6 +66,28 @@ public sealed class ArchitectureTests
         }
     }
 
+    /// <summary>
+    /// Layers inside the node (docs/ARCHITECTURE.md, "Where things live in the node"): Hosting composes everything and
+    /// nothing uses it back; Services are the API over the pipelines, which never reach up into Services or Hosting;
+    /// Security knows only the configuration; Configuration and Storage know nothing else of the node.
+    /// </summary>
+    [Theory]
+    [InlineData("Configuration", new[] { "Hosting", "Services", "Pipeline", "Storage", "Security", "Audit", "Integrity", "Observability", "Backup" })]
+    [InlineData("Storage", new[] { "Hosting", "Services", "Pipeline", "Configuration", "Security", "Audit", "Integrity", "Observability", "Backup" })]
+    [InlineData("Security", new[] { "Hosting", "Services", "Pipeline", "Storage", "Audit", "Integrity", "Observability", "Backup" })]
+    [InlineData("Pipeline", new[] { "Hosting", "Services", "Backup" })]
+    [InlineData("Services", new[] { "Hosting" })]
+    [InlineData("Audit", new[] { "Hosting", "Services" })]
+    [InlineData("Integrity", new[] { "Hosting", "Services" })]
+    [InlineData("Observability", new[] { "Hosting", "Services" })]
+    [InlineData("Backup", new[] { "Hosting", "Services" })]
+    public void NodeFolders_DoNotReachUp(string folder, string[] above)
+    {
+        var result = Types.InAssembly(Node).That().ResideInNamespace("Customs.Ledger.Node." + folder)
+            .ShouldNot().HaveDependencyOnAny([.. above.Select(a => "Customs.Ledger.Node." + a)]).GetResult();
+        Assert.True(result.IsSuccessful, $"{folder} reaches up into {string.Join(" or ", above)} in: {string.Join(", ", result.FailingTypeNames ?? [])}");
+    }
+
     [Fact]
     public void Adapters_DoNotDependOnEachOther()
     {
@@ -81,6 +103,7 @@ public sealed class ArchitectureTests
         Assert.Contains("Customs.Ledger.Node.Storage.DocumentStore", Offenders(Node, ["Microsoft.Data.Sqlite"]));
         Assert.NotEmpty(Offenders(Ethereum, ["Nethereum"]));
         Assert.Contains("Customs.Ledger.Node.Cli.Commands.NodeCommands", Offenders(NodeCli, Server));
+        Assert.Contains("Customs.Ledger.Node.Hosting.NodeHost", Offenders(Node, ["Customs.Ledger.Node.Pipeline"]));
         Assert.Contains(NodeCli.GetReferencedAssemblies(), a => a.Name == "Customs.Ledger.Node");
     }
 

@@ -1,3 +1,4 @@
+
 namespace Customs.Ledger.Node.FunctionalTests;
 
 /// <summary><c>customs-ledger agreement …</c> through the real CLI process: two nodes agree, sign and check deliveries.</summary>

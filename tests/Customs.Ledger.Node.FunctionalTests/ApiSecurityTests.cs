@@ -1,4 +1,5 @@
 using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Node.Security;
 using Google.Protobuf;

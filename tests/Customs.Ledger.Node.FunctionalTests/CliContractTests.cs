@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 
 namespace Customs.Ledger.Node.FunctionalTests;

@@ -1,7 +1,9 @@
 using System.Text.Json;
 using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Security;
 using Customs.Ledger.Node.Storage;
 using Google.Protobuf;
 using Grpc.Core;

@@ -1,5 +1,6 @@
 using System.Text;
 using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Customs.Ledger.Api.V1;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Customs.Ledger.Node.Security;
 using Grpc.Core;

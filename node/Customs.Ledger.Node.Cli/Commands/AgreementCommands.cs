@@ -6,7 +6,8 @@ using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Crypto.Keystore;
 using Customs.Ledger.Exchange;
-using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Configuration;
+using Customs.Ledger.Node.Security;
 using Spectre.Console;
 
 namespace Customs.Ledger.Node.Cli.Commands;

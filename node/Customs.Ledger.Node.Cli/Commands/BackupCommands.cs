@@ -88,7 +88,7 @@ internal static class BackupCommands
                     AnsiConsole.MarkupLine($"[yellow]restored without[/] {Markup.Escape(string.Join(", ", missing))}: put them into {Markup.Escape(target)} (or set CUSTOMS_LEDGER_PASSWORD / CUSTOMS_LEDGER_PKCS11_PIN) before starting the node");
                 }
 
-                if (Environment.GetEnvironmentVariable(Node.Hosting.NodeKeys.PasswordVariable) is not { Length: > 0 } && missing.Contains("keys/password"))
+                if (Environment.GetEnvironmentVariable(Node.Security.NodeKeys.PasswordVariable) is not { Length: > 0 } && missing.Contains("keys/password"))
                 {
                     if (Output.JsonMode)
                     {

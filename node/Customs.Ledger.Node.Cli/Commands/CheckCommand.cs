@@ -2,8 +2,9 @@ using System.CommandLine;
 using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Cli;
 using Customs.Ledger.Cli.Commands;
-using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Integrity;
+using Customs.Ledger.Node.Security;
 using Customs.Ledger.Node.Storage;
 using Spectre.Console;
 

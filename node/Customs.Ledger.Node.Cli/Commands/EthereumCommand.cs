@@ -2,7 +2,9 @@ using System.CommandLine;
 using Customs.Ledger.Adapters.Ethereum;
 using Customs.Ledger.Cli;
 using Customs.Ledger.Cli.Commands;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Security;
 using Spectre.Console;
 
 namespace Customs.Ledger.Node.Cli.Commands;

@@ -3,7 +3,9 @@ using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Cli;
 using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Crypto;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Security;
 using Spectre.Console;
 
 namespace Customs.Ledger.Node.Cli.Commands;

@@ -3,6 +3,7 @@ using Customs.Ledger.Api.V1;
 using Customs.Ledger.Cli;
 using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Exchange;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;

@@ -3,8 +3,10 @@ using Customs.Ledger.Adapters.Ethereum;
 using Customs.Ledger.Cli;
 using Customs.Ledger.Cli.Commands;
 using Customs.Ledger.Exchange;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
-using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Node.Pipeline.PartnerExchange;
+using Customs.Ledger.Node.Security;
 using Spectre.Console;
 
 namespace Customs.Ledger.Node.Cli.Commands;

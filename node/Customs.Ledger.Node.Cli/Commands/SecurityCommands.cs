@@ -3,7 +3,7 @@ using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Cli;
 using Customs.Ledger.Cli.Commands;
-using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Security;
 using Customs.Ledger.Node.Storage;
 using Spectre.Console;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Customs.Ledger.Cli;
 using Customs.Ledger.Cli.Commands;
-using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Pki;
 using Spectre.Console;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Pipeline;
 using Microsoft.Data.Sqlite;
 

@@ -1,4 +1,6 @@
 using Customs.Ledger.Crypto;
+using Customs.Ledger.Node.Configuration;
+using Customs.Ledger.Node.Security;
 using Customs.Ledger.Pki;
 
 namespace Customs.Ledger.Node.Hosting;

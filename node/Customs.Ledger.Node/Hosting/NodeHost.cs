@@ -1,8 +1,14 @@
 using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Adapters.Ethereum;
 using Customs.Ledger.Ledger;
-using Customs.Ledger.Node.Services;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Node.Pipeline.Bundling;
+using Customs.Ledger.Node.Pipeline.Notices;
+using Customs.Ledger.Node.Pipeline.PartnerExchange;
+using Customs.Ledger.Node.Pipeline.Submission;
+using Customs.Ledger.Node.Security;
+using Customs.Ledger.Node.Services;
 using Customs.Ledger.Node.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;

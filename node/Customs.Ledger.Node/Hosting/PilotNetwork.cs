@@ -1,5 +1,6 @@
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Exchange;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Pki;
 
 namespace Customs.Ledger.Node.Hosting;

@@ -1,3 +1,4 @@
+
 namespace Customs.Ledger.Node.Integrity;
 
 /// <summary>

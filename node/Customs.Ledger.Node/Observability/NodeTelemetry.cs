@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Configuration;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;

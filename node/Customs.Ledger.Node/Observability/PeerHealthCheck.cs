@@ -1,4 +1,5 @@
 using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Node.Pipeline.PartnerExchange;
 using Grpc.Core;
 using Grpc.Health.V1;
 using Microsoft.Extensions.Diagnostics.HealthChecks;

@@ -1,6 +1,8 @@
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Ledger;
-using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Configuration;
+using Customs.Ledger.Node.Pipeline.PartnerExchange;
+using Customs.Ledger.Node.Security;
 using Customs.Ledger.Node.Storage;
 using Customs.Ledger.Records;
 using Customs.Ledger.Wco;

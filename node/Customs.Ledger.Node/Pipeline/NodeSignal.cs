@@ -1,3 +1,4 @@
+
 namespace Customs.Ledger.Node.Pipeline;
 
 /// <summary>A level-triggered wake-up: <see cref="Pulse"/> completes every task taken from <see cref="NextAsync"/>. Used instead of polling.</summary>

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Configuration;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;

@@ -2,6 +2,8 @@ using System.Threading.Channels;
 using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Node.Pipeline.Bundling;
+using Customs.Ledger.Node.Pipeline.Submission;
 using Customs.Ledger.Node.Storage;
 using Customs.Ledger.Xml;
 using Google.Protobuf;

@@ -1,6 +1,8 @@
 using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Node.Pipeline.Notices;
+using Customs.Ledger.Node.Pipeline.PartnerExchange;
 using Customs.Ledger.Node.Storage;
 using Google.Protobuf;
 using Grpc.Core;

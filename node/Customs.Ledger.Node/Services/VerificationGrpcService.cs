@@ -2,6 +2,8 @@ using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Bundles;
 using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Node.Pipeline.Bundling;
+using Customs.Ledger.Node.Pipeline.Notices;
 using Google.Protobuf;
 using Grpc.Core;
 

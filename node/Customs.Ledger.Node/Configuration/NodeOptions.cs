@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace Customs.Ledger.Node.Hosting;
+namespace Customs.Ledger.Node.Configuration;
 
 /// <summary>
 /// A node's configuration, stored as <c>node.json</c> in its data directory (written by <c>customs-ledger init</c>).

@@ -1,8 +1,9 @@
 using Customs.Ledger.Exchange;
+using Customs.Ledger.Node.Pipeline.PartnerExchange;
 using Customs.Ledger.Node.Storage;
 using Customs.Ledger.Pki;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.Notices;
 
 /// <summary>
 /// Signed status notices between agreement partners: revocations of documents a partner received, and AEO status

@@ -4,7 +4,7 @@ using Customs.Ledger.Merkle;
 using Customs.Ledger.Node.Storage;
 using Customs.Ledger.OpenAttestation;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.Bundling;
 
 /// <summary>
 /// OpenAttestation v2 export of anchored documents. When an Ethereum ledger is configured, each batch's OA Merkle root

@@ -1,7 +1,8 @@
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Crypto.Keystore;
+using Customs.Ledger.Node.Configuration;
 
-namespace Customs.Ledger.Node.Hosting;
+namespace Customs.Ledger.Node.Security;
 
 /// <summary>
 /// The node's signing key, created by <c>init</c>: in an encrypted Web3 Secret Storage keystore, or in a PKCS#11 token

@@ -4,7 +4,7 @@ using Customs.Ledger.Crypto;
 using Customs.Ledger.Merkle;
 using Customs.Ledger.Node.Storage;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.Bundling;
 
 /// <summary>
 /// Builds proof bundles of stored documents: the leaves to disclose, the batch entry and its inclusion proof, the

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.Bundling;
 
 /// <summary>
 /// A small thread-safe cache of immutable values (batch trees): holds at most <c>capacity</c> entries and forgets the

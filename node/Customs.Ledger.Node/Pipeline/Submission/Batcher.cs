@@ -1,9 +1,10 @@
 using Customs.Ledger.Ledger;
 using Customs.Ledger.Merkle;
+using Customs.Ledger.Node.Pipeline.Bundling;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.Submission;
 
 /// <summary>
 /// Takes accepted documents in batches (up to <c>BatchMaxDocuments</c>, or whatever arrived within <c>BatchWindowMilliseconds</c>
@@ -87,9 +88,9 @@ public sealed partial class Batcher(NodeContext node, Observability.NodeMetrics 
 
         var tree = BatchTree.Build(pending.Select(d => d.Entry).ToList());
         var signature = node.Key.Sign(tree.Root).ToRecoverableBytes();
-        Hosting.FaultInjection.At("after-sign");
+        Configuration.FaultInjection.At("after-sign");
         await node.Store.CreateBatchAsync(tree.Root, signature, pending, cancellationToken).ConfigureAwait(false);
-        Hosting.FaultInjection.At("batch-formed");
+        Configuration.FaultInjection.At("batch-formed");
         return true;
     }
 
@@ -101,7 +102,7 @@ public sealed partial class Batcher(NodeContext node, Observability.NodeMetrics 
             span?.SetTag("customs_ledger.batch.id", batch.Id);
             span?.SetTag("customs_ledger.batch.size", batch.Size);
             var receipts = await AnchorOnEveryLedgerAsync(batch, cancellationToken).ConfigureAwait(false);
-            Hosting.FaultInjection.At("during-anchor");
+            Configuration.FaultInjection.At("during-anchor");
             await node.Store.CompleteBatchAsync(batch, receipts, cancellationToken).ConfigureAwait(false);
             metrics.BatchAnchored(batch.Size, System.Diagnostics.Stopwatch.GetElapsedTime(_formedAt));
             LogAnchored(logger, batch.Id, batch.Size, Convert.ToHexStringLower(batch.Root));

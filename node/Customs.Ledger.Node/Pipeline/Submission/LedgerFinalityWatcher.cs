@@ -2,7 +2,7 @@ using Customs.Ledger.Ledger;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.Submission;
 
 /// <summary>
 /// Asks every ledger that can lose confirmed writes (<see cref="ILedgerFinality"/>: Ethereum) which recent writes a

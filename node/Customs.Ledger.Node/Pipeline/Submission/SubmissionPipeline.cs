@@ -1,11 +1,13 @@
 using Customs.Ledger.Bundles;
 using Customs.Ledger.Canonical;
 using Customs.Ledger.Merkle;
+using Customs.Ledger.Node.Pipeline.Bundling;
+using Customs.Ledger.Node.Pipeline.Notices;
 using Customs.Ledger.Node.Storage;
 using Customs.Ledger.Records;
 using Customs.Ledger.Xml;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.Submission;
 
 /// <summary>
 /// validate → map → salt → persist durably → acknowledge. Batching, signing and anchoring happen after the
@@ -57,7 +59,7 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices,
         }
 
         var document = node.Mapper.Map(xml, source, cancellationToken);
-        Hosting.FaultInjection.At("after-map");
+        Configuration.FaultInjection.At("after-map");
         // A resubmitted document is found by the store, inside the transaction that would insert it (so two copies in
         // flight at once are caught too); it comes back with Duplicate = true.
         var encodedLeaves = LeafEncoding.EncodeAll(document.Leaves);
@@ -79,7 +81,7 @@ public sealed class SubmissionPipeline(NodeContext node, NoticePipeline notices,
             },
             cancellationToken,
             order).ConfigureAwait(false);
-        Hosting.FaultInjection.At("after-persist");
+        Configuration.FaultInjection.At("after-persist");
         node.Accepted.Pulse();
         node.AcceptedEvents.Pulse();
         return stored;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
+using Customs.Ledger.Node.Configuration;
 
-namespace Customs.Ledger.Node.Hosting;
+namespace Customs.Ledger.Node.Security;
 
 /// <summary>
 /// The node's TLS certificate with its private key, for the peer API, outgoing deliveries and the HTTPS client API:
@@ -9,7 +10,7 @@ namespace Customs.Ledger.Node.Hosting;
 /// </summary>
 public static class TlsIdentity
 {
-    /// <summary>The certificate of a TLS key held in the token (public; written by <c>ca issue</c> / <see cref="NodeCertification"/>).</summary>
+    /// <summary>The certificate of a TLS key held in the token (public; written by <c>ca issue</c> / <c>Hosting.NodeCertification</c>).</summary>
     public const string CertificateFile = "tls/node.crt.pem";
 
     /// <summary>Loads the identity; the caller disposes it.</summary>

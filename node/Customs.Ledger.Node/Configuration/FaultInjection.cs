@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Customs.Ledger.Node.Hosting;
+namespace Customs.Ledger.Node.Configuration;
 
 /// <summary>
 /// Crash testing: with <c>CUSTOMS_LEDGER_FAULT_INJECTION=&lt;point&gt;[:&lt;n&gt;]</c> in its environment the node kills itself with

@@ -2,7 +2,7 @@ using Customs.Ledger.Api.V1;
 using Google.Protobuf;
 using Grpc.Net.Client;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.PartnerExchange;
 
 /// <summary>
 /// gRPC channels to other nodes' peer APIs, one per address: mutual TLS with this node's consortium certificate as the

@@ -1,9 +1,10 @@
 using System.Security.Cryptography.X509Certificates;
 using Customs.Ledger.Exchange;
-using Customs.Ledger.Node.Hosting;
+using Customs.Ledger.Node.Configuration;
+using Customs.Ledger.Node.Security;
 using Customs.Ledger.Node.Storage;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.PartnerExchange;
 
 /// <summary>What the exchange needs: this node's TLS identity, the trust store, agreements, peers and the outbox/inbox.</summary>
 public sealed class ExchangeContext : IDisposable
@@ -52,7 +53,7 @@ public sealed class ExchangeContext : IDisposable
         }
 
         string Path(string relative) => System.IO.Path.Combine(dataDirectory, relative);
-        var certificate = Hosting.TlsIdentity.Load(dataDirectory, options, peer.Certificate, peer.CertificatePasswordFile);
+        var certificate = Security.TlsIdentity.Load(dataDirectory, options, peer.Certificate, peer.CertificatePasswordFile);
         var agreementsPath = Path(options.AgreementsFile);
         var agreements = File.Exists(agreementsPath) ? AgreementJson.ParseList(File.ReadAllText(agreementsPath)) : [];
         return new ExchangeContext(peer, certificate, trust, agreements, ExchangeStore.Open(Path("exchange.db")), options.Peers);

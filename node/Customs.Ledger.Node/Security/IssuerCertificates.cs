@@ -1,9 +1,10 @@
 using Customs.Ledger.Crypto;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Pki;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Customs.Ledger.Node.Hosting;
+namespace Customs.Ledger.Node.Security;
 
 /// <summary>
 /// This node's own certificate chains: the current one (<see cref="NodeOptions.IdentityCertificate"/>) and the earlier ones

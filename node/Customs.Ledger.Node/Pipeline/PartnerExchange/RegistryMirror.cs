@@ -4,7 +4,7 @@ using Customs.Ledger.Adapters.Ethereum.Contracts;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Exchange;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.PartnerExchange;
 
 /// <summary>
 /// Mirrors the signed agreements into the ParticipantRegistry contract on an Ethereum ledger, so every party reads the

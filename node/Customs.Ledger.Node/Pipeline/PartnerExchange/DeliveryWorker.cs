@@ -7,7 +7,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.PartnerExchange;
 
 /// <summary>
 /// Delivers the outbox: each pending message is sent to its recipient's peer API over mutual TLS (this node's consortium

@@ -4,10 +4,11 @@ using Customs.Ledger.Api;
 using Customs.Ledger.Bundles;
 using Customs.Ledger.Exchange;
 using Customs.Ledger.Ledger;
+using Customs.Ledger.Node.Pipeline.Bundling;
 using Customs.Ledger.Node.Storage;
 using Customs.Ledger.Pki;
 
-namespace Customs.Ledger.Node.Pipeline;
+namespace Customs.Ledger.Node.Pipeline.PartnerExchange;
 
 /// <summary>
 /// Sending (agreement check → seal the full proof bundle for the recipient → durable outbox) and receiving (TLS identity
@@ -104,7 +105,7 @@ public sealed class ExchangePipeline(NodeContext node, BundleFactory bundles)
         var stored = await exchange.Store.AddInboxAsync(
             new InboxRow(envelope.MessageId, sender.NodeId, documentId, outcome.ToString().ToUpperInvariant(), reason, bundleJson, receipt.ToBytes()),
             cancellationToken).ConfigureAwait(false);
-        Hosting.FaultInjection.At("during-receipt");
+        Configuration.FaultInjection.At("during-receipt");
         var final = ExchangeReceipt.Parse(stored.Receipt);
         var anchors = await AnchorAsync(final, envelope.MessageId, cancellationToken).ConfigureAwait(false);
         await node.Store.AppendEventAsync(final.Outcome == ReceiptOutcome.Accepted ? "received" : "received-rejected", documentId, envelope.MessageId, cancellationToken).ConfigureAwait(false);

@@ -1,10 +1,11 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Pki;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Customs.Ledger.Node.Hosting;
+namespace Customs.Ledger.Node.Security;
 
 /// <summary>
 /// The node's trust anchors (CA certificates, CRLs, a consortium trust list) from the files <see cref="TrustSettings"/>
