@@ -2,6 +2,7 @@ using System.Text;
 using Customs.Ledger.Crypto;
 using Microsoft.Data.Sqlite;
 using static Customs.Ledger.Adapters.Embedded.UnitTests.TestData;
+using static Customs.Ledger.Testing.LedgerRequests;
 
 namespace Customs.Ledger.Adapters.Embedded.UnitTests;
 
@@ -35,7 +36,7 @@ public sealed class ChainTamperTests : IDisposable
     public async Task PlainUpdate_IsRefusedByTheAppendOnlyTriggers()
     {
         using var ledger = await LedgerWithBlocksAsync(2);
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = _dir.LedgerFile, Pooling = false }.ToString();
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = _dir.File("ledger.db"), Pooling = false }.ToString();
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var command = connection.CreateCommand();
@@ -55,7 +56,7 @@ public sealed class ChainTamperTests : IDisposable
     {
         using var ledger = await LedgerWithBlocksAsync(4);
 
-        Tamper(_dir.LedgerFile, "UPDATE blocks SET payload = CAST(replace(CAST(payload AS TEXT), '\"documentCount\":2', '\"documentCount\":3') AS BLOB) WHERE height = 2;");
+        Tamper(_dir.File("ledger.db"), "UPDATE blocks SET payload = CAST(replace(CAST(payload AS TEXT), '\"documentCount\":2', '\"documentCount\":3') AS BLOB) WHERE height = 2;");
         var result = ledger.VerifyChain();
 
         Assert.False(result.Valid);
@@ -69,7 +70,7 @@ public sealed class ChainTamperTests : IDisposable
     {
         using var ledger = await LedgerWithBlocksAsync(4);
 
-        Tamper(_dir.LedgerFile, "UPDATE blocks SET hash = $hash WHERE height = 3;", ("$hash", RandomRoot()));
+        Tamper(_dir.File("ledger.db"), "UPDATE blocks SET hash = $hash WHERE height = 3;", ("$hash", RandomRoot()));
         var result = ledger.VerifyChain();
 
         Assert.False(result.Valid);
@@ -82,7 +83,7 @@ public sealed class ChainTamperTests : IDisposable
     {
         using var ledger = await LedgerWithBlocksAsync(4);
 
-        Tamper(_dir.LedgerFile, "DELETE FROM blocks WHERE height = 2;");
+        Tamper(_dir.File("ledger.db"), "DELETE FROM blocks WHERE height = 2;");
         var result = ledger.VerifyChain();
 
         Assert.False(result.Valid);
@@ -96,7 +97,7 @@ public sealed class ChainTamperTests : IDisposable
     {
         using var ledger = await LedgerWithBlocksAsync(3);
 
-        Tamper(_dir.LedgerFile, "DELETE FROM blocks WHERE height = 3;");
+        Tamper(_dir.File("ledger.db"), "DELETE FROM blocks WHERE height = 3;");
         var result = ledger.VerifyChain();
 
         Assert.False(result.Valid);
@@ -109,7 +110,7 @@ public sealed class ChainTamperTests : IDisposable
     {
         using var ledger = await LedgerWithBlocksAsync(3);
 
-        Tamper(_dir.LedgerFile, "UPDATE blocks SET prev_hash = $hash WHERE height = 2;", ("$hash", RandomRoot()));
+        Tamper(_dir.File("ledger.db"), "UPDATE blocks SET prev_hash = $hash WHERE height = 2;", ("$hash", RandomRoot()));
         var result = ledger.VerifyChain();
 
         Assert.Equal(2, result.FirstBadHeight);
@@ -126,7 +127,7 @@ public sealed class ChainTamperTests : IDisposable
         using var attacker = Secp256k1PrivateKey.Generate();
 
         Tamper(
-            _dir.LedgerFile,
+            _dir.File("ledger.db"),
             "UPDATE blocks SET payload = $payload, hash = $hash, signature = $signature WHERE height = 2;",
             ("$payload", payload),
             ("$hash", hash),
@@ -142,7 +143,7 @@ public sealed class ChainTamperTests : IDisposable
     {
         using var ledger = await LedgerWithBlocksAsync(2);
 
-        Tamper(_dir.LedgerFile, "UPDATE blocks SET signature = zeroblob(65) WHERE height = 1;");
+        Tamper(_dir.File("ledger.db"), "UPDATE blocks SET signature = zeroblob(65) WHERE height = 1;");
         var result = ledger.VerifyChain();
 
         Assert.Equal(1, result.FirstBadHeight);
@@ -154,7 +155,7 @@ public sealed class ChainTamperTests : IDisposable
     {
         using var ledger = await LedgerWithBlocksAsync(2);
 
-        Tamper(_dir.LedgerFile, "UPDATE blocks SET timestamp_ms = 'yesterday' WHERE height = 1;");
+        Tamper(_dir.File("ledger.db"), "UPDATE blocks SET timestamp_ms = 'yesterday' WHERE height = 1;");
         var result = ledger.VerifyChain();
 
         Assert.Equal(1, result.FirstBadHeight);
@@ -165,9 +166,9 @@ public sealed class ChainTamperTests : IDisposable
     public async Task TamperedFile_IsStillDetectedAfterReopen()
     {
         (await LedgerWithBlocksAsync(3)).Dispose();
-        Tamper(_dir.LedgerFile, "UPDATE blocks SET subject = $subject WHERE height = 1;", ("$subject", RandomRoot()));
+        Tamper(_dir.File("ledger.db"), "UPDATE blocks SET subject = $subject WHERE height = 1;", ("$subject", RandomRoot()));
 
-        using var reopened = EmbeddedLedger.Open(_dir.LedgerFile, _key, LedgerId);
+        using var reopened = EmbeddedLedger.Open(_dir.File("ledger.db"), _key, LedgerId);
         var result = reopened.VerifyChain();
 
         Assert.False(result.Valid);
@@ -176,12 +177,12 @@ public sealed class ChainTamperTests : IDisposable
 
     private async Task<EmbeddedLedger> LedgerWithBlocksAsync(int anchors)
     {
-        var ledger = EmbeddedLedger.Open(_dir.LedgerFile, _key, LedgerId);
+        var ledger = EmbeddedLedger.Open(_dir.File("ledger.db"), _key, LedgerId);
         try
         {
             for (var i = 0; i < anchors; i++)
             {
-                await ledger.AnchorAsync(Anchor(_issuer), CancellationToken.None).WaitAsync(TestTimeout);
+                await ledger.AnchorAsync(Anchor(_issuer), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
             }
 
             Assert.True(ledger.VerifyChain().Valid);

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Ledger;
 using static Customs.Ledger.Adapters.Embedded.UnitTests.TestData;
+using static Customs.Ledger.Testing.LedgerRequests;
 
 namespace Customs.Ledger.Adapters.Embedded.UnitTests;
 
@@ -20,9 +21,9 @@ public sealed class EmbeddedAnchorVerifierTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        using var ledger = EmbeddedLedger.Open(_dir.LedgerFile, _key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(_dir.File("ledger.db"), _key, LedgerId);
         _request = Anchor(_issuer);
-        _receipt = await ledger.AnchorAsync(_request, CancellationToken.None).WaitAsync(TestTimeout);
+        _receipt = await ledger.AnchorAsync(_request, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
     }
 
     public Task DisposeAsync()
@@ -180,8 +181,8 @@ public sealed class EmbeddedAnchorVerifierTests : IAsyncLifetime
     {
         using var dir = new TempDirectory();
         using var forgerKey = Secp256k1PrivateKey.Generate();
-        using var forger = EmbeddedLedger.Open(dir.LedgerFile, forgerKey, LedgerId);
-        var forged = await forger.AnchorAsync(_request, CancellationToken.None).WaitAsync(TestTimeout);
+        using var forger = EmbeddedLedger.Open(dir.File("ledger.db"), forgerKey, LedgerId);
+        var forged = await forger.AnchorAsync(_request, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.True(_verifier.Verify(forged, _request.BatchRoot, null).Valid);
         Assert.False(_verifier.Verify(forged, _request.BatchRoot, Trusted).Valid);
@@ -217,7 +218,7 @@ public sealed class EmbeddedAnchorVerifierTests : IAsyncLifetime
     public void Verify_GenesisBlockReceipt_AnchorsNothing()
     {
         using var dir = new TempDirectory();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, _key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), _key, LedgerId);
         var genesis = ledger.ReadBlocksAfter(-1, 1)[0];
 
         var check = _verifier.Verify(genesis.ToReceipt(), RandomRoot(), Trusted);
@@ -239,7 +240,7 @@ public sealed class EmbeddedAnchorVerifierTests : IAsyncLifetime
         // 300 records make a payload well over the 16 KiB a proof carries whole.
         using var ledger = EmbeddedLedger.Open(Path.Combine(_dir.Path, "big.db"), _key, LedgerId);
         var request = Anchor(_issuer, documentRoots: Enumerable.Range(0, 300).Select(_ => RandomRoot()).ToList());
-        var receipt = await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(TestTimeout);
+        var receipt = await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
         var proof = JsonNode.Parse(receipt.Proof)!.AsObject();
 
         Assert.False(proof.ContainsKey("payload"));

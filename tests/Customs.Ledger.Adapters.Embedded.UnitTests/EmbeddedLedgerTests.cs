@@ -4,6 +4,7 @@ using Customs.Ledger.Crypto;
 using Customs.Ledger.Ledger;
 using Microsoft.Data.Sqlite;
 using static Customs.Ledger.Adapters.Embedded.UnitTests.TestData;
+using static Customs.Ledger.Testing.LedgerRequests;
 
 namespace Customs.Ledger.Adapters.Embedded.UnitTests;
 
@@ -16,7 +17,7 @@ public sealed class EmbeddedLedgerTests
     {
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
 
         Assert.Equal(LedgerId, ledger.LedgerId);
         Assert.Equal(key.PublicKey, ledger.LedgerKey);
@@ -30,7 +31,7 @@ public sealed class EmbeddedLedgerTests
         Assert.Contains(key.PublicKey.ToString(), payload, StringComparison.Ordinal);
         Assert.Equal(ledger.Tip.Hash, genesis.Hash);
         Assert.Equal(new ChainVerification(true, 1, null, null), ledger.VerifyChain());
-        Assert.Equal("wal", JournalMode(dir.LedgerFile));
+        Assert.Equal("wal", JournalMode(dir.File("ledger.db")));
     }
 
     [Fact]
@@ -39,10 +40,10 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var request = Anchor(issuer);
 
-        var receipt = await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(TestTimeout);
+        var receipt = await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.Equal(LedgerId, receipt.LedgerId);
         Assert.Equal(1, receipt.Height);
@@ -58,18 +59,18 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var request = Anchor(issuer);
 
-        var first = await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(TestTimeout);
-        var retry = await ledger.AnchorAsync(request with { Records = [] }, CancellationToken.None).WaitAsync(TestTimeout);
+        var first = await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        var retry = await ledger.AnchorAsync(request with { Records = [] }, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.Equal(first.Reference, retry.Reference);
         Assert.Equal(first.Height, retry.Height);
         Assert.Equal(first.Timestamp, retry.Timestamp);
         Assert.Equal(first.Proof, retry.Proof);
         Assert.Equal(1, ledger.Tip.Height);
-        Assert.Equal(2, CountBlocks(dir.LedgerFile));
+        Assert.Equal(2, CountBlocks(dir.File("ledger.db")));
     }
 
     [Fact]
@@ -79,15 +80,15 @@ public sealed class EmbeddedLedgerTests
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
         using var squatter = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var request = Anchor(issuer);
-        await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(TestTimeout);
+        await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => ledger.AnchorAsync(Anchor(squatter, request.BatchRoot), CancellationToken.None).WaitAsync(TestTimeout));
+            () => ledger.AnchorAsync(Anchor(squatter, request.BatchRoot), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("different issuer", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(2, CountBlocks(dir.LedgerFile));
+        Assert.Equal(2, CountBlocks(dir.File("ledger.db")));
     }
 
     [Fact]
@@ -96,18 +97,18 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var documentRoot = RandomRoot();
         var anchor = Anchor(issuer, documentRoots: [documentRoot, RandomRoot()]);
-        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(TestTimeout);
+        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
-        var first = await ledger.RevokeAsync(Revoke(issuer, documentRoot, anchor.BatchRoot, "R.01"), CancellationToken.None).WaitAsync(TestTimeout);
-        var retry = await ledger.RevokeAsync(Revoke(issuer, documentRoot, anchor.BatchRoot, "R.01"), CancellationToken.None).WaitAsync(TestTimeout);
+        var first = await ledger.RevokeAsync(Revocation(issuer, documentRoot, anchor.BatchRoot, "R.01"), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        var retry = await ledger.RevokeAsync(Revocation(issuer, documentRoot, anchor.BatchRoot, "R.01"), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.Equal(2, first.Height);
         Assert.Equal(first.Reference, retry.Reference);
         Assert.Equal(first.Proof, retry.Proof);
-        Assert.Equal(3, CountBlocks(dir.LedgerFile));
+        Assert.Equal(3, CountBlocks(dir.File("ledger.db")));
         var check = _verifier.Verify(first, documentRoot, [key.PublicKey.ToCompressedBytes()]);
         Assert.True(check.Valid, check.Reason);
         Assert.StartsWith("document revoked", check.Reason, StringComparison.Ordinal);
@@ -119,16 +120,16 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var documentRoot = RandomRoot();
         var other = RandomRoot();
         var anchor = Anchor(issuer, documentRoots: [documentRoot, other]);
 
-        var before = await ledger.GetStateAsync(anchor.BatchRoot, documentRoot, CancellationToken.None).WaitAsync(TestTimeout);
-        var anchorReceipt = await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(TestTimeout);
-        var revocationReceipt = await ledger.RevokeAsync(Revoke(issuer, documentRoot, anchor.BatchRoot, "SUPERSEDED"), CancellationToken.None).WaitAsync(TestTimeout);
-        var revoked = await ledger.GetStateAsync(anchor.BatchRoot, documentRoot, CancellationToken.None).WaitAsync(TestTimeout);
-        var sibling = await ledger.GetStateAsync(anchor.BatchRoot, other, CancellationToken.None).WaitAsync(TestTimeout);
+        var before = await ledger.GetStateAsync(anchor.BatchRoot, documentRoot, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        var anchorReceipt = await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        var revocationReceipt = await ledger.RevokeAsync(Revocation(issuer, documentRoot, anchor.BatchRoot, "SUPERSEDED"), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        var revoked = await ledger.GetStateAsync(anchor.BatchRoot, documentRoot, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        var sibling = await ledger.GetStateAsync(anchor.BatchRoot, other, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.Equal(new LedgerDocumentState(false, false, null, null, null), before);
         Assert.True(revoked.BatchAnchored);
@@ -147,10 +148,10 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => ledger.RevokeAsync(Revoke(issuer, RandomRoot(), RandomRoot()), CancellationToken.None).WaitAsync(TestTimeout));
+            () => ledger.RevokeAsync(Revocation(issuer, RandomRoot(), RandomRoot()), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("not anchored", ex.Message, StringComparison.Ordinal);
         Assert.Equal(0, ledger.Tip.Height);
@@ -163,13 +164,13 @@ public sealed class EmbeddedLedgerTests
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
         using var stranger = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var documentRoot = RandomRoot();
         var anchor = Anchor(issuer, documentRoots: [documentRoot]);
-        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(TestTimeout);
+        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => ledger.RevokeAsync(Revoke(stranger, documentRoot, anchor.BatchRoot), CancellationToken.None).WaitAsync(TestTimeout));
+            () => ledger.RevokeAsync(Revocation(stranger, documentRoot, anchor.BatchRoot), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("different issuer", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, ledger.Tip.Height);
@@ -181,12 +182,12 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var anchor = Anchor(issuer);
-        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(TestTimeout);
+        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => ledger.RevokeAsync(Revoke(issuer, RandomRoot(), anchor.BatchRoot), CancellationToken.None).WaitAsync(TestTimeout));
+            () => ledger.RevokeAsync(Revocation(issuer, RandomRoot(), anchor.BatchRoot), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("not among", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, ledger.Tip.Height);
@@ -198,11 +199,11 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var anchor = Anchor(issuer) with { Records = [] };
-        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(TestTimeout);
+        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
-        var receipt = await ledger.RevokeAsync(Revoke(issuer, RandomRoot(), anchor.BatchRoot), CancellationToken.None).WaitAsync(TestTimeout);
+        var receipt = await ledger.RevokeAsync(Revocation(issuer, RandomRoot(), anchor.BatchRoot), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.Equal(2, receipt.Height);
     }
@@ -213,17 +214,17 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var request = Anchor(issuer);
         var forged = request with { Signature = issuer.Sign(RandomRoot()).ToRecoverableBytes() };
         var tip = ledger.Tip;
 
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => ledger.AnchorAsync(forged, CancellationToken.None).WaitAsync(TestTimeout));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => ledger.AnchorAsync(forged, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("does not verify", ex.Message, StringComparison.Ordinal);
         Assert.Equal(tip, ledger.Tip);
-        Assert.Equal(1, CountBlocks(dir.LedgerFile));
-        var state = await ledger.GetStateAsync(request.BatchRoot, RandomRoot(), CancellationToken.None).WaitAsync(TestTimeout);
+        Assert.Equal(1, CountBlocks(dir.File("ledger.db")));
+        var state = await ledger.GetStateAsync(request.BatchRoot, RandomRoot(), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
         Assert.False(state.BatchAnchored);
     }
 
@@ -233,17 +234,17 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var documentRoot = RandomRoot();
         var anchor = Anchor(issuer, documentRoots: [documentRoot]);
-        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(TestTimeout);
-        var signedForOtherReason = Revoke(issuer, documentRoot, anchor.BatchRoot, "ERROR") with { ReasonCode = "FRAUD" };
+        await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        var signedForOtherReason = Revocation(issuer, documentRoot, anchor.BatchRoot, "ERROR") with { ReasonCode = "FRAUD" };
 
         var ex = await Assert.ThrowsAsync<ArgumentException>(
-            () => ledger.RevokeAsync(signedForOtherReason, CancellationToken.None).WaitAsync(TestTimeout));
+            () => ledger.RevokeAsync(signedForOtherReason, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("does not verify", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(2, CountBlocks(dir.LedgerFile));
+        Assert.Equal(2, CountBlocks(dir.File("ledger.db")));
     }
 
     public static TheoryData<string, Func<AnchorRequest, AnchorRequest>> BadAnchors => new()
@@ -270,10 +271,10 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
 
         var ex = await Assert.ThrowsAsync<ArgumentException>(
-            () => ledger.AnchorAsync(corrupt(Anchor(issuer)), CancellationToken.None).WaitAsync(TestTimeout));
+            () => ledger.AnchorAsync(corrupt(Anchor(issuer)), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
         Assert.Equal(0, ledger.Tip.Height);
@@ -285,11 +286,11 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var big = Encoding.UTF8.GetBytes("{\"x\":\"" + new string('a', (EmbeddedLedger.MaxPayloadBytes / 2) + 16) + "\"}");
         var request = Anchor(issuer) with { Records = [big, big] };
 
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(TestTimeout));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("payload limit", ex.Message, StringComparison.Ordinal);
     }
@@ -305,10 +306,10 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
-        var request = Revoke(issuer, RandomRoot(), RandomRoot()) with { ReasonCode = reasonCode };
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
+        var request = Revocation(issuer, RandomRoot(), RandomRoot()) with { ReasonCode = reasonCode };
 
-        var ex = await Assert.ThrowsAsync<ArgumentException>(() => ledger.RevokeAsync(request, CancellationToken.None).WaitAsync(TestTimeout));
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => ledger.RevokeAsync(request, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("reason code", ex.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentException>(() => EmbeddedLedger.RevocationDigest(RandomRoot(), reasonCode));
@@ -330,7 +331,7 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         var requests = Enumerable.Range(0, 200).Select(_ => Anchor(issuer)).ToList();
 
         var receipts = await Task.WhenAll(requests.Select(r => Task.Run(() => ledger.AnchorAsync(r, CancellationToken.None))))
@@ -355,16 +356,16 @@ public sealed class EmbeddedLedgerTests
         var first = Anchor(issuer);
         AnchorReceipt firstReceipt;
         LedgerTip oldTip;
-        using (var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId))
+        using (var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId))
         {
-            firstReceipt = await ledger.AnchorAsync(first, CancellationToken.None).WaitAsync(TestTimeout);
+            firstReceipt = await ledger.AnchorAsync(first, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
             oldTip = ledger.Tip;
         }
 
-        using var reopened = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
-        var state = await reopened.GetStateAsync(first.BatchRoot, RandomRoot(), CancellationToken.None).WaitAsync(TestTimeout);
-        var again = await reopened.AnchorAsync(first, CancellationToken.None).WaitAsync(TestTimeout);
-        var second = await reopened.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(TestTimeout);
+        using var reopened = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
+        var state = await reopened.GetStateAsync(first.BatchRoot, RandomRoot(), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        var again = await reopened.AnchorAsync(first, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        var second = await reopened.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.Equal(oldTip.Height, reopened.Tip.Height - 1);
         Assert.True(state.BatchAnchored);
@@ -381,12 +382,12 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var otherKey = Secp256k1PrivateKey.Generate();
-        EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId).Dispose();
+        EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId).Dispose();
 
-        var ex = Assert.Throws<InvalidOperationException>(() => EmbeddedLedger.Open(dir.LedgerFile, otherKey, LedgerId));
+        var ex = Assert.Throws<InvalidOperationException>(() => EmbeddedLedger.Open(dir.File("ledger.db"), otherKey, LedgerId));
 
         Assert.Contains("signed by ledger key", ex.Message, StringComparison.Ordinal);
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         Assert.True(ledger.VerifyChain().Valid);
     }
 
@@ -395,9 +396,9 @@ public sealed class EmbeddedLedgerTests
     {
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
-        EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId).Dispose();
+        EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId).Dispose();
 
-        var ex = Assert.Throws<InvalidOperationException>(() => EmbeddedLedger.Open(dir.LedgerFile, key, "embedded:FR-DGDDI"));
+        var ex = Assert.Throws<InvalidOperationException>(() => EmbeddedLedger.Open(dir.File("ledger.db"), key, "embedded:FR-DGDDI"));
 
         Assert.Contains("belongs to ledger 'embedded:GB-HMRC'", ex.Message, StringComparison.Ordinal);
     }
@@ -407,11 +408,11 @@ public sealed class EmbeddedLedgerTests
     {
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
-        var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
 
-        var ex = Assert.Throws<InvalidOperationException>(() => EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId));
+        var ex = Assert.Throws<InvalidOperationException>(() => EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId));
         ledger.Dispose();
-        using var reopened = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var reopened = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
 
         Assert.Contains("already open", ex.Message, StringComparison.Ordinal);
         Assert.Equal(0, reopened.Tip.Height);
@@ -427,10 +428,10 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
 
-        var ex = Assert.Throws<ArgumentException>(() => EmbeddedLedger.Open(dir.LedgerFile, key, ledgerId));
+        var ex = Assert.Throws<ArgumentException>(() => EmbeddedLedger.Open(dir.File("ledger.db"), key, ledgerId));
 
         Assert.Equal("ledgerId", ex.ParamName);
-        Assert.False(File.Exists(dir.LedgerFile));
+        Assert.False(File.Exists(dir.File("ledger.db")));
     }
 
     [Fact]
@@ -440,8 +441,8 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var issuer = Secp256k1PrivateKey.Generate();
         using var key = Secp256k1PrivateKey.Generate();
-        var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
-        var receipt = await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(TestTimeout);
+        var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
+        var receipt = await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
         Assert.True(_verifier.Verify(receipt, ReadSubject(ledger, receipt.Height), [key.PublicKey.ToCompressedBytes()]).Valid);
         ledger.Dispose();
 
@@ -455,13 +456,13 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        var clock = new ManualClock(new DateTimeOffset(2030, 1, 2, 3, 4, 5, 678, TimeSpan.Zero));
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId, clock);
+        var clock = new SettableClock(new DateTimeOffset(2030, 1, 2, 3, 4, 5, 678, TimeSpan.Zero));
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId, clock);
 
         clock.Now = clock.Now.AddSeconds(10);
-        var first = await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(TestTimeout);
+        var first = await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
         clock.Now = clock.Now.AddHours(-1);
-        var second = await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(TestTimeout);
+        var second = await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.Equal(new DateTimeOffset(2030, 1, 2, 3, 4, 15, 678, TimeSpan.Zero), first.Timestamp);
         Assert.Equal(first.Timestamp, second.Timestamp);
@@ -474,10 +475,10 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
         for (var i = 0; i < 5; i++)
         {
-            await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(TestTimeout);
+            await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
         }
 
         var page1 = ledger.ReadBlocksAfter(-1, 4);
@@ -500,12 +501,12 @@ public sealed class EmbeddedLedgerTests
         using var dir = new TempDirectory();
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(
-            () => ledger.AnchorAsync(Anchor(issuer), new CancellationToken(canceled: true)).WaitAsync(TestTimeout));
+            () => ledger.AnchorAsync(Anchor(issuer), new CancellationToken(canceled: true)).WaitAsync(DefaultTimeouts.Timeout));
 
-        Assert.Equal(1, CountBlocks(dir.LedgerFile));
+        Assert.Equal(1, CountBlocks(dir.File("ledger.db")));
     }
 
     [Fact]
@@ -514,15 +515,15 @@ public sealed class EmbeddedLedgerTests
         using var key = Secp256k1PrivateKey.Generate();
         using var issuer = Secp256k1PrivateKey.Generate();
         var dir = new TempDirectory();
-        var ledger = EmbeddedLedger.Open(dir.LedgerFile, key, LedgerId);
-        await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(TestTimeout);
+        var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
+        await ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         ledger.Dispose();
         ledger.Dispose();
 
-        await Assert.ThrowsAsync<ObjectDisposedException>(() => ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(TestTimeout));
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => ledger.AnchorAsync(Anchor(issuer), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
         Assert.Throws<ObjectDisposedException>(() => ledger.VerifyChain());
-        Assert.False(File.Exists(dir.LedgerFile + "-wal"));
+        Assert.False(File.Exists(dir.File("ledger.db") + "-wal"));
         dir.Dispose();
         Assert.False(Directory.Exists(dir.Path));
     }
@@ -538,4 +539,13 @@ public sealed class EmbeddedLedgerTests
     }
 
     private static byte[] ReadSubject(EmbeddedLedger ledger, long height) => ledger.ReadBlocksAfter(height - 1, 1)[0].Subject;
+
+    /// <summary>A wall clock set by hand, backwards too (an NTP step, a virtual machine restored from a snapshot), which
+    /// FakeTimeProvider refuses by design.</summary>
+    private sealed class SettableClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 }

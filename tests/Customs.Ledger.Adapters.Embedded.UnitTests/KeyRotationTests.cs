@@ -12,16 +12,16 @@ public sealed class KeyRotationTests
         using var oldKey = Secp256k1PrivateKey.Generate();
         using var newKey = Secp256k1PrivateKey.Generate();
         var verifier = new EmbeddedAnchorVerifier();
-        var before = TestData.Anchor(oldKey);
-        var after = TestData.Anchor(newKey);
+        var before = LedgerRequests.Anchor(oldKey);
+        var after = LedgerRequests.Anchor(newKey);
         Ledger.AnchorReceipt oldReceipt, newReceipt;
-        using (var ledger = EmbeddedLedger.Open(dir.LedgerFile, oldKey, TestData.LedgerId))
+        using (var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), oldKey, TestData.LedgerId))
         {
-            oldReceipt = await ledger.AnchorAsync(before, CancellationToken.None).WaitAsync(TestData.TestTimeout);
-            var rotation = await ledger.RotateAsync(newKey, CancellationToken.None).WaitAsync(TestData.TestTimeout);
+            oldReceipt = await ledger.AnchorAsync(before, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+            var rotation = await ledger.RotateAsync(newKey, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
             Assert.Equal(2, rotation.Height);
             Assert.Equal(newKey.PublicKey, ledger.LedgerKey);
-            newReceipt = await ledger.AnchorAsync(after, CancellationToken.None).WaitAsync(TestData.TestTimeout);
+            newReceipt = await ledger.AnchorAsync(after, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
             Assert.True(ledger.VerifyChain().Valid, ledger.VerifyChain().ToString());
 
             // Each block verifies offline under the key in force when it was signed, and only under it.
@@ -33,9 +33,9 @@ public sealed class KeyRotationTests
         }
 
         // The retired key no longer opens the ledger; the new one does, and the chain still verifies.
-        var refused = Assert.Throws<InvalidOperationException>(() => EmbeddedLedger.Open(dir.LedgerFile, oldKey, TestData.LedgerId));
+        var refused = Assert.Throws<InvalidOperationException>(() => EmbeddedLedger.Open(dir.File("ledger.db"), oldKey, TestData.LedgerId));
         Assert.Contains("retired", refused.Message, StringComparison.Ordinal);
-        using (var reopened = EmbeddedLedger.Open(dir.LedgerFile, newKey, TestData.LedgerId))
+        using (var reopened = EmbeddedLedger.Open(dir.File("ledger.db"), newKey, TestData.LedgerId))
         {
             Assert.True(reopened.VerifyChain().Valid);
             Assert.Equal(3, reopened.Tip.Height);
@@ -53,14 +53,14 @@ public sealed class KeyRotationTests
         using var oldKey = Secp256k1PrivateKey.Generate();
         using var newKey = Secp256k1PrivateKey.Generate();
         using var stranger = Secp256k1PrivateKey.Generate();
-        using var ledger = EmbeddedLedger.Open(dir.LedgerFile, oldKey, TestData.LedgerId);
-        var documentRoot = TestData.RandomRoot();
-        var batch = TestData.Anchor(oldKey, documentRoots: [documentRoot]);
-        await ledger.AnchorAsync(batch, CancellationToken.None).WaitAsync(TestData.TestTimeout);
-        await ledger.RotateAsync(newKey, CancellationToken.None).WaitAsync(TestData.TestTimeout);
+        using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), oldKey, TestData.LedgerId);
+        var documentRoot = LedgerRequests.RandomRoot();
+        var batch = LedgerRequests.Anchor(oldKey, documentRoots: [documentRoot]);
+        await ledger.AnchorAsync(batch, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
+        await ledger.RotateAsync(newKey, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RevokeAsync(TestData.Revoke(stranger, documentRoot, batch.BatchRoot), CancellationToken.None));
-        var revoked = await ledger.RevokeAsync(TestData.Revoke(newKey, documentRoot, batch.BatchRoot), CancellationToken.None).WaitAsync(TestData.TestTimeout);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RevokeAsync(LedgerRequests.Revocation(stranger, documentRoot, batch.BatchRoot), CancellationToken.None));
+        var revoked = await ledger.RevokeAsync(LedgerRequests.Revocation(newKey, documentRoot, batch.BatchRoot), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.True(new EmbeddedAnchorVerifier().Verify(revoked, documentRoot, [newKey.PublicKey.ToCompressedBytes()]).Valid);
         Assert.True(ledger.VerifyChain().Valid);
@@ -72,16 +72,16 @@ public sealed class KeyRotationTests
         using var dir = new TempDirectory();
         using var oldKey = Secp256k1PrivateKey.Generate();
         using var newKey = Secp256k1PrivateKey.Generate();
-        using (var ledger = EmbeddedLedger.Open(dir.LedgerFile, oldKey, TestData.LedgerId))
+        using (var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), oldKey, TestData.LedgerId))
         {
-            await ledger.RotateAsync(newKey, CancellationToken.None).WaitAsync(TestData.TestTimeout);
+            await ledger.RotateAsync(newKey, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
             await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RotateAsync(newKey, CancellationToken.None));
         }
 
         // An attacker with file access names a key of its own as the rotation's new key.
         using var attacker = Secp256k1PrivateKey.Generate();
-        TestData.Tamper(dir.LedgerFile, "UPDATE blocks SET subject = $s WHERE kind = 'rotate'", ("$s", attacker.PublicKey.ToCompressedBytes()));
-        using var opened = EmbeddedLedger.Open(dir.LedgerFile, attacker, TestData.LedgerId);
+        TestData.Tamper(dir.File("ledger.db"), "UPDATE blocks SET subject = $s WHERE kind = 'rotate'", ("$s", attacker.PublicKey.ToCompressedBytes()));
+        using var opened = EmbeddedLedger.Open(dir.File("ledger.db"), attacker, TestData.LedgerId);
         var audit = opened.VerifyChain();
         Assert.False(audit.Valid);
         Assert.Equal(1, audit.FirstBadHeight);

@@ -1,60 +1,17 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
-using Customs.Ledger.Crypto;
-using Customs.Ledger.Ledger;
 using Microsoft.Data.Sqlite;
 
 namespace Customs.Ledger.Adapters.Embedded.UnitTests;
-
-/// <summary>A fresh temporary directory, deleted (with the ledger files in it) on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "embedded-ledger-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string LedgerFile => System.IO.Path.Combine(Path, "ledger.db");
-
-    public void Dispose() => Directory.Delete(Path, recursive: true);
-}
-
-/// <summary>A clock the test moves by hand.</summary>
-internal sealed class ManualClock(DateTimeOffset start) : TimeProvider
-{
-    public DateTimeOffset Now { get; set; } = start;
-
-    public override DateTimeOffset GetUtcNow() => Now;
-}
 
 internal static class TestData
 {
     public const string LedgerId = "embedded:GB-HMRC";
 
-    public static readonly TimeSpan TestTimeout = TimeSpan.FromSeconds(30);
 
-    public static byte[] RandomRoot() => RandomNumberGenerator.GetBytes(32);
 
-    /// <summary>A batch of <paramref name="documentRoots"/> (or two random ones), signed by <paramref name="issuer"/>.</summary>
-    public static AnchorRequest Anchor(Secp256k1PrivateKey issuer, byte[]? batchRoot = null, IReadOnlyList<byte[]>? documentRoots = null)
-    {
-        batchRoot ??= RandomRoot();
-        documentRoots ??= [RandomRoot(), RandomRoot()];
-        var records = documentRoots
-            .Select(root => Encoding.UTF8.GetBytes($"{{\"v\":1,\"kind\":\"Declaration\",\"country\":\"GB\",\"root\":\"{Convert.ToHexStringLower(root)}\",\"leaves\":7}}"))
-            .ToList();
-        return new AnchorRequest(batchRoot, documentRoots.Count, issuer.PublicKey.ToCompressedBytes(), issuer.Sign(batchRoot).ToRecoverableBytes(), records);
-    }
 
-    public static RevocationRequest Revoke(Secp256k1PrivateKey issuer, byte[] documentRoot, byte[] batchRoot, string reasonCode = "REVOKED")
-    {
-        var digest = EmbeddedLedger.RevocationDigest(documentRoot, reasonCode);
-        return new RevocationRequest(documentRoot, batchRoot, reasonCode, issuer.PublicKey.ToCompressedBytes(), issuer.Sign(digest).ToRecoverableBytes());
-    }
 
     /// <summary>Runs SQL against the ledger file directly, as an attacker with file access would (triggers dropped first).</summary>
     public static void Tamper(string databasePath, string sql, params (string Name, object Value)[] parameters)

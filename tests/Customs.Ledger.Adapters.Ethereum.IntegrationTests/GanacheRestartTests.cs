@@ -28,14 +28,14 @@ public sealed class GanacheRestartTests : IDisposable
         using var issuer = Secp256k1PrivateKey.Generate();
         await StartAsync();
         var options = TestSupport.Options($"http://127.0.0.1:{_port}", _chainId) with { RequestTimeout = TimeSpan.FromSeconds(3) };
-        using var ledger = await EthereumLedger.DeployAsync(options, _key, "ganache restart", CancellationToken.None).WaitAsync(TestSupport.Long);
+        using var ledger = await EthereumLedger.DeployAsync(options, _key, "ganache restart", CancellationToken.None).WaitAsync(DefaultTimeouts.Chain);
         var startNonce = await TestSupport.NonceAsync(ledger, ledger.Account);
-        var roots = Enumerable.Range(0, 20).Select(_ => TestSupport.Root()).ToList();
+        var roots = Enumerable.Range(0, 20).Select(_ => LedgerRequests.RandomRoot()).ToList();
 
         var anchors = roots.Select((r, i) => Task.Run(async () =>
         {
             await Task.Delay(i * 25);
-            return await ledger.AnchorAsync(TestSupport.Anchor(issuer, r), CancellationToken.None);
+            return await ledger.AnchorAsync(LedgerRequests.Anchor(issuer, r), CancellationToken.None);
         })).ToList();
         await Task.Delay(150);
         ChainProcess.Terminate(_ganache!, TimeSpan.FromSeconds(20));
@@ -45,13 +45,13 @@ public sealed class GanacheRestartTests : IDisposable
         await Task.Delay(1000);
         await StartAsync();
         _output.WriteLine("ganache restarted on the same database");
-        var receipts = await Task.WhenAll(anchors).WaitAsync(TestSupport.Long);
+        var receipts = await Task.WhenAll(anchors).WaitAsync(DefaultTimeouts.Chain);
 
         Assert.Equal(20, receipts.Length);
         var web3 = new Nethereum.Web3.Web3($"http://127.0.0.1:{_port}");
         var issued = web3.Eth.GetEvent<DocumentIssuedEvent>(ledger.DocumentStoreAddress);
         var all = await issued.GetAllChangesAsync(issued.CreateFilterInput(Nethereum.RPC.Eth.DTOs.BlockParameter.CreateEarliest(), Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest()))
-            .WaitAsync(TestSupport.Long);
+            .WaitAsync(DefaultTimeouts.Chain);
         foreach (var root in roots)
         {
             Assert.Single(all, e => e.Event.Document.AsSpan().SequenceEqual(root));

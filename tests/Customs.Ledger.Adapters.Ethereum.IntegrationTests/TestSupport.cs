@@ -1,13 +1,9 @@
-using System.Security.Cryptography;
 using Customs.Ledger.Crypto;
-using Customs.Ledger.Ledger;
 
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 
 internal static class TestSupport
 {
-    public static readonly TimeSpan Long = TimeSpan.FromMinutes(3);
-
     // Every journal of this test run lives under one folder, deleted when the run ends, so runs leave no files behind.
     private static readonly string JournalRoot = CreateJournalRoot();
 
@@ -42,21 +38,13 @@ internal static class TestSupport
         ReceiptTimeout = TimeSpan.FromMinutes(2),
     };
 
-    public static byte[] Root() => RandomNumberGenerator.GetBytes(32);
-
-    public static AnchorRequest Anchor(Secp256k1PrivateKey issuer, byte[] root, params byte[][] additional) =>
-        new(root, 1, issuer.PublicKey.ToCompressedBytes(), issuer.Sign(root).ToRecoverableBytes(), []) { AdditionalRoots = additional };
-
-    public static RevocationRequest Revocation(Secp256k1PrivateKey issuer, byte[] documentRoot, byte[] batchRoot, string reason) =>
-        new(documentRoot, batchRoot, reason, issuer.PublicKey.ToCompressedBytes(), issuer.Sign(RevocationDigest.Compute(documentRoot, reason)).ToRecoverableBytes());
-
     /// <summary>A raw JSON-RPC call (for the development chain's own methods: evm_snapshot, evm_revert, evm_mine); returns "result".</summary>
     public static async Task<System.Text.Json.JsonElement> RpcAsync(string url, string method, params object[] parameters)
     {
         using var http = new HttpClient();
         var body = System.Text.Json.JsonSerializer.Serialize(new { jsonrpc = "2.0", id = 1, method, @params = parameters });
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
-        using var response = await http.PostAsync(new Uri(url), content).WaitAsync(Long);
+        using var response = await http.PostAsync(new Uri(url), content).WaitAsync(DefaultTimeouts.Chain);
         using var json = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         if (json.RootElement.TryGetProperty("error", out var error))
         {
@@ -77,5 +65,5 @@ internal static class TestSupport
     public static async Task<long> NonceAsync(EthereumLedger ledger, string account, bool pending = false) =>
         (long)(await ledger.Pipeline.Rpc.GetTransactionCountAsync(
             account, pending ? Nethereum.RPC.Eth.DTOs.BlockParameter.CreatePending() : Nethereum.RPC.Eth.DTOs.BlockParameter.CreateLatest(), CancellationToken.None)
-            .WaitAsync(Long)).Value;
+            .WaitAsync(DefaultTimeouts.Chain)).Value;
 }

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 using Customs.Ledger.Testing;
 
 namespace Customs.Ledger.LoadGen;

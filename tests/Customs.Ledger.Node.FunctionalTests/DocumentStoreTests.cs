@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Customs.Ledger.Batching;
 using Customs.Ledger.Bundles;
 using Customs.Ledger.Canonical;
 using Customs.Ledger.Node.Storage;

@@ -3,31 +3,6 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Customs.Ledger.Pki.UnitTests;
 
-/// <summary>A unique temporary directory, deleted on dispose.</summary>
-internal sealed class TempDirectory : IDisposable
-{
-    public TempDirectory()
-    {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "customs-ledger-pki-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(Path);
-    }
-
-    public string Path { get; }
-
-    public string File(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-        }
-    }
-}
-
 internal static class Pilot
 {
     /// <summary>Test passwords are generated per run, never hard-coded secrets.</summary>

@@ -10,7 +10,7 @@ namespace Customs.Ledger.Node.Audit;
 /// head hash, signed by the ledger key — after every anchored batch and every <see cref="Interval"/> while calls change
 /// state without batches; a rewritten trail no longer reaches an anchored head.
 /// </summary>
-public sealed class AuditTrail(DocumentStore store, EmbeddedLedger ledger)
+public sealed class AuditTrail(DocumentStore store, EmbeddedLedger ledger) : IAuditAnchor
 {
     /// <summary>Longest a new record waits to be anchored while no batch is formed: 10 s.</summary>
     public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);

@@ -1,5 +1,6 @@
 using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Adapters.Ethereum;
+using Customs.Ledger.Batching;
 using Customs.Ledger.Ledger;
 using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Pipeline;
@@ -270,6 +271,18 @@ public sealed partial class NodeHost : IAsyncDisposable
         builder.Services.AddSingleton<ExchangePipeline>();
         builder.Services.AddSingleton<NoticePipeline>();
         builder.Services.AddSingleton<DeliveryClient>();
+        // The batcher's parts by their interfaces (instances: the context owns and disposes them).
+        builder.Services.AddSingleton<IBatchStore>(context.Store);
+        builder.Services.AddSingleton(context.Key);
+        builder.Services.AddSingleton(context.Ledgers);
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(context.Options));
+        builder.Services.AddSingleton(new BatchSignals(context.Accepted, context.Events));
+        builder.Services.AddSingleton<Audit.IAuditAnchor>(context.Audit);
+        if (OpenAttestationExporter.IssuerOf(context) is not null)
+        {
+            builder.Services.AddSingleton<IAdditionalBatchRoots, OpenAttestationBatchRoots>();
+        }
+
         builder.Services.AddHostedService<Batcher>();
         builder.Services.AddHostedService<DeliveryWorker>();
         builder.Services.AddHostedService<Integrity.StoreAuditor>();

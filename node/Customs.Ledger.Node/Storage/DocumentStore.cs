@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
+using Customs.Ledger.Batching;
 using Customs.Ledger.Bundles;
 using Customs.Ledger.Canonical;
 using Customs.Ledger.Ledger;
@@ -14,7 +15,7 @@ namespace Customs.Ledger.Node.Storage;
 /// A write method that returns has made its change durable. Thread-safe: every write goes through one writer thread
 /// (<see cref="StoreWriter"/>, group commit); reads use their own connections.
 /// </summary>
-public sealed partial class DocumentStore : IDisposable
+public sealed partial class DocumentStore : IBatchStore, IDisposable
 {
     private readonly string _connectionString;
 
@@ -158,7 +159,7 @@ public sealed partial class DocumentStore : IDisposable
     }
 
     /// <summary>The batch format written now: 2, a tree over <see cref="BatchEntry"/> encodings.</summary>
-    public const int BatchFormat = 2;
+    public const int BatchFormat = StoredBatch.CurrentFormat;
 
     /// <summary>
     /// Stores a newly accepted document and its 'accepted' event, or returns the stored one when the id exists
@@ -900,15 +901,7 @@ public sealed record StoredDocument(
     public bool Duplicate { get; init; }
 }
 
-/// <summary>An accepted document waiting for a batch, with its encoded <see cref="BatchEntry"/>.</summary>
-public sealed record PendingDocument(string Id, long Seq, byte[] Entry);
 
-/// <summary>A signed batch: its root, size and the issuer's signature.</summary>
-public sealed record StoredBatch(long Id, byte[] Root, int Size, byte[] Signature)
-{
-    /// <summary>1: a tree over document roots (before batch entries); 2: over batch entries.</summary>
-    public int Format { get; init; } = DocumentStore.BatchFormat;
-}
 
 /// <summary>A document as its rows hold it, read without trusting their types (a damaged file may hold anything).</summary>
 public sealed record StoredContent(

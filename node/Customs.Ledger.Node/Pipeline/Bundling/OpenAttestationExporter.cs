@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Customs.Ledger.Batching;
 using Customs.Ledger.Canonical;
 using Customs.Ledger.Merkle;
 using Customs.Ledger.Node.Storage;
@@ -51,4 +52,18 @@ public sealed class OpenAttestationExporter(NodeContext node)
 
     private static SaltedDocument Salted(StoredDocument d) =>
         SaltedDocument.FromSalts(new CanonicalDocument(d.ProfileId, d.Kind, d.Leaves), d.Salts);
+}
+
+/// <summary>
+/// The batch's OpenAttestation Merkle root, anchored with the batch root on the Ethereum document store so that
+/// OpenAttestation's verifier finds exported documents there. Registered only when node.json configures an Ethereum
+/// document store.
+/// </summary>
+public sealed class OpenAttestationBatchRoots(NodeContext node) : IAdditionalBatchRoots
+{
+    public IReadOnlyList<byte[]> For(StoredBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        return OpenAttestationExporter.BatchTree(node, node.Store.BatchDocuments(batch.Id)) is { } oa ? [oa.Root] : [];
+    }
 }

@@ -1,8 +1,11 @@
+using Customs.Ledger.Batching;
+using Customs.Ledger.Crypto;
 using Customs.Ledger.Ledger;
 using Customs.Ledger.Merkle;
-using Customs.Ledger.Node.Pipeline.Bundling;
+using Customs.Ledger.Node.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Customs.Ledger.Node.Pipeline.Submission;
 
@@ -12,8 +15,23 @@ namespace Customs.Ledger.Node.Pipeline.Submission;
 /// the documents anchored. Crash-safe: a batch is stored before it is anchored, and unanchored batches are anchored again
 /// at start; ledger adapters are idempotent by batch root, so a retry never anchors twice.
 /// </summary>
-public sealed partial class Batcher(NodeContext node, Observability.NodeMetrics metrics, ILogger<Batcher> logger) : BackgroundService
+/// <remarks>
+/// Composed from interfaces (the store's <see cref="IBatchStore"/>, the signer, the ledgers, the optional additional roots
+/// and the audit anchor), so that it is unit-tested against an in-memory store and ledgers (Customs.Ledger.Node.UnitTests).
+/// </remarks>
+public sealed partial class Batcher(
+    IBatchStore store,
+    ISecp256k1Signer key,
+    IReadOnlyList<ILedgerAdapter> ledgers,
+    IOptions<NodeOptions> options,
+    BatchSignals signals,
+    IEnumerable<IAdditionalBatchRoots> additionalRoots,
+    Audit.IAuditAnchor audit,
+    Observability.NodeMetrics metrics,
+    ILogger<Batcher> logger) : BackgroundService
 {
+    private readonly IAdditionalBatchRoots[] _additionalRoots = [.. additionalRoots];
+
     /// <summary>When the batch being anchored was formed (for the batch latency metric); a batch found unanchored at start counts from then.</summary>
     private long _formedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
@@ -28,7 +46,7 @@ public sealed partial class Batcher(NodeContext node, Observability.NodeMetrics 
         var delay = RetryDelay;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var wake = node.Accepted.NextAsync();
+            var wake = signals.Accepted.NextAsync();
             try
             {
                 await AnchorUnfinishedAsync(stoppingToken).ConfigureAwait(false);
@@ -72,7 +90,9 @@ public sealed partial class Batcher(NodeContext node, Observability.NodeMetrics 
     // the batch's records are read for anchoring, instead of living on in the caller's state machine.
     private async Task<bool> FormBatchAsync(CancellationToken cancellationToken)
     {
-        var pending = node.Store.Pending(node.Options.BatchMaxDocuments);
+        var max = options.Value.BatchMaxDocuments;
+        var window = options.Value.BatchWindowMilliseconds;
+        var pending = store.Pending(max);
         if (pending.Count == 0)
         {
             return false;
@@ -80,51 +100,51 @@ public sealed partial class Batcher(NodeContext node, Observability.NodeMetrics 
 
         _formedAt = System.Diagnostics.Stopwatch.GetTimestamp();
 
-        if (pending.Count < node.Options.BatchMaxDocuments && node.Options.BatchWindowMilliseconds > 0)
+        if (pending.Count < max && window > 0)
         {
-            await Task.Delay(node.Options.BatchWindowMilliseconds, cancellationToken).ConfigureAwait(false);
-            pending = node.Store.Pending(node.Options.BatchMaxDocuments);
+            await Task.Delay(window, cancellationToken).ConfigureAwait(false);
+            pending = store.Pending(max);
         }
 
         var tree = BatchTree.Build(pending.Select(d => d.Entry).ToList());
-        var signature = node.Key.Sign(tree.Root).ToRecoverableBytes();
+        var signature = key.Sign(tree.Root).ToRecoverableBytes();
         Configuration.FaultInjection.At("after-sign");
-        await node.Store.CreateBatchAsync(tree.Root, signature, pending, cancellationToken).ConfigureAwait(false);
+        await store.CreateBatchAsync(tree.Root, signature, pending, cancellationToken).ConfigureAwait(false);
         Configuration.FaultInjection.At("batch-formed");
         return true;
     }
 
     private async Task AnchorUnfinishedAsync(CancellationToken cancellationToken)
     {
-        foreach (var batch in node.Store.UnanchoredBatches())
+        foreach (var batch in store.UnanchoredBatches())
         {
             using var span = Observability.NodeMetrics.Tracing.StartActivity("customs_ledger.batch.anchor");
             span?.SetTag("customs_ledger.batch.id", batch.Id);
             span?.SetTag("customs_ledger.batch.size", batch.Size);
             var receipts = await AnchorOnEveryLedgerAsync(batch, cancellationToken).ConfigureAwait(false);
             Configuration.FaultInjection.At("during-anchor");
-            await node.Store.CompleteBatchAsync(batch, receipts, cancellationToken).ConfigureAwait(false);
+            await store.CompleteBatchAsync(batch, receipts, cancellationToken).ConfigureAwait(false);
             metrics.BatchAnchored(batch.Size, System.Diagnostics.Stopwatch.GetElapsedTime(_formedAt));
             LogAnchored(logger, batch.Id, batch.Size, Convert.ToHexStringLower(batch.Root));
-            node.Events.Pulse();
+            signals.Anchored.Pulse();
 
             // The audit trail's head goes on the ledger with the batches (its records of these submissions included).
-            await node.Audit.AnchorHeadAsync(cancellationToken).ConfigureAwait(false);
+            await audit.AnchorHeadAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
     // Its own method so that the batch's records (~36 MB at 100,000 documents) are garbage once the ledgers have them.
-    private async Task<List<AnchorReceipt>> AnchorOnEveryLedgerAsync(Storage.StoredBatch batch, CancellationToken cancellationToken)
+    private async Task<List<AnchorReceipt>> AnchorOnEveryLedgerAsync(StoredBatch batch, CancellationToken cancellationToken)
     {
         // Only the records are read, unless an Ethereum document store also needs the batch's OpenAttestation root
-        // (issued in the same transaction), which is computed from the documents' leaves and salts.
-        var records = node.Store.BatchRecords(batch.Id);
-        var request = new AnchorRequest(batch.Root, batch.Size, node.Key.PublicKey.ToCompressedBytes(), batch.Signature, records)
+        // (issued in the same transaction, IAdditionalBatchRoots), which is computed from the documents' leaves and salts.
+        var records = store.BatchRecords(batch.Id);
+        var request = new AnchorRequest(batch.Root, batch.Size, key.PublicKey.ToCompressedBytes(), batch.Signature, records)
         {
-            AdditionalRoots = OpenAttestationExporter.IssuerOf(node) is not null && OpenAttestationExporter.BatchTree(node, node.Store.BatchDocuments(batch.Id)) is { } oa ? [oa.Root] : [],
+            AdditionalRoots = [.. _additionalRoots.SelectMany(source => source.For(batch))],
         };
         var receipts = new List<AnchorReceipt>();
-        foreach (var ledger in node.Ledgers)
+        foreach (var ledger in ledgers)
         {
             var started = System.Diagnostics.Stopwatch.GetTimestamp();
             try

@@ -8,7 +8,7 @@ namespace Customs.Ledger.Testing;
 /// counted as unexpected — a fixture that disposes its node checks <see cref="ThrowIfErrors"/>, so that an exception a
 /// node only logged (a background failure, an INTERNAL answer) fails the run instead of passing unseen.
 /// </summary>
-internal sealed class ServerLog : ILoggerProvider
+public sealed class ServerLog : ILoggerProvider
 {
     private readonly ConcurrentQueue<string> _lines = new();
     private readonly ConcurrentQueue<string> _errors = new();

@@ -4,7 +4,7 @@ using Grpc.Core;
 namespace Customs.Ledger.Testing;
 
 /// <summary>Waits on a node's event stream (WatchEvents) instead of polling: returns at the first matching event, fails after the timeout.</summary>
-internal static class NodeEvents
+public static class NodeEvents
 {
     public static async Task WaitAsync(DocumentService.DocumentServiceClient documents, Func<NodeEvent, bool> match, TimeSpan? timeout = null)
     {

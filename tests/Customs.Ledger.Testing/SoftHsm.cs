@@ -9,7 +9,7 @@ namespace Customs.Ledger.Testing;
 /// it starts; removed when the process exits. Tokens are initialised in-process (SoftHSM loads its token list once per
 /// process, so a token made by another process would stay invisible here).
 /// </summary>
-internal static class SoftHsm
+public static class SoftHsm
 {
     /// <summary>Where Debian installs the module.</summary>
     public const string Module = "/usr/lib/softhsm/libsofthsm2.so";

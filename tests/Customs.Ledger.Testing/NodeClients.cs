@@ -7,7 +7,7 @@ namespace Customs.Ledger.Testing;
 /// gRPC channels to a test node, authenticated as its local admin (the token <c>init</c> wrote to the data directory), or
 /// with a given token, or with none (to test refusals).
 /// </summary>
-internal static class NodeClients
+public static class NodeClients
 {
     /// <summary>The admin token file of a data directory.</summary>
     public static string TokenFile(string dataDirectory) => Customs.Ledger.Api.LocalAdminToken.PathIn(dataDirectory);

@@ -8,7 +8,7 @@ namespace Customs.Ledger.Testing;
 /// <c>customs-ledger-node</c> for the node's own (init, node, check, ...) — directly, not through customs-ledger's
 /// forwarder, which has a test of its own — so that a node's process id is the node's.
 /// </summary>
-internal static class CliProcess
+public static class CliProcess
 {
     /// <summary>
     /// Where both tools are: beside the test assembly (test projects reference customs-ledger-node, which brings
@@ -67,7 +67,7 @@ internal static class CliProcess
 }
 
 /// <summary>A node running as its own process (<c>customs-ledger-node node</c>), for crash tests.</summary>
-internal sealed class NodeProcess : IAsyncDisposable
+public sealed class NodeProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();

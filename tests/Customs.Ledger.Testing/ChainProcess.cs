@@ -4,10 +4,10 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using Customs.Ledger.Crypto;
 
-namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
+namespace Customs.Ledger.Testing;
 
 /// <summary>Shared helpers: repository root, free ports, fresh keys, npm ci, and a chain process waited for by its ready line.</summary>
-internal static class ChainProcess
+public static class ChainProcess
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(120);
 
