@@ -84,10 +84,11 @@ public sealed class EmbeddedLedgerTests
         var request = Anchor(issuer);
         await ledger.AnchorAsync(request, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+        var ex = await Assert.ThrowsAsync<EmbeddedLedgerRefusedException>(
             () => ledger.AnchorAsync(Anchor(squatter, request.BatchRoot), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("different issuer", ex.Message, StringComparison.Ordinal);
+        Assert.Equal((LedgerFailure.Refused, "anchor", LedgerId, "1"), (ex.Failure, ex.Phase, ex.LedgerId, ex.Reference));
         Assert.Equal(2, CountBlocks(dir.File("ledger.db")));
     }
 
@@ -150,7 +151,7 @@ public sealed class EmbeddedLedgerTests
         using var issuer = Secp256k1PrivateKey.Generate();
         using var ledger = EmbeddedLedger.Open(dir.File("ledger.db"), key, LedgerId);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+        var ex = await Assert.ThrowsAsync<EmbeddedLedgerRefusedException>(
             () => ledger.RevokeAsync(Revocation(issuer, RandomRoot(), RandomRoot()), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("not anchored", ex.Message, StringComparison.Ordinal);
@@ -169,7 +170,7 @@ public sealed class EmbeddedLedgerTests
         var anchor = Anchor(issuer, documentRoots: [documentRoot]);
         await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+        var ex = await Assert.ThrowsAsync<EmbeddedLedgerRefusedException>(
             () => ledger.RevokeAsync(Revocation(stranger, documentRoot, anchor.BatchRoot), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("different issuer", ex.Message, StringComparison.Ordinal);
@@ -186,7 +187,7 @@ public sealed class EmbeddedLedgerTests
         var anchor = Anchor(issuer);
         await ledger.AnchorAsync(anchor, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+        var ex = await Assert.ThrowsAsync<EmbeddedLedgerRefusedException>(
             () => ledger.RevokeAsync(Revocation(issuer, RandomRoot(), anchor.BatchRoot), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout));
 
         Assert.Contains("not among", ex.Message, StringComparison.Ordinal);

@@ -59,7 +59,7 @@ public sealed class KeyRotationTests
         await ledger.AnchorAsync(batch, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
         await ledger.RotateAsync(newKey, CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => ledger.RevokeAsync(LedgerRequests.Revocation(stranger, documentRoot, batch.BatchRoot), CancellationToken.None));
+        await Assert.ThrowsAsync<EmbeddedLedgerRefusedException>(() => ledger.RevokeAsync(LedgerRequests.Revocation(stranger, documentRoot, batch.BatchRoot), CancellationToken.None));
         var revoked = await ledger.RevokeAsync(LedgerRequests.Revocation(newKey, documentRoot, batch.BatchRoot), CancellationToken.None).WaitAsync(DefaultTimeouts.Timeout);
 
         Assert.True(new EmbeddedAnchorVerifier().Verify(revoked, documentRoot, [newKey.PublicKey.ToCompressedBytes()]).Valid);

@@ -1,4 +1,3 @@
-using Customs.Ledger.Api;
 
 namespace Customs.Ledger.Node.FunctionalTests;
 
@@ -190,12 +189,5 @@ public class CliTests(NodeFixture node)
         var (code, output) = await CliProcess.RunAsync("status", "x", "--node", "http://127.0.0.1:1");
         Assert.Equal(3, code);
         Assert.Contains("cannot reach the node", output, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void BundleJson_RoundTrips()
-    {
-        var bundle = new Api.V1.ProofBundle { Version = 1, DocumentId = "x" };
-        Assert.Equal(bundle, BundleMapping.FromJson(BundleMapping.ToJson(bundle)));
     }
 }

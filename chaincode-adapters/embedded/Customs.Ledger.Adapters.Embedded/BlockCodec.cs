@@ -1,8 +1,7 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using System.Diagnostics.CodeAnalysis;
-using System.Text;
 using System.Text.Json;
+using Customs.Ledger.Canonical;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Ledger;
 
@@ -22,8 +21,6 @@ internal static class BlockCodec
 
     /// <summary>Largest timestamp a block may carry (9999-12-31T23:59:59.999Z).</summary>
     public const long MaxTimestampMs = 253_402_300_799_999;
-
-    private static readonly byte[] DomainBytes = Encoding.UTF8.GetBytes(Domain);
 
     /// <summary>
     /// SHA-256 over: len‖domain, len‖ledgerId, height (8 BE), previous hash (32), timestamp ms (8 BE), len‖kind,
@@ -58,16 +55,16 @@ internal static class BlockCodec
             throw new ArgumentException("The previous hash and the payload digest are 32 bytes.", nameof(previousHash));
         }
 
-        var header = new ArrayBufferWriter<byte>(256);
-        WritePrefixed(header, DomainBytes);
-        WritePrefixed(header, Encoding.UTF8.GetBytes(ledgerId));
-        WriteInt64(header, height);
-        header.Write(previousHash);
-        WriteInt64(header, timestampMs);
-        WritePrefixed(header, Encoding.UTF8.GetBytes(kind));
-        WritePrefixed(header, subject);
-        payloadDigest.CopyTo(header.GetSpan(HashLength));
-        header.Advance(HashLength);
+        // The project's one framing codec (Core's FrameWriter): u32be-length-prefixed fields after the domain string,
+        // fixed-size fields (height, hashes, timestamp) as they are.
+        var header = new FrameWriter(Domain)
+            .String(ledgerId)
+            .FixedInt64(height)
+            .Fixed(previousHash)
+            .FixedInt64(timestampMs)
+            .String(kind)
+            .Bytes(subject)
+            .Fixed(payloadDigest);
 
         var hash = new byte[HashLength];
         Sha256.HashData(header.WrittenSpan, hash);
@@ -398,19 +395,6 @@ internal static class BlockCodec
         }
 
         return buffer.WrittenSpan.ToArray();
-    }
-
-    private static void WritePrefixed(ArrayBufferWriter<byte> writer, ReadOnlySpan<byte> value)
-    {
-        BinaryPrimitives.WriteUInt32BigEndian(writer.GetSpan(4), (uint)value.Length);
-        writer.Advance(4);
-        writer.Write(value);
-    }
-
-    private static void WriteInt64(ArrayBufferWriter<byte> writer, long value)
-    {
-        BinaryPrimitives.WriteInt64BigEndian(writer.GetSpan(8), value);
-        writer.Advance(8);
     }
 }
 

@@ -820,7 +820,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
                 var recorded = ParseStored(existing, collectRecordRoots: false);
                 if (!recorded.Key.AsSpan().SequenceEqual(issuerKey) && !(IsOwnKey(recorded.Key) && IsOwnKey(issuerKey)))
                 {
-                    throw new InvalidOperationException(kind == EmbeddedBlock.KindAnchor
+                    throw new EmbeddedLedgerRefusedException(_ledgerId, kind == EmbeddedBlock.KindAnchor ? "anchor" : "revoke", existing.Height, kind == EmbeddedBlock.KindAnchor
                         ? $"The batch root is already anchored at height {existing.Height} by a different issuer key."
                         : $"The document root is already revoked at height {existing.Height} by a different issuer key.");
                 }
@@ -844,17 +844,17 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     private void AuthoriseRevocation(SqliteTransaction transaction, RevocationRequest request)
     {
         var anchor = ReadBySubject(transaction, EmbeddedBlock.KindAnchor, request.BatchRoot)
-            ?? throw new InvalidOperationException("RevocationRequest.BatchRoot is not anchored on this ledger.");
+            ?? throw new EmbeddedLedgerRefusedException(_ledgerId, "revoke", null, "RevocationRequest.BatchRoot is not anchored on this ledger.");
         var anchored = ParseStored(anchor, collectRecordRoots: true);
         if (!anchored.Key.AsSpan().SequenceEqual(request.IssuerKey) && !(IsOwnKey(anchored.Key) && IsOwnKey(request.IssuerKey)))
         {
             // The node that anchored a batch may revoke its documents with any of its keys, before or after a rotation.
-            throw new InvalidOperationException("The batch was anchored by a different issuer key: only its issuer can revoke its documents.");
+            throw new EmbeddedLedgerRefusedException(_ledgerId, "revoke", anchor.Height, "The batch was anchored by a different issuer key: only its issuer can revoke its documents.");
         }
 
         if (anchored.RecordCount > 0 && !anchored.RecordRoots!.Contains(Convert.ToHexStringLower(request.DocumentRoot)))
         {
-            throw new InvalidOperationException("RevocationRequest.DocumentRoot is not among the anchored batch's records.");
+            throw new EmbeddedLedgerRefusedException(_ledgerId, "revoke", anchor.Height, "RevocationRequest.DocumentRoot is not among the anchored batch's records.");
         }
     }
 

@@ -53,6 +53,28 @@ public sealed class FrameWriter
         return Bytes(bytes);
     }
 
+    /// <summary>
+    /// Appends bytes whose length the format fixes (a 32-byte hash), without a length prefix: older structures — the
+    /// embedded ledger's block header — frame their fixed-size fields this way, and are written through this codec too.
+    /// </summary>
+    public FrameWriter Fixed(ReadOnlySpan<byte> value)
+    {
+        value.CopyTo(_buffer.GetSpan(value.Length));
+        _buffer.Advance(value.Length);
+        return this;
+    }
+
+    /// <summary>Appends an 8-byte big-endian integer without a length prefix (see <see cref="Fixed"/>).</summary>
+    public FrameWriter FixedInt64(long value)
+    {
+        BinaryPrimitives.WriteInt64BigEndian(_buffer.GetSpan(8), value);
+        _buffer.Advance(8);
+        return this;
+    }
+
+    /// <summary>The encoding so far, without copying (valid until the writer is written to again).</summary>
+    public ReadOnlySpan<byte> WrittenSpan => _buffer.WrittenSpan;
+
     /// <summary>The encoding so far (a new array).</summary>
     public byte[] ToArray() => _buffer.WrittenSpan.ToArray();
 }
