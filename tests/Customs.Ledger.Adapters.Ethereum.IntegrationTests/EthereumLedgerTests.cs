@@ -2,7 +2,6 @@ using System.Diagnostics;
 using Customs.Ledger.Adapters.Ethereum.Contracts;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Ledger;
-using Xunit.Abstractions;
 
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 

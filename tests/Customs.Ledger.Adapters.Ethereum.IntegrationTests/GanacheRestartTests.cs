@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using Customs.Ledger.Adapters.Ethereum.Contracts;
 using Customs.Ledger.Crypto;
-using Xunit.Abstractions;
 
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 

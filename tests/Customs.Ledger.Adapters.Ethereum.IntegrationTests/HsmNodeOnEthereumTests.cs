@@ -4,7 +4,6 @@ using Customs.Ledger.Crypto;
 using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
-using Xunit.Abstractions;
 
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 

@@ -7,7 +7,6 @@ using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
 using Grpc.Core;
-using Xunit.Abstractions;
 
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 

@@ -3,7 +3,6 @@ using Customs.Ledger.Exchange;
 using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Hosting;
 using Google.Protobuf;
-using Xunit.Abstractions;
 
 namespace Customs.Ledger.Adapters.Ethereum.IntegrationTests;
 

@@ -12,8 +12,10 @@ namespace Customs.Ledger.Node.FunctionalTests;
 /// trail those calls leave.
 /// </summary>
 [Collection(NodeCollection.Name)]
-public class ApiSecurityTests(NodeFixture node)
+public sealed class ApiSecurityTests(NodeFixture node, ITestOutputHelper output) : IDisposable
 {
+    private readonly IDisposable _serverLog = node.Log.WriteTo(output.WriteLine);
+
     private string Token(string subject, params string[] roles) =>
         LocalTokens.Issue(node.DataDirectory, NodeOptions.Load(node.DataDirectory), subject, roles, TimeSpan.FromMinutes(10));
 
@@ -170,4 +172,6 @@ public class ApiSecurityTests(NodeFixture node)
             }
         }
     }
+
+    public void Dispose() => _serverLog.Dispose();
 }

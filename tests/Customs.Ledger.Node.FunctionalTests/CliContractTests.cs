@@ -9,8 +9,10 @@ namespace Customs.Ledger.Node.FunctionalTests;
 /// terminal, counts that agree between commands, and a clear one-line error (never a stack trace) for user errors.
 /// </summary>
 [Collection(NodeCollection.Name)]
-public sealed class CliContractTests(NodeFixture node) : IDisposable
+public sealed class CliContractTests(NodeFixture node, ITestOutputHelper output) : IDisposable
 {
+    private readonly IDisposable _serverLog = node.Log.WriteTo(output.WriteLine);
+
     private readonly DirectoryInfo _work = Directory.CreateTempSubdirectory("customs-ledger-cli-contract-");
 
     [Fact]
@@ -111,5 +113,9 @@ public sealed class CliContractTests(NodeFixture node) : IDisposable
         Assert.DoesNotContain("   at ", message, StringComparison.Ordinal);
     }
 
-    public void Dispose() => _work.Delete(recursive: true);
+    public void Dispose()
+    {
+        _serverLog.Dispose();
+        _work.Delete(recursive: true);
+    }
 }

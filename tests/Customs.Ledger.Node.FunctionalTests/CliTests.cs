@@ -2,8 +2,10 @@
 namespace Customs.Ledger.Node.FunctionalTests;
 
 [Collection(NodeCollection.Name)]
-public class CliTests(NodeFixture node)
+public sealed class CliTests(NodeFixture node, ITestOutputHelper output) : IDisposable
 {
+    private readonly IDisposable _serverLog = node.Log.WriteTo(output.WriteLine);
+
     [Fact]
     public async Task Map_PrintsTheCanonicalLeaves()
     {
@@ -190,4 +192,6 @@ public class CliTests(NodeFixture node)
         Assert.Equal(3, code);
         Assert.Contains("cannot reach the node", output, StringComparison.Ordinal);
     }
+
+    public void Dispose() => _serverLog.Dispose();
 }

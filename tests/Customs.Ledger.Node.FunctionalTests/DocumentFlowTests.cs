@@ -9,8 +9,10 @@ using Grpc.Core;
 namespace Customs.Ledger.Node.FunctionalTests;
 
 [Collection(NodeCollection.Name)]
-public class DocumentFlowTests(NodeFixture node)
+public sealed class DocumentFlowTests(NodeFixture node, ITestOutputHelper output) : IDisposable
 {
+    private readonly IDisposable _serverLog = node.Log.WriteTo(output.WriteLine);
+
     [Fact]
     public async Task Submit_IsAnchored_AndItsBundleVerifiesValid()
     {
@@ -330,4 +332,6 @@ public class DocumentFlowTests(NodeFixture node)
         var audit = ledger.VerifyChain();
         Assert.True(audit.Valid, audit.ToString());
     }
+
+    public void Dispose() => _serverLog.Dispose();
 }

@@ -7,8 +7,10 @@ namespace Customs.Ledger.Node.FunctionalTests;
 
 /// <summary>SubmitStream answers every document on its own: one over the limit or malformed never ends the stream.</summary>
 [Collection(NodeCollection.Name)]
-public sealed class StreamLimitTests(NodeFixture node)
+public sealed class StreamLimitTests(NodeFixture node, ITestOutputHelper output) : IDisposable
 {
+    private readonly IDisposable _serverLog = node.Log.WriteTo(output.WriteLine);
+
     [Fact]
     public async Task OverLimitDocumentInAStream_IsAnsweredAlone_NamingIt_AndTheStreamGoesOn()
     {
@@ -88,4 +90,6 @@ public sealed class StreamLimitTests(NodeFixture node)
         await call.RequestStream.CompleteAsync().DefaultTimeout();
         Assert.Equal(Count, await reader.DefaultTimeout());
     }
+
+    public void Dispose() => _serverLog.Dispose();
 }

@@ -9,8 +9,10 @@ namespace Customs.Ledger.Node.FunctionalTests;
 /// The genuine node is the collection's certified node (it trusts its own CA); impostors are other node processes.
 /// </summary>
 [Collection(NodeCollection.Name)]
-public sealed class TrustTests(NodeFixture node)
+public sealed class TrustTests(NodeFixture node, ITestOutputHelper output) : IDisposable
 {
+    private readonly IDisposable _serverLog = node.Log.WriteTo(output.WriteLine);
+
     [Fact]
     public async Task ImpostorWithIdenticalIds_IsRefused_OfflineAndThroughTheGenuineNode()
     {
@@ -265,4 +267,6 @@ public sealed class TrustTests(NodeFixture node)
             _dir.Delete(recursive: true);
         }
     }
+
+    public void Dispose() => _serverLog.Dispose();
 }

@@ -23,6 +23,26 @@ public sealed class ServerLog : ILoggerProvider
 
     public IReadOnlyCollection<string> Errors => _errors;
 
+    // The running test's output (xunit's ITestOutputHelper.WriteLine), while a test that uses this node runs.
+    private Action<string>? _testOutput;
+
+    /// <summary>
+    /// Also writes this node's log lines into the running test's output until the result is disposed (grpc-dotnet's
+    /// functional tests do the same), so that a failing test shows what the node did during it. Tests that share a
+    /// node run one at a time (one xunit collection), so one output at a time is enough.
+    /// </summary>
+    public IDisposable WriteTo(Action<string> testOutput)
+    {
+        ArgumentNullException.ThrowIfNull(testOutput);
+        Volatile.Write(ref _testOutput, testOutput);
+        return new Detach(this, testOutput);
+    }
+
+    private sealed class Detach(ServerLog sink, Action<string> output) : IDisposable
+    {
+        public void Dispose() => Interlocked.CompareExchange(ref sink._testOutput, null, output);
+    }
+
     /// <summary>Throws when the node logged at Error or above, with those entries and the last lines before them.</summary>
     public void ThrowIfErrors(string node)
     {
@@ -57,6 +77,18 @@ public sealed class ServerLog : ILoggerProvider
             if (logLevel >= LogLevel.Error)
             {
                 sink._errors.Enqueue(line);
+            }
+
+            if (Volatile.Read(ref sink._testOutput) is { } output)
+            {
+                try
+                {
+                    output(line);
+                }
+                catch (InvalidOperationException)
+                {
+                    // The test ended between the read and the write (xunit: "no currently active test").
+                }
             }
         }
     }
