@@ -130,6 +130,27 @@ public sealed class EmbeddedAnchorVerifierTests : IAsyncLifetime
         Assert.Contains(expectedReason, check.Reason, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A lone UTF-16 surrogate escaped into the proof's strings (valid JSON, not valid text): the block hash is written with
+    /// strict UTF-8 (the framing codec), so the verifier must answer with a failure, never an exception.
+    /// </summary>
+    [Theory]
+    [InlineData("ledgerId")]
+    [InlineData("kind")]
+    [InlineData("format")]
+    public void Verify_LoneSurrogateInAProofString_FailsWithoutThrowing(string field)
+    {
+        var proof = JsonNode.Parse(_receipt.Proof)!.AsObject();
+        var original = proof[field]!.GetValue<string>();
+        var text = Encoding.UTF8.GetString(_receipt.Proof).Replace($"\"{field}\":\"{original}\"", $"\"{field}\":\"\\ud800{original}\"", StringComparison.Ordinal);
+        Assert.Contains("\\ud800", text, StringComparison.Ordinal);
+
+        var check = _verifier.Verify(_receipt with { Proof = Encoding.UTF8.GetBytes(text) }, _request.BatchRoot, Trusted);
+
+        Assert.False(check.Valid);
+        Assert.False(string.IsNullOrEmpty(check.Reason));
+    }
+
     [Fact]
     public void Verify_ReceiptFieldsThatDisagreeWithTheBlock_Fail()
     {
