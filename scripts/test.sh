@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite. Needs only the .NET SDK, Node.js/npm and Debian's apt: npm packages (Hardhat, Ganache, solc-js,
-# OpenAttestation; fabric-contract-api for the chaincode) are installed from the package-lock.json files on first use,
+# OpenAttestation; fabric-contract-api for the chaincode; @hyperledger/fabric-gateway and fabric-protos for the Fabric
+# conformance tests) are installed from the package-lock.json files on first use,
 # SoftHSM2 and OpenSSL's pkcs11 engine (the HSM tests) from Debian by scripts/install-softhsm.sh.
 #   1. the Solidity artifacts are recompiled with the pinned solc and compared with the committed ones;
 #   2. every .NET test project (unit, functional, crash-recovery, Hardhat integration);
 #   3. the Ethereum end-to-end script (contracts, OpenAttestation verification, Ganache restart);
 #   4. the independent JavaScript check of the published Merkle vectors;
-#   5. the Fabric chaincode's unit tests.
+#   5. the Fabric chaincode's unit tests, and the Fabric conformance server's tests with Fabric's official Node client.
 # Prints "tests: N passed, N failed" last; exit code 0 means everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,7 +16,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 eth=chaincode-adapters/ethereum
 fabric=chaincode-adapters/fabric/chaincode
-for dir in "$eth" "$fabric"; do
+conformance=chaincode-adapters/fabric/conformance-server
+for dir in "$eth" "$fabric" "$conformance"; do
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
@@ -32,6 +34,10 @@ dotnet test Customs.Ledger.sln --nologo 2>&1 | tee -a "$log" || status=1
 (cd "$eth" && npm run --silent e2e) 2>&1 | tee -a "$log" || status=1
 node tests/data/vectors/verify-vectors.mjs 2>&1 | tee -a "$log" || status=1
 (cd "$fabric" && npm test --silent) 2>&1 | tee -a "$log" || status=1
+# node --test reports "# pass N" / "# fail N"; restated in the closing line's form.
+(cd "$conformance" && npm test --silent) 2>&1 | tee "$log.node" || status=1
+echo "fabric conformance server: $(awk '/^# pass /{p=$3} /^# fail /{f=$3} END {print p+0 " passed, " f+0 " failed"}' "$log.node")" | tee -a "$log"
+rm -f "$log.node"
 
 # One closing line over all runners.
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')

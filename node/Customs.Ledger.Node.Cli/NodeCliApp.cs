@@ -20,6 +20,7 @@ public static class NodeCliApp
         root.Subcommands.Add(SecurityCommands.Audit());
         root.Subcommands.Add(EthereumCommand.Create());
         root.Subcommands.Add(EthereumCommand.CreateAccount());
+        root.Subcommands.Add(FabricCommand.Create());
         root.Subcommands.Add(CaCommands.Create());
         root.Subcommands.Add(KeyCommands.Create());
         root.Subcommands.Add(TrustListCommands.Create());

@@ -68,23 +68,58 @@ public static class ChainProcess
         }
     }
 
-    private static void InstallIfIncomplete()
+    /// <summary>
+    /// <see cref="EnsureNodeModules()"/> for another npm package of the repository (<paramref name="directory"/>, relative
+    /// to the repository root), complete when <paramref name="markerPackage"/> is installed.
+    /// </summary>
+    public static void EnsureNodeModules(string directory, string markerPackage)
     {
-        var marker = Path.Combine(EthereumDirectory, "node_modules", ".package-lock.json");
-        if (File.Exists(marker) && Directory.Exists(Path.Combine(EthereumDirectory, "node_modules", "hardhat"))
-            && File.GetLastWriteTimeUtc(marker) >= File.GetLastWriteTimeUtc(Path.Combine(EthereumDirectory, "package-lock.json")))
+        var path = Path.Combine(RepoRoot, directory);
+        lock (InstallGate)
+        {
+            var name = "customs-ledger-npm-" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(path)))[..16];
+            using var crossProcess = new Mutex(initiallyOwned: false, name);
+            try
+            {
+                if (!crossProcess.WaitOne(TimeSpan.FromMinutes(10)))
+                {
+                    throw new TimeoutException("another test process held the npm install lock for 10 minutes");
+                }
+            }
+            catch (AbandonedMutexException)
+            {
+            }
+
+            try
+            {
+                InstallIfIncomplete(path, markerPackage);
+            }
+            finally
+            {
+                crossProcess.ReleaseMutex();
+            }
+        }
+    }
+
+    private static void InstallIfIncomplete() => InstallIfIncomplete(EthereumDirectory, "hardhat");
+
+    private static void InstallIfIncomplete(string directory, string markerPackage)
+    {
+        var marker = Path.Combine(directory, "node_modules", ".package-lock.json");
+        if (File.Exists(marker) && Directory.Exists(Path.Combine(directory, "node_modules", markerPackage))
+            && File.GetLastWriteTimeUtc(marker) >= File.GetLastWriteTimeUtc(Path.Combine(directory, "package-lock.json")))
         {
             return;
         }
 
-        RunNpmCi();
+        RunNpmCi(directory);
     }
 
-    private static void RunNpmCi()
+    private static void RunNpmCi(string directory)
     {
         var info = new ProcessStartInfo("npm", "ci --no-audit --no-fund")
         {
-            WorkingDirectory = EthereumDirectory,
+            WorkingDirectory = directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -95,23 +130,27 @@ public static class ChainProcess
         if (!npm.WaitForExit(TimeSpan.FromMinutes(10)))
         {
             npm.Kill(entireProcessTree: true);
-            throw new InvalidOperationException("npm ci in chaincode-adapters/ethereum did not finish within 10 minutes.");
+            throw new InvalidOperationException($"npm ci in {directory} did not finish within 10 minutes.");
         }
 
         if (npm.ExitCode != 0)
         {
             throw new InvalidOperationException(
-                $"npm ci in chaincode-adapters/ethereum failed (exit {npm.ExitCode}); the Ethereum integration tests need its node_modules.\n{stdout.Result}\n{stderr.Result}");
+                $"npm ci in {directory} failed (exit {npm.ExitCode}); the tests need its node_modules.\n{stdout.Result}\n{stderr.Result}");
         }
     }
 
     /// <summary>Starts a process and waits (event-driven) for a stdout line containing <paramref name="readyText"/>.</summary>
-    public static async Task<Process> StartAsync(ProcessStartInfo info, string readyText, Action<string> log)
+    public static async Task<Process> StartAsync(ProcessStartInfo info, string readyText, Action<string> log) =>
+        (await StartWithReadyLineAsync(info, readyText, log).ConfigureAwait(false)).Process;
+
+    /// <summary><see cref="StartAsync"/>, also returning the ready line (e.g. a JSON line naming the port).</summary>
+    public static async Task<(Process Process, string ReadyLine)> StartWithReadyLineAsync(ProcessStartInfo info, string readyText, Action<string> log)
     {
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;
         info.UseShellExecute = false;
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var ready = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         var tail = new System.Collections.Concurrent.ConcurrentQueue<string>();
         process.OutputDataReceived += (_, e) =>
@@ -128,7 +167,7 @@ public static class ChainProcess
 
             if (e.Data.Contains(readyText, StringComparison.Ordinal))
             {
-                ready.TrySetResult();
+                ready.TrySetResult(e.Data);
             }
         };
         process.ErrorDataReceived += (_, e) =>
@@ -148,9 +187,10 @@ public static class ChainProcess
 
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        string line;
         try
         {
-            await ready.Task.WaitAsync(StartTimeout).ConfigureAwait(false);
+            line = await ready.Task.WaitAsync(StartTimeout).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -160,7 +200,7 @@ public static class ChainProcess
         }
 
         log($"started {Path.GetFileName(info.FileName)} (pid {process.Id})");
-        return process;
+        return (process, line);
     }
 
     public static void Kill(Process? process)

@@ -19,7 +19,8 @@ internal static class BundleCommands
         var maxAge = new Option<TimeSpan?>("--max-status-age") { Description = "Oldest signed status accepted offline, e.g. 24h, 7d, 30m; older is UNVERIFIED (default: any age)", CustomParser = ParseAge };
         var require = new Option<string[]>("--require-ledger") { Description = "Ledger ids that must each hold a valid anchor (default: at least one)", AllowMultipleArgumentsPerToken = true };
         var rpc = new Option<Uri?>("--rpc") { Description = "Ethereum JSON-RPC endpoint to check eip155 anchors against (offline verification cannot check them)", CustomParser = CliApp.ParseUri };
-        var command = new Command("verify", "Verify a proof bundle: integrity, inclusion, signature, issuer, anchored, status. Exit 0 VALID, 1 INVALID, 2 bad input, 3 ERROR (a node or ledger unreachable), 4 UNVERIFIED") { file, more, online, trust, require, rpc, maxAge, CliApp.Json };
+        var fabricTrust = new Option<FileInfo?>("--fabric-trust") { Description = "Fabric trust file (MSP CA certificates, ordering MSPs, endorsements required; see chaincode-adapters/fabric/README.md): Fabric anchors are then checked offline" };
+        var command = new Command("verify", "Verify a proof bundle: integrity, inclusion, signature, issuer, anchored, status. Exit 0 VALID, 1 INVALID, 2 bad input, 3 ERROR (a node or ledger unreachable), 4 UNVERIFIED") { file, more, online, trust, require, rpc, fabricTrust, maxAge, CliApp.Json };
         ClientCredentials.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -31,7 +32,7 @@ internal static class BundleCommands
                     return Output.Error(CliApp.BadInput, "--node verifies one bundle; bulk verification is offline");
                 }
 
-                if (!TryPolicy(parse.GetValue(trust), parse.GetValue(require), parse.GetValue(rpc), parse.GetValue(maxAge), out var bulk, out var ethereumBulk, out var trustError))
+                if (!TryPolicy(parse.GetValue(trust), parse.GetValue(require), parse.GetValue(rpc), parse.GetValue(fabricTrust), parse.GetValue(maxAge), out var bulk, out var ethereumBulk, out var trustError))
                 {
                     return Output.Error(CliApp.BadInput, trustError);
                 }
@@ -81,7 +82,7 @@ internal static class BundleCommands
                     return Output.Error(CliApp.BadInput, "malformed bundle: " + ex.Message);
                 }
 
-                if (!TryPolicy(parse.GetValue(trust), parse.GetValue(require), parse.GetValue(rpc), parse.GetValue(maxAge), out var policy, out var ethereum, out var trustError))
+                if (!TryPolicy(parse.GetValue(trust), parse.GetValue(require), parse.GetValue(rpc), parse.GetValue(fabricTrust), parse.GetValue(maxAge), out var policy, out var ethereum, out var trustError))
                 {
                     return Output.Error(CliApp.BadInput, trustError);
                 }
@@ -144,7 +145,7 @@ internal static class BundleCommands
     /// <summary>Offline verification of <paramref name="bundle"/> against the trust files given (none: no trust anchor), as <c>verify</c> does it.</summary>
     internal static VerificationReport VerifyOffline(ProofBundle bundle, params string[] trustFiles)
     {
-        if (!TryPolicy([.. trustFiles.Select(f => new FileInfo(f))], null, null, null, out var policy, out var ethereum, out var error))
+        if (!TryPolicy([.. trustFiles.Select(f => new FileInfo(f))], null, null, null, null, out var policy, out var ethereum, out var error))
         {
             throw new InvalidOperationException(error);
         }
@@ -155,8 +156,8 @@ internal static class BundleCommands
         }
     }
 
-    /// <summary>The verifier's policy: trust anchors from files, the embedded verifier, and Ethereum through --rpc.</summary>
-    private static bool TryPolicy(FileInfo[]? trust, string[]? require, Uri? rpc, TimeSpan? maxAge, out Bundles.VerificationPolicy policy, out Adapters.Ethereum.EthereumAnchorVerifier? ethereum, out string error)
+    /// <summary>The verifier's policy: trust anchors from files, the embedded verifier, Ethereum through --rpc, Fabric with --fabric-trust.</summary>
+    private static bool TryPolicy(FileInfo[]? trust, string[]? require, Uri? rpc, FileInfo? fabricTrust, TimeSpan? maxAge, out Bundles.VerificationPolicy policy, out Adapters.Ethereum.EthereumAnchorVerifier? ethereum, out string error)
     {
         policy = new Bundles.VerificationPolicy();
         ethereum = null;
@@ -175,8 +176,21 @@ internal static class BundleCommands
             }
         }
 
-        ethereum = rpc is { } endpoint ? new Adapters.Ethereum.EthereumAnchorVerifier(endpoint) : null;
         List<Ledger.IAnchorVerifier> verifiers = [new EmbeddedAnchorVerifier()];
+        if (fabricTrust is not null)
+        {
+            try
+            {
+                verifiers.Add(new Adapters.Fabric.Proofs.FabricAnchorVerifier(Adapters.Fabric.Proofs.FabricTrustAnchors.Load(fabricTrust.FullName)));
+            }
+            catch (FormatException ex)
+            {
+                error = "cannot use the Fabric trust file: " + ex.Message;
+                return false;
+            }
+        }
+
+        ethereum = rpc is { } endpoint ? new Adapters.Ethereum.EthereumAnchorVerifier(endpoint) : null;
         List<Ledger.ILedgerStatusSource> sources = [];
         if (ethereum is not null)
         {

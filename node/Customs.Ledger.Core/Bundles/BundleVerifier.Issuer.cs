@@ -97,7 +97,7 @@ public static partial class BundleVerifier
             var verifier = policy.AnchorVerifiers.FirstOrDefault(v => v.CanVerify(anchor.LedgerId ?? string.Empty));
             if (verifier is null)
             {
-                notChecked.Add($"{id}: not checked ({(anchor.LedgerId?.StartsWith("eip155:", StringComparison.Ordinal) == true ? "an Ethereum anchor needs a chain node: give --rpc" : "no verifier for this ledger")})");
+                notChecked.Add($"{id}: not checked ({(anchor.LedgerId?.StartsWith("eip155:", StringComparison.Ordinal) == true ? "an Ethereum anchor needs a chain node: give --rpc" : anchor.LedgerId?.StartsWith("fabric:", StringComparison.Ordinal) == true ? "a Fabric anchor needs the network's MSP certificates: give --fabric-trust" : "no verifier for this ledger")})");
                 continue;
             }
 

@@ -115,6 +115,9 @@ public sealed record NodeOptions
     /// <summary>An Ethereum-compatible ledger to anchor on as well as the embedded one; null = embedded only.</summary>
     public EthereumLedgerSettings? Ethereum { get; init; }
 
+    /// <summary>A Hyperledger Fabric channel to anchor on as well (through a peer's gateway); null = none.</summary>
+    public FabricLedgerSettings? Fabric { get; init; }
+
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -139,6 +142,53 @@ public sealed record NodeOptions
 
     public void Save(string dataDirectory) =>
         File.WriteAllText(Path.Combine(dataDirectory, FileName), JsonSerializer.Serialize(this, Json) + "\n");
+}
+
+/// <summary>
+/// Where and how the node anchors on a Hyperledger Fabric channel: the document-store chaincode
+/// (chaincode-adapters/fabric/chaincode) through a peer's gateway (Fabric 2.4+), as the node's Fabric identity. Written by
+/// <c>customs-ledger-node fabric-setup</c>; paths are relative to the data directory.
+/// </summary>
+public sealed record FabricLedgerSettings
+{
+    /// <summary>The peer's gateway, e.g. <c>https://peer0.org1.example.com:7051</c>.</summary>
+    public required string GatewayEndpoint { get; init; }
+
+    /// <summary>PEM file of the network's TLS CA (required with https).</summary>
+    public string? TlsRootCertificate { get; init; }
+
+    /// <summary>The name in the gateway's TLS certificate, when it is not the endpoint's host (e.g. behind a tunnel).</summary>
+    public string? ServerName { get; init; }
+
+    /// <summary>The node's MSP (its administration's Fabric organisation), e.g. <c>Org1MSP</c>.</summary>
+    public required string MspId { get; init; }
+
+    /// <summary>The node's Fabric certificate (PEM), issued by the MSP's CA (fabric-ca's signcert).</summary>
+    public string Certificate { get; init; } = "fabric/identity.pem";
+
+    /// <summary>Its P-256 private key, an encrypted PKCS#8 PEM under the node's keystore password.</summary>
+    public string PrivateKey { get; init; } = "fabric/identity.key.pem";
+
+    /// <summary>The channel, e.g. <c>mychannel</c>.</summary>
+    public required string Channel { get; init; }
+
+    /// <summary>The document-store chaincode's name, e.g. <c>documentstore</c>.</summary>
+    public required string Chaincode { get; init; }
+
+    /// <summary>Organisations whose peers must endorse (default: the gateway chooses by the endorsement policy).</summary>
+    public IReadOnlyList<string>? EndorsingOrganizations { get; init; }
+
+    /// <summary>
+    /// The Fabric trust file (MSP CA certificates, ordering MSPs, endorsements required) the node checks Fabric anchors
+    /// with when it verifies bundles; null = Fabric anchors are reported as not checked.
+    /// </summary>
+    public string? Trust { get; init; }
+
+    /// <summary>Longest a write waits for its commit status before the batcher retries it (the retry finds it). Defaults to 60 s.</summary>
+    public int CommitTimeoutSeconds { get; init; } = 60;
+
+    /// <summary>Longest an endorsement may take. Defaults to 15 s.</summary>
+    public int EndorseTimeoutSeconds { get; init; } = 15;
 }
 
 /// <summary>Where and how the node anchors on an Ethereum-compatible chain (Besu, Quorum, geth; Hardhat in tests).</summary>

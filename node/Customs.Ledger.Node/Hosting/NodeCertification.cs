@@ -7,7 +7,7 @@ namespace Customs.Ledger.Node.Hosting;
 
 /// <summary>
 /// Certifies a node: a node certificate from a consortium (or administration) CA binding the node's country, agency,
-/// node id, ledger key and Ethereum document store, installed in its data directory — <c>tls/node.pem</c> (the chain its
+/// node id, ledger key, Ethereum document store and Fabric chaincode, installed in its data directory — <c>tls/node.pem</c> (the chain its
 /// bundles carry), <c>tls/node.p12</c> with its password file (the TLS identity of the peer API), and the CA certificate
 /// and CRL (<c>tls/consortium-ca.pem</c>, <c>tls/consortium-ca.crl.pem</c>: the trust anchors it verifies against by
 /// default). The previous chain is archived first, so bundles of earlier batches keep their certificate. What
@@ -28,8 +28,12 @@ public static class NodeCertification
             Agency = options.Agency,
             LedgerPublicKey = ledgerKey,
             Validity = validity,
-            // The node's Ethereum document store is bound to its identity, so verifiers count anchors only there.
-            Ledgers = options.Ethereum is { } eth ? [$"eip155:{eth.ChainId}:{eth.DocumentStore}"] : [],
+            // The node's Ethereum document store and Fabric chaincode are bound to its identity, so verifiers count anchors only there.
+            Ledgers =
+            [
+                .. options.Ethereum is { } eth ? [$"eip155:{eth.ChainId}:{eth.DocumentStore}"] : Array.Empty<string>(),
+                .. options.Fabric is { } fabric ? [$"fabric:{fabric.Channel}:{fabric.Chaincode}"] : Array.Empty<string>(),
+            ],
         };
         if (dnsNames is { Count: > 0 })
         {

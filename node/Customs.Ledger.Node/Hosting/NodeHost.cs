@@ -1,5 +1,9 @@
+using System.Security.Cryptography.X509Certificates;
 using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Adapters.Ethereum;
+using Customs.Ledger.Adapters.Fabric;
+using Customs.Ledger.Adapters.Fabric.Client;
+using Customs.Ledger.Adapters.Fabric.Proofs;
 using Customs.Ledger.Batching;
 using Customs.Ledger.Ledger;
 using Customs.Ledger.Node.Configuration;
@@ -73,6 +77,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         EmbeddedLedger? ledger = null;
         EthereumLedger? ethereum = null;
         EthereumAnchorVerifier? ethereumVerifier = null;
+        FabricLedger? fabric = null;
         try
         {
             // Ownership of the store and ledgers passes to the NodeContext; on failure the catch below disposes them.
@@ -88,6 +93,13 @@ public sealed partial class NodeHost : IAsyncDisposable
                 ethereumVerifier = new EthereumAnchorVerifier(new Uri(eth.RpcUrl));
                 ledgers.Add(ethereum);
                 verifiers.Add(ethereumVerifier);
+            }
+
+            if (options.Fabric is { } fabricSettings)
+            {
+                fabric = OpenFabric(dataDirectory, options, fabricSettings, loggers.CreateLogger<FabricLedger>());
+                ledgers.Add(fabric);
+                verifiers.Add(new FabricAnchorVerifier(fabricSettings.Trust is { } trust ? FabricTrustAnchors.Load(Path.Combine(dataDirectory, trust)) : null, fabric));
             }
 #pragma warning restore CA2000
 
@@ -112,10 +124,47 @@ public sealed partial class NodeHost : IAsyncDisposable
         {
             ethereumVerifier?.Dispose();
             ethereum?.Dispose();
+            fabric?.Dispose();
             ledger?.Dispose();
             store?.Dispose();
             key.Dispose();
             loggers.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The Fabric adapter of <paramref name="settings"/>, as the node's Fabric identity (which it then owns).</summary>
+    public static FabricLedger OpenFabric(string dataDirectory, NodeOptions options, FabricLedgerSettings settings, ILogger<FabricLedger>? logger = null)
+    {
+        X509Certificate2Collection? roots = null;
+        if (settings.TlsRootCertificate is { } tlsRoot)
+        {
+            roots = [];
+            roots.ImportFromPemFile(Path.Combine(dataDirectory, tlsRoot));
+        }
+
+#pragma warning disable CA2000 // the ledger returned owns the identity (disposed here only if it cannot be made)
+        var identity = FabricIdentityFiles.Load(dataDirectory, options, settings);
+#pragma warning restore CA2000
+        try
+        {
+            return new FabricLedger(
+                new FabricLedgerOptions
+                {
+                    Endpoint = new Uri(settings.GatewayEndpoint),
+                    TlsRoots = roots,
+                    ServerName = settings.ServerName,
+                    Channel = settings.Channel,
+                    Chaincode = settings.Chaincode,
+                    EndorsingOrganizations = settings.EndorsingOrganizations ?? [],
+                    Deadlines = new FabricDeadlines { CommitStatus = TimeSpan.FromSeconds(settings.CommitTimeoutSeconds), Endorse = TimeSpan.FromSeconds(settings.EndorseTimeoutSeconds) },
+                    Logger = logger,
+                },
+                identity);
+        }
+        catch
+        {
+            identity.Dispose();
             throw;
         }
     }
