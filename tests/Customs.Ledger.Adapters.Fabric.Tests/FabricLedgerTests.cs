@@ -180,6 +180,45 @@ public sealed class FabricLedgerTests(FabricNetworkFixture fabric)
         Assert.Equal("fabric:mychannel:documentstore", error.LedgerId);
     }
 
+    [Fact]
+    public async Task OverTls_TheGatewayMustChainToTheNetworksTlsCa()
+    {
+        await using var server = await FabricConformanceServer.StartAsync(fabric.ClientMsps, _ => { }, tls: true);
+        var roots = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        roots.ImportFromPemFile(server.TlsCaPath!);
+        using var ledger = fabric.Ledger(server.Endpoint, tlsRoots: roots);
+
+        var receipt = await ledger.AnchorAsync(LedgerRequests.Anchor(fabric.IssuerKey), None);
+        Assert.Equal("fabric:mychannel:documentstore", receipt.LedgerId);
+
+        // Another CA's roots (here: the MSP CA, which did not issue the TLS certificate): the connection is refused.
+        using var otherRoot = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(fabric.Org1.CaCertificate.RawData);
+        using var impostor = fabric.Ledger(server.Endpoint, new FabricDeadlines { Evaluate = TimeSpan.FromSeconds(5) }, [otherRoot]);
+        var error = await Assert.ThrowsAsync<FabricGatewayException>(() => impostor.AnchorAsync(LedgerRequests.Anchor(fabric.IssuerKey), None));
+        Assert.True(error.Failure == LedgerFailure.Unavailable, error.Message);
+    }
+
+    [Fact]
+    public void HostileProofs_AreRefused_NeverThrown()
+    {
+        var verifier = new FabricAnchorVerifier(fabric.Trust);
+        var random = new Random(15);
+        for (var i = 0; i < 2000; i++)
+        {
+            var bytes = new byte[random.Next(0, 600)];
+            random.NextBytes(bytes);
+            if (i % 2 == 0 && bytes.Length > 40)
+            {
+                // A valid frame header with garbage inside, to get past the first check.
+                var framed = new Canonical.FrameWriter(FabricAnchorProof.Domain).Int64(3).Bytes(bytes[..32]).Bytes(bytes[32..]).Int64(0).Int64(0).Int64(1).Bytes(bytes).ToArray();
+                bytes = framed;
+            }
+
+            var check = verifier.Verify(new AnchorReceipt("fabric:mychannel:documentstore", new string('a', 64), 3, DateTimeOffset.UtcNow, bytes), new byte[32], null);
+            Assert.False(check.Valid);
+        }
+    }
+
     private static async Task<List<FabricChaincodeEvent>> EventsAsync(FabricLedger ledger, ulong start, int count, string? after = null)
     {
         using var timeout = new CancellationTokenSource(DefaultTimeouts.Timeout);

@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Configuration;
@@ -136,13 +135,7 @@ public sealed class NodeOnFabricTests(FabricNetworkFixture fabric, ITestOutputHe
     private async Task<string> SetUpNodeAsync(TempDirectory dir, FabricConformanceServer server)
     {
         NodeHost.Init(dir.Path, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50 });
-        using var identity = fabric.Org1.Issue("node.gb-hmrc");
-        await File.WriteAllTextAsync(dir.File("fabric-cert.pem"), identity.ExportCertificatePem());
-        using (var key = identity.GetECDsaPrivateKey()!)
-        {
-            await File.WriteAllTextAsync(dir.File("fabric-key.pem"), key.ExportPkcs8PrivateKeyPem());
-        }
-
+        fabric.Org1.IssueFiles("node.gb-hmrc", dir.File("fabric-cert.pem"), dir.File("fabric-key.pem"));
         var trust = dir.File("fabric-trust.json");
         await File.WriteAllTextAsync(trust, server.TrustJson(new Dictionary<string, string> { ["Org1MSP"] = fabric.Org1.CaPem }));
         var (code, text) = await RunCliAsync("fabric-setup", "--data-dir", dir.Path, "--gateway", server.Endpoint.ToString(), "--msp-id", "Org1MSP",

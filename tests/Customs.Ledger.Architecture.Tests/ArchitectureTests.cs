@@ -17,6 +17,7 @@ public sealed class ArchitectureTests
     private static readonly Assembly Hsm = typeof(Hsm.Pkcs11Settings).Assembly;
     private static readonly Assembly Embedded = typeof(Adapters.Embedded.EmbeddedLedger).Assembly;
     private static readonly Assembly Ethereum = typeof(Adapters.Ethereum.EthereumLedger).Assembly;
+    private static readonly Assembly Fabric = typeof(Adapters.Fabric.FabricLedger).Assembly;
     private static readonly Assembly Node = typeof(Node.Hosting.NodeHost).Assembly;
     private static readonly Assembly Api = typeof(Api.BundleMapping).Assembly;
     private static readonly Assembly Cli = typeof(Cli.CliApp).Assembly;
@@ -32,7 +33,7 @@ public sealed class ArchitectureTests
     /// <summary>Libraries the domain core must not use: gRPC and ASP.NET Core, SQLite, Nethereum, Fabric, PKCS#11.</summary>
     private static readonly string[] Infrastructure =
     [
-        "Grpc", "Google.Protobuf", "Microsoft.AspNetCore", "Microsoft.Data.Sqlite", "SQLitePCL", "Nethereum", "Hyperledger.Fabric", "Net.Pkcs11Interop",
+        "Grpc", "Google.Protobuf", "Microsoft.AspNetCore", "Microsoft.Data.Sqlite", "SQLitePCL", "Nethereum", "Customs.Ledger.Adapters.Fabric", "Net.Pkcs11Interop",
     ];
 
     [Fact]
@@ -46,6 +47,7 @@ public sealed class ArchitectureTests
     [InlineData("Hsm")]
     [InlineData("Embedded")]
     [InlineData("Ethereum")]
+    [InlineData("Fabric")]
     public void LibrariesAndAdapters_NeverDependOnTheNodeOrTheCli(string name) =>
         AssertNone(ByName(name), ["Customs.Ledger.Node", "Customs.Ledger.Cli"]);
 
@@ -91,8 +93,9 @@ public sealed class ArchitectureTests
     [Fact]
     public void Adapters_DoNotDependOnEachOther()
     {
-        AssertNone(Embedded, ["Customs.Ledger.Adapters.Ethereum", "Nethereum"]);
-        AssertNone(Ethereum, ["Customs.Ledger.Adapters.Embedded"]);
+        AssertNone(Embedded, ["Customs.Ledger.Adapters.Ethereum", "Customs.Ledger.Adapters.Fabric", "Nethereum"]);
+        AssertNone(Ethereum, ["Customs.Ledger.Adapters.Embedded", "Customs.Ledger.Adapters.Fabric"]);
+        AssertNone(Fabric, ["Customs.Ledger.Adapters.Embedded", "Customs.Ledger.Adapters.Ethereum", "Nethereum"]);
     }
 
     /// <summary>The rules can fail: the node itself uses gRPC and SQLite, and the Ethereum adapter uses Nethereum.</summary>
@@ -102,6 +105,7 @@ public sealed class ArchitectureTests
         Assert.Contains("Customs.Ledger.Node.Services.DocumentGrpcService", Offenders(Node, Infrastructure));
         Assert.Contains("Customs.Ledger.Node.Storage.DocumentStore", Offenders(Node, ["Microsoft.Data.Sqlite"]));
         Assert.NotEmpty(Offenders(Ethereum, ["Nethereum"]));
+        Assert.Contains("Customs.Ledger.Adapters.Fabric.FabricLedger", Offenders(Fabric, ["Customs.Ledger.Adapters.Fabric.Client"]));
         Assert.Contains("Customs.Ledger.Node.Cli.Commands.NodeCommands", Offenders(NodeCli, Server));
         Assert.Contains("Customs.Ledger.Node.Hosting.NodeHost", Offenders(Node, ["Customs.Ledger.Node.Pipeline"]));
         Assert.Contains(NodeCli.GetReferencedAssemblies(), a => a.Name == "Customs.Ledger.Node");
@@ -113,6 +117,7 @@ public sealed class ArchitectureTests
         "Hsm" => Hsm,
         "Embedded" => Embedded,
         "Ethereum" => Ethereum,
+        "Fabric" => Fabric,
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 

@@ -42,6 +42,15 @@ public sealed class FabricTestPki : IDisposable
         return issued.CopyWithPrivateKey(key);
     }
 
+    /// <summary>Issues a client identity into files, as fabric-ca's enrolment leaves them: a PEM certificate and an unencrypted PEM key.</summary>
+    public void IssueFiles(string name, string certificatePath, string keyPath)
+    {
+        using var identity = Issue(name);
+        using var key = identity.GetECDsaPrivateKey()!;
+        File.WriteAllText(certificatePath, identity.ExportCertificatePem() + "\n");
+        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem() + "\n");
+    }
+
     /// <summary>Writes the CA certificate to <paramref name="path"/> and returns the path.</summary>
     public string WriteCa(string path)
     {

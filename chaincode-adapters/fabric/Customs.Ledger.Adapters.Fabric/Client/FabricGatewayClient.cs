@@ -346,9 +346,12 @@ public sealed class FabricGatewayClient : IDisposable
             // Unreadable details: the status message still says what happened.
         }
 
+        // Grpc.Net.Client reports a connection that could not be made (refused, TLS certificate rejected) as Internal
+        // with the HttpRequestException inside: the request never left, so it is an outage, whatever the phase.
         var ambiguous = phase is FabricPhase.Submit or FabricPhase.CommitStatus;
         var failure = ex.StatusCode switch
         {
+            Grpc.Core.StatusCode.Internal when ex.InnerException is HttpRequestException => LedgerFailure.Unavailable,
             Grpc.Core.StatusCode.DeadlineExceeded or Grpc.Core.StatusCode.Cancelled when ambiguous => LedgerFailure.Timeout,
             Grpc.Core.StatusCode.Unavailable when phase == FabricPhase.CommitStatus => LedgerFailure.Timeout,
             Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded or Grpc.Core.StatusCode.Cancelled or Grpc.Core.StatusCode.ResourceExhausted => LedgerFailure.Unavailable,
