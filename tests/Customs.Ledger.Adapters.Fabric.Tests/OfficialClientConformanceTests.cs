@@ -1,4 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Customs.Ledger.Adapters.Fabric.Client;
 using Customs.Ledger.Adapters.Fabric.Protos.Common;
@@ -110,6 +111,10 @@ public sealed class OfficialClientConformanceTests : IDisposable
         var e = read.GetProperty("chaincodeEvents");
         Assert.Equal(("mychannel", "documentstore", "12", proposal.TransactionId), (e.GetProperty("channel").GetString(), e.GetProperty("chaincode").GetString(), e.GetProperty("startBlock").GetString(), e.GetProperty("afterTransactionId").GetString()));
         Assert.True(e.GetProperty("signatureValid").GetBoolean() && e.GetProperty("lowS").GetBoolean());
+
+        // Without a start block the position is unset (the next commit, as the official client asks by default).
+        var live = await OfficialClient.RunAsync("read", new JsonObject { ["chaincodeEventsRequest"] = Convert.ToBase64String(Google.Protobuf.MessageExtensions.ToByteArray(client.ChaincodeEventsRequestFor("mychannel", "documentstore", null, null))) });
+        Assert.Equal(JsonValueKind.Null, live.GetProperty("chaincodeEvents").GetProperty("startBlock").ValueKind);
     }
 
     [Fact]

@@ -176,7 +176,7 @@ public sealed class FabricGatewayClient : IDisposable
     }
 
     /// <summary>
-    /// Streams <paramref name="chaincode"/>'s events from <paramref name="startBlock"/> (null: from the newest block),
+    /// Streams <paramref name="chaincode"/>'s events from <paramref name="startBlock"/> (null: from the next block committed),
     /// skipping those up to and including <paramref name="afterTransactionId"/> in that block — a checkpoint to resume from.
     /// Runs until cancelled or the gateway ends the stream.
     /// </summary>
@@ -295,11 +295,16 @@ public sealed class FabricGatewayClient : IDisposable
     /// <summary>The signed request of <see cref="ChaincodeEventsAsync"/>.</summary>
     internal SignedChaincodeEventsRequest ChaincodeEventsRequestFor(string channel, string chaincode, ulong? startBlock, string? afterTransactionId)
     {
-        var start = startBlock is { } number
-            ? new SeekPosition { Specified = new SeekSpecified { Number = number } }
-            : new SeekPosition { Newest = new SeekNewest() };
-        var request = new ChaincodeEventsRequest { ChannelId = channel, ChaincodeId = chaincode, Identity = ByteString.CopyFrom(_identity.Serialized), StartPosition = start, AfterTransactionId = afterTransactionId ?? string.Empty }.ToByteString();
-        return new SignedChaincodeEventsRequest { Request = request, Signature = ByteString.CopyFrom(_identity.Sign(request.Span)) };
+        // Without a start block the position is left unset, which a peer's gateway reads as "the next block to be
+        // committed" (Fabric 2.5 names it SeekNextCommit, which fabric-protos 2.2 lacks); Fabric refuses oldest/newest here.
+        var request = new ChaincodeEventsRequest { ChannelId = channel, ChaincodeId = chaincode, Identity = ByteString.CopyFrom(_identity.Serialized), AfterTransactionId = afterTransactionId ?? string.Empty };
+        if (startBlock is { } number)
+        {
+            request.StartPosition = new SeekPosition { Specified = new SeekSpecified { Number = number } };
+        }
+
+        var bytes = request.ToByteString();
+        return new SignedChaincodeEventsRequest { Request = bytes, Signature = ByteString.CopyFrom(_identity.Sign(bytes.Span)) };
     }
 
     /// <summary>A signed envelope of <paramref name="type"/> carrying <paramref name="data"/> (Deliver's SeekInfo).</summary>
