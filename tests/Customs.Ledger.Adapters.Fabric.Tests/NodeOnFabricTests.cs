@@ -1,3 +1,4 @@
+using Customs.Ledger.Adapters.Fabric.Proofs;
 using Customs.Ledger.Api;
 using Customs.Ledger.Api.V1;
 using Customs.Ledger.Node.Configuration;
@@ -129,6 +130,54 @@ public sealed class NodeOnFabricTests(FabricNetworkFixture fabric, ITestOutputHe
             output.WriteLine($"{acknowledged.Count} documents in {batches.Count} batches; {issued.Count} BatchIssued events on Fabric");
             Assert.Equal(batches.OrderBy(b => b.Key, StringComparer.Ordinal), issued.Select(e => KeyValuePair.Create(e.Root, e.TransactionId)).OrderBy(b => b.Key, StringComparer.Ordinal));
         }
+    }
+
+    [Fact]
+    public async Task FabricKeyInSoftHsm_TheTokenSignsTheNodesFabricTransactions()
+    {
+        using var dir = new TempDirectory("customs-ledger-fabric-hsm-");
+        var (token, pinFile) = SoftHsm.CreateToken("fabric");
+        Directory.CreateDirectory(Path.Combine(dir.Path, "keys"));
+        File.Copy(pinFile, Path.Combine(dir.Path, "keys", "pkcs11.pin"));
+        var pkcs11 = new Hsm.Pkcs11Settings { Module = SoftHsm.Module, TokenLabel = token, LedgerKeyLabel = "GB-HMRC-ledger" };
+        NodeHost.Init(dir.Path, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50, Pkcs11 = pkcs11 });
+
+        // The Fabric key is made in the token (as fabric-ca-client's PKCS#11 BCCSP would) and certified by the MSP's CA.
+        byte[] publicKeyInfo;
+        using (var session = Hsm.Pkcs11Token.Open(SoftHsm.Module, token, await File.ReadAllTextAsync(pinFile)))
+        {
+            session.GenerateKeyPair(Hsm.Pkcs11Curve.P256, "GB-HMRC-fabric");
+            publicKeyInfo = Hsm.Pkcs11TlsKey.PublicKeyInfo(session, "GB-HMRC-fabric");
+        }
+
+        await File.WriteAllTextAsync(dir.File("fabric-cert.pem"), fabric.Org1.IssueFor("node.gb-hmrc", publicKeyInfo));
+        var trust = dir.File("fabric-trust.json");
+        await File.WriteAllTextAsync(trust, fabric.Server.TrustJson(new Dictionary<string, string> { ["Org1MSP"] = fabric.Org1.CaPem }));
+        var (code, text) = await RunCliAsync("fabric-setup", "--data-dir", dir.Path, "--gateway", fabric.Server.Endpoint.ToString(), "--msp-id", "Org1MSP",
+            "--certificate", dir.File("fabric-cert.pem"), "--hsm-key-label", "GB-HMRC-fabric", "--channel", FabricConformanceServer.Channel, "--chaincode", FabricConformanceServer.Chaincode, "--trust", trust);
+        Assert.True(code == 0, text);
+        Assert.False(File.Exists(Path.Combine(dir.Path, "fabric", "identity.key.pem")));
+
+        // A certificate for another key is refused at set-up.
+        await File.WriteAllTextAsync(dir.File("other-cert.pem"), fabric.Org1User.ExportCertificatePem());
+        (code, text) = await RunCliAsync("fabric-setup", "--data-dir", dir.Path, "--gateway", fabric.Server.Endpoint.ToString(), "--msp-id", "Org1MSP",
+            "--certificate", dir.File("other-cert.pem"), "--hsm-key-label", "GB-HMRC-fabric", "--channel", FabricConformanceServer.Channel, "--chaincode", FabricConformanceServer.Chaincode);
+        Assert.Equal(2, code);
+        Assert.Contains("certifies another key", text, StringComparison.Ordinal);
+        await RunCliAsync("fabric-setup", "--data-dir", dir.Path, "--gateway", fabric.Server.Endpoint.ToString(), "--msp-id", "Org1MSP",
+            "--certificate", dir.File("fabric-cert.pem"), "--hsm-key-label", "GB-HMRC-fabric", "--channel", FabricConformanceServer.Channel, "--chaincode", FabricConformanceServer.Chaincode, "--trust", trust);
+
+        await using var node = await NodeProcess.StartAsync(dir.Path);
+        using var channel = NodeClients.Channel(node.Address, dir.Path);
+        var documents = new DocumentService.DocumentServiceClient(channel);
+        var receipt = (await documents.SubmitAsync(new SubmitRequest { Xml = ByteString.CopyFrom(Declaration()) }).ResponseAsync.DefaultTimeout()).Receipt;
+        await NodeEvents.WaitAsync(documents, e => e.Type == "anchored" && e.DocumentId == receipt.DocumentId, DefaultTimeouts.Timeout);
+
+        var bundle = await documents.GetBundleAsync(new GetBundleRequest { DocumentId = receipt.DocumentId }).ResponseAsync.DefaultTimeout();
+        var domain = BundleMapping.FromProto(bundle);
+        var check = new FabricAnchorVerifier(FabricTrustAnchors.Load(trust)).Verify(domain.Anchors.Single(a => a.LedgerId == LedgerId), domain.BatchRoot, [domain.Issuer.PublicKey]);
+        Assert.True(check.Valid, check.Reason);
+        Assert.Contains("of Org1MSP", check.Reason, StringComparison.Ordinal);
     }
 
     /// <summary>init, fabric-setup with the Org1MSP identity and trust file, a consortium CA and node certificate (binding the Fabric ledger).</summary>

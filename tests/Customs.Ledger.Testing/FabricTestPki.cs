@@ -42,6 +42,18 @@ public sealed class FabricTestPki : IDisposable
         return issued.CopyWithPrivateKey(key);
     }
 
+    /// <summary>Issues a client certificate for a public key held elsewhere (an HSM's), as PEM.</summary>
+    public string IssueFor(string name, byte[] subjectPublicKeyInfo)
+    {
+        var request = new CertificateRequest(new X500DistinguishedName($"CN={name}, OU=client, O={MspId}"), PublicKey.CreateFromSubjectPublicKeyInfo(subjectPublicKeyInfo, out _), HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7f;
+        using var issued = request.Create(CaCertificate, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddDays(30), serial);
+        return issued.ExportCertificatePem() + "\n";
+    }
+
     /// <summary>Issues a client identity into files, as fabric-ca's enrolment leaves them: a PEM certificate and an unencrypted PEM key.</summary>
     public void IssueFiles(string name, string certificatePath, string keyPath)
     {

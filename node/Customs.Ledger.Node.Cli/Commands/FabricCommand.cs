@@ -23,14 +23,15 @@ internal static class FabricCommand
         var serverName = new Option<string?>("--server-name") { Description = "The name in the gateway's TLS certificate, when it is not the endpoint's host" };
         var mspId = new Option<string>("--msp-id") { Description = "The node's MSP, e.g. Org1MSP", Required = true };
         var certificate = new Option<FileInfo>("--certificate") { Description = "The node's Fabric certificate (PEM), issued by the MSP's CA", Required = true };
-        var key = new Option<FileInfo>("--key") { Description = "Its private key (PEM, PKCS#8 or SEC1, as fabric-ca writes it); stored encrypted, delete the original afterwards", Required = true };
+        var key = new Option<FileInfo?>("--key") { Description = "Its private key (PEM, PKCS#8 or SEC1, as fabric-ca writes it); stored encrypted, delete the original afterwards" };
+        var hsmKey = new Option<string?>("--hsm-key-label") { Description = "Instead of --key: the label of the certificate's P-256 key in the node's PKCS#11 token (pkcs11 in node.json)" };
         var channel = new Option<string>("--channel") { Description = "The channel", Required = true };
         var chaincode = new Option<string>("--chaincode") { Description = "The document-store chaincode's name", Required = true };
         var trust = new Option<FileInfo?>("--trust") { Description = "Fabric trust file (MSP CA certificates, ordering MSPs) to check Fabric anchors with when verifying bundles" };
         var endorsers = new Option<string[]>("--endorsing-org") { Description = "MSP ids whose peers must endorse (default: the gateway decides)", AllowMultipleArgumentsPerToken = true };
         var command = new Command("fabric-setup", "Anchor on a Hyperledger Fabric channel too: gateway, channel, chaincode, and the node's Fabric identity")
         {
-            CliApp.DataDir, gateway, tlsCa, serverName, mspId, certificate, key, channel, chaincode, trust, endorsers,
+            CliApp.DataDir, gateway, tlsCa, serverName, mspId, certificate, key, hsmKey, channel, chaincode, trust, endorsers,
         };
         command.SetAction(parse =>
         {
@@ -44,8 +45,14 @@ internal static class FabricCommand
                     return Output.Error(CliApp.BadInput, "an https gateway needs --tls-ca (the network's TLS CA certificate)");
                 }
 
+                if ((parse.GetValue(key) is null) == (parse.GetValue(hsmKey) is null))
+                {
+                    return Output.Error(CliApp.BadInput, "give the Fabric key as exactly one of --key (a PEM file) or --hsm-key-label (a key in the node's PKCS#11 token)");
+                }
+
                 var settings = new FabricLedgerSettings
                 {
+                    HsmKeyLabel = parse.GetValue(hsmKey),
                     GatewayEndpoint = endpoint.ToString(),
                     ServerName = parse.GetValue(serverName),
                     MspId = parse.GetValue(mspId)!,
@@ -72,13 +79,24 @@ internal static class FabricCommand
                     settings = settings with { Trust = "fabric/trust.json" };
                 }
 
-                FabricIdentityFiles.Import(dir, options, settings, File.ReadAllText(parse.GetValue(certificate)!.FullName), File.ReadAllText(parse.GetValue(key)!.FullName));
+                var certificatePem = File.ReadAllText(parse.GetValue(certificate)!.FullName);
+                if (parse.GetValue(key) is { } keyFile)
+                {
+                    FabricIdentityFiles.Import(dir, options, settings, certificatePem, File.ReadAllText(keyFile.FullName));
+                }
+                else
+                {
+                    FabricIdentityFiles.ImportCertificate(dir, settings, certificatePem);
+                }
+
+                // Load what was stored, as the node will: the key opens (password, token PIN) and the certificate is its.
+                FabricIdentityFiles.Load(dir, options, settings).Dispose();
                 (options with { Fabric = settings }).Save(dir);
                 AnsiConsole.MarkupLine($"ledger id fabric:{Markup.Escape(settings.Channel)}:{Markup.Escape(settings.Chaincode)} through {Markup.Escape(settings.GatewayEndpoint)} as {Markup.Escape(settings.MspId)} recorded in {Markup.Escape(Path.Combine(dir, NodeOptions.FileName))}");
                 AnsiConsole.MarkupLine("verifiers count anchors there only once it is bound to the node: issue the node certificate again ('customs-ledger ca issue' binds it), or list it in the consortium trust list");
                 return CliApp.Ok;
             }
-            catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or CryptographicException or ArgumentException or FormatException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is IOException or InvalidOperationException or CryptographicException or ArgumentException or FormatException or UnauthorizedAccessException)
             {
                 return Output.Error(CliApp.BadInput, ex.Message);
             }

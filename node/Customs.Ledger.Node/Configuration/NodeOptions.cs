@@ -166,8 +166,14 @@ public sealed record FabricLedgerSettings
     /// <summary>The node's Fabric certificate (PEM), issued by the MSP's CA (fabric-ca's signcert).</summary>
     public string Certificate { get; init; } = "fabric/identity.pem";
 
-    /// <summary>Its P-256 private key, an encrypted PKCS#8 PEM under the node's keystore password.</summary>
+    /// <summary>Its P-256 private key, an encrypted PKCS#8 PEM under the node's keystore password (unless <see cref="HsmKeyLabel"/>).</summary>
     public string PrivateKey { get; init; } = "fabric/identity.key.pem";
+
+    /// <summary>
+    /// The label of the P-256 key in the node's PKCS#11 token (<c>pkcs11</c> in node.json) that the certificate
+    /// certifies; null = the key is the encrypted file <see cref="PrivateKey"/>.
+    /// </summary>
+    public string? HsmKeyLabel { get; init; }
 
     /// <summary>The channel, e.g. <c>mychannel</c>.</summary>
     public required string Channel { get; init; }

@@ -19,6 +19,11 @@ public static class FabricIdentityFiles
     /// <exception cref="InvalidOperationException">Missing or unreadable files, a wrong password, or a key not matching the certificate.</exception>
     public static FabricIdentity Load(string dataDirectory, NodeOptions options, FabricLedgerSettings settings)
     {
+        if (settings.HsmKeyLabel is { } label)
+        {
+            return LoadFromToken(dataDirectory, options, settings, label);
+        }
+
         X509Certificate2 certificate;
         try
         {
@@ -48,6 +53,51 @@ public static class FabricIdentityFiles
         }
     }
 
+    /// <summary>The certificate from its file, the key in the token: they must match.</summary>
+    private static FabricIdentity LoadFromToken(string dataDirectory, NodeOptions options, FabricLedgerSettings settings, string label)
+    {
+        var pkcs11 = options.Pkcs11 ?? throw new InvalidOperationException("fabric.hsmKeyLabel names a key in the PKCS#11 token, but node.json has no pkcs11 section");
+#pragma warning disable CA2000 // the identity returned owns the certificate and the token signer; disposed below on failure
+        var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(Path.Combine(dataDirectory, settings.Certificate)));
+        Hsm.Pkcs11P256Signer? key = null;
+        try
+        {
+            key = Hsm.Pkcs11P256Signer.Open(pkcs11, pkcs11.ReadPin(dataDirectory), label);
+            using var certified = certificate.GetECDsaPublicKey() ?? throw new InvalidOperationException("the Fabric certificate holds no ECDSA key");
+            if (!certified.ExportSubjectPublicKeyInfo().AsSpan().SequenceEqual(key.PublicKeyInfo))
+            {
+                throw new InvalidOperationException($"the Fabric certificate certifies another key than '{label}' on the token '{pkcs11.TokenLabel}'");
+            }
+
+            var identity = new FabricIdentity(settings.MspId, certificate, new TokenSigner(key));
+#pragma warning restore CA2000
+            key = null;
+            return identity;
+        }
+        catch (Hsm.Pkcs11KeyException ex)
+        {
+            certificate.Dispose();
+            throw new InvalidOperationException($"the node's Fabric key cannot be used: {ex.Message}", ex);
+        }
+        catch
+        {
+            certificate.Dispose();
+            throw;
+        }
+        finally
+        {
+            key?.Dispose();
+        }
+    }
+
+    /// <summary>Fabric signatures by the token: SHA-256 here, CKM_ECDSA there, then low-S DER.</summary>
+    private sealed class TokenSigner(Hsm.Pkcs11P256Signer key) : IFabricSigner, IDisposable
+    {
+        public byte[] Sign(ReadOnlySpan<byte> message) => FabricSignatures.ToLowSDer(key.SignDigest(SHA256.HashData(message)));
+
+        public void Dispose() => key.Dispose();
+    }
+
     /// <summary>
     /// Stores a certificate and its private key (PEM; a PKCS#8 or SEC1 key as fabric-ca writes it) as the node's Fabric
     /// identity: the key encrypted under the node's keystore password, the certificate checked to match it.
@@ -71,6 +121,15 @@ public static class FabricIdentityFiles
         Directory.CreateDirectory(Path.GetDirectoryName(certificatePath)!);
         File.Delete(keyPath);
         NodeKeys.WritePrivate(keyPath, encrypted + "\n");
+        File.WriteAllText(certificatePath, certificate.ExportCertificatePem() + "\n");
+    }
+
+    /// <summary>Stores the certificate of a key held in the node's PKCS#11 token (<see cref="FabricLedgerSettings.HsmKeyLabel"/>).</summary>
+    public static void ImportCertificate(string dataDirectory, FabricLedgerSettings settings, string certificatePem)
+    {
+        using var certificate = X509Certificate2.CreateFromPem(certificatePem);
+        var certificatePath = Path.Combine(dataDirectory, settings.Certificate);
+        Directory.CreateDirectory(Path.GetDirectoryName(certificatePath)!);
         File.WriteAllText(certificatePath, certificate.ExportCertificatePem() + "\n");
     }
 }
