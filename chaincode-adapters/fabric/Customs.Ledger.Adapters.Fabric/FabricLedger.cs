@@ -126,6 +126,7 @@ public sealed partial class FabricLedger : ILedgerAdapter, ILedgerStatusSource, 
             }
             else
             {
+                FabricMetrics.EarlierWriteFound(_options.Channel);
                 LogFoundEarlierWrite(_log, function, record.TransactionId, LedgerId);
             }
 
@@ -133,6 +134,12 @@ public sealed partial class FabricLedger : ILedgerAdapter, ILedgerStatusSource, 
         }
         catch (LedgerException ex)
         {
+            if (ex.Failure == LedgerFailure.Unavailable)
+            {
+                FabricMetrics.Outage(_options.Channel, ex.Phase);
+                LogOutage(_log, LedgerId, ex.Phase, ex.Message);
+            }
+
             throw ex.ForLedger(LedgerId);
         }
     }
@@ -154,6 +161,7 @@ public sealed partial class FabricLedger : ILedgerAdapter, ILedgerStatusSource, 
         {
             // Invalidated (e.g. MVCC_READ_CONFLICT: another write of this root committed first) or ambiguous: the caller
             // looks the record up; if there is none, the write failed and is retried later.
+            FabricMetrics.Unsettled(_options.Channel, ex.ValidationCode ?? ex.Failure.ToString());
             LogAmbiguousWrite(_log, function, ex.TransactionId, ex.ValidationCode ?? ex.Failure.ToString(), LedgerId);
         }
     }
@@ -237,6 +245,9 @@ public sealed partial class FabricLedger : ILedgerAdapter, ILedgerStatusSource, 
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{Function}: the chaincode already holds the record, written by transaction {TransactionId} on {LedgerId}; not writing again")]
     private static partial void LogFoundEarlierWrite(ILogger logger, string function, string transactionId, string ledgerId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Fabric gateway for {LedgerId} unreachable in phase {Phase}: {Reason}")]
+    private static partial void LogOutage(ILogger logger, string ledgerId, string phase, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Chaincode {Chaincode} is not initialised: initialising it for MSP {MspId}")]
     private static partial void LogInitialising(ILogger logger, string chaincode, string mspId);

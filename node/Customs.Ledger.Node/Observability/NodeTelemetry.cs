@@ -40,7 +40,7 @@ public static partial class NodeTelemetry
             .ConfigureResource(r => r.AddService(ServiceName, serviceVersion: typeof(NodeTelemetry).Assembly.GetName().Version?.ToString(), serviceInstanceId: options.NodeId))
             .WithMetrics(m =>
             {
-                m.AddMeter(NodeMetrics.MeterName, Adapters.Ethereum.EthereumMetrics.MeterName)
+                m.AddMeter(NodeMetrics.MeterName, Adapters.Ethereum.EthereumMetrics.MeterName, Adapters.Fabric.FabricMetrics.MeterName)
                     .AddAspNetCoreInstrumentation()
                     .AddRuntimeInstrumentation();
                 if (settings.Metrics)
