@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Net.Pkcs11Interop.Common;
 
 namespace Customs.Ledger.Hsm;
 
@@ -45,23 +44,7 @@ public sealed class Pkcs11P256Signer : IDisposable
     /// <summary>Signs a 32-byte digest; returns r ‖ s (64 bytes).</summary>
     public byte[] SignDigest(ReadOnlySpan<byte> digest)
     {
-        if (digest.Length != 32)
-        {
-            throw new ArgumentException("A digest is 32 bytes.", nameof(digest));
-        }
-
-        var data = digest.ToArray();
-        var signature = _token.Use(session =>
-        {
-            try
-            {
-                return session.Sign(Pkcs11Token.Factory.MechanismFactory.Create(CKM.CKM_ECDSA), _privateKey, data);
-            }
-            catch (Pkcs11Exception ex)
-            {
-                throw new Pkcs11KeyException($"the token '{_token.Label}' could not sign ({ex.RV})", ex);
-            }
-        });
+        var signature = _token.SignDigest(_privateKey, digest);
         return signature.Length == 64 ? signature : throw new Pkcs11KeyException($"the token '{_token.Label}' returned a {signature.Length}-byte P-256 signature, not 64");
     }
 

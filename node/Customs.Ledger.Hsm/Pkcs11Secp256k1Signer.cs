@@ -51,27 +51,8 @@ public sealed class Pkcs11Secp256k1Signer : ISecp256k1Signer
         return new Pkcs11Secp256k1Signer(token, ownsToken, privateKey, Secp256k1PublicKey.Parse(point));
     }
 
-    public Secp256k1Signature Sign(ReadOnlySpan<byte> digest)
-    {
-        if (digest.Length != 32)
-        {
-            throw new ArgumentException("A digest is 32 bytes.", nameof(digest));
-        }
-
-        var data = digest.ToArray();
-        var compact = _token.Use(session =>
-        {
-            try
-            {
-                return session.Sign(Pkcs11Token.Factory.MechanismFactory.Create(CKM.CKM_ECDSA), _privateKey, data);
-            }
-            catch (Pkcs11Exception ex)
-            {
-                throw new Pkcs11KeyException($"the token '{_token.Label}' could not sign ({ex.RV})", ex);
-            }
-        });
-        return Secp256k1Signature.Complete(compact, digest, PublicKey);
-    }
+    public Secp256k1Signature Sign(ReadOnlySpan<byte> digest) =>
+        Secp256k1Signature.Complete(_token.SignDigest(_privateKey, digest), digest, PublicKey);
 
     public void DeriveSharedSecret(Secp256k1PublicKey peer, Span<byte> sharedX)
     {

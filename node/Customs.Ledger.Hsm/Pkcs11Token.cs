@@ -109,6 +109,28 @@ public sealed class Pkcs11Token : IDisposable
         }
     }
 
+    /// <summary>CKM_ECDSA over a 32-byte digest with <paramref name="privateKey"/>: the token's r ‖ s.</summary>
+    internal byte[] SignDigest(IObjectHandle privateKey, ReadOnlySpan<byte> digest)
+    {
+        if (digest.Length != 32)
+        {
+            throw new ArgumentException("A digest is 32 bytes.", nameof(digest));
+        }
+
+        var data = digest.ToArray();
+        return Use(session =>
+        {
+            try
+            {
+                return session.Sign(Factory.MechanismFactory.Create(CKM.CKM_ECDSA), privateKey, data);
+            }
+            catch (Pkcs11Exception ex)
+            {
+                throw new Pkcs11KeyException($"the token '{Label}' could not sign ({ex.RV})", ex);
+            }
+        });
+    }
+
     /// <summary>Whether a key pair labelled <paramref name="label"/> exists.</summary>
     public bool HasKeyPair(string label) => Use(s => Find(s, CKO.CKO_PRIVATE_KEY, label) is not null);
 

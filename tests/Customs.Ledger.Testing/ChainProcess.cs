@@ -39,37 +39,10 @@ public static class ChainProcess
     /// clean clone: an in-process lock and a named (cross-process) mutex per checkout make one install and the others
     /// wait for it, then find it complete (npm writes node_modules/.package-lock.json last).
     /// </summary>
-    public static void EnsureNodeModules()
-    {
-        lock (InstallGate)
-        {
-            var name = "customs-ledger-npm-" + Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(EthereumDirectory)))[..16];
-            using var crossProcess = new Mutex(initiallyOwned: false, name);
-            try
-            {
-                if (!crossProcess.WaitOne(TimeSpan.FromMinutes(10)))
-                {
-                    throw new TimeoutException("another test process held the npm install lock for 10 minutes");
-                }
-            }
-            catch (AbandonedMutexException)
-            {
-                // The process that held it died mid-install: this one owns it now and installs again below.
-            }
-
-            try
-            {
-                InstallIfIncomplete();
-            }
-            finally
-            {
-                crossProcess.ReleaseMutex();
-            }
-        }
-    }
+    public static void EnsureNodeModules() => EnsureNodeModules(Path.Combine("chaincode-adapters", "ethereum"), "hardhat");
 
     /// <summary>
-    /// <see cref="EnsureNodeModules()"/> for another npm package of the repository (<paramref name="directory"/>, relative
+    /// <see cref="EnsureNodeModules()"/> for any npm package of the repository (<paramref name="directory"/>, relative
     /// to the repository root), complete when <paramref name="markerPackage"/> is installed.
     /// </summary>
     public static void EnsureNodeModules(string directory, string markerPackage)
@@ -88,6 +61,7 @@ public static class ChainProcess
             }
             catch (AbandonedMutexException)
             {
+                // The process that held it died mid-install: this one owns it now and installs again below.
             }
 
             try
@@ -100,8 +74,6 @@ public static class ChainProcess
             }
         }
     }
-
-    private static void InstallIfIncomplete() => InstallIfIncomplete(EthereumDirectory, "hardhat");
 
     private static void InstallIfIncomplete(string directory, string markerPackage)
     {
