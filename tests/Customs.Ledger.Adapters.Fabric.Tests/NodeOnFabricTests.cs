@@ -156,7 +156,7 @@ public sealed class NodeOnFabricTests(FabricNetworkFixture fabric, ITestOutputHe
         var (code, text) = await RunCliAsync("fabric-setup", "--data-dir", dir.Path, "--gateway", fabric.Server.Endpoint.ToString(), "--msp-id", "Org1MSP",
             "--certificate", dir.File("fabric-cert.pem"), "--hsm-key-label", "GB-HMRC-fabric", "--channel", FabricConformanceServer.Channel, "--chaincode", FabricConformanceServer.Chaincode, "--trust", trust);
         Assert.True(code == 0, text);
-        Assert.False(File.Exists(Path.Combine(dir.Path, "fabric", "identity.key.pem")));
+        Assert.False(File.Exists(Path.Combine(dir.Path, "keys", "fabric-identity.key.pem")));
 
         // A certificate for another key is refused at set-up.
         await File.WriteAllTextAsync(dir.File("other-cert.pem"), fabric.Org1User.ExportCertificatePem());
@@ -191,7 +191,7 @@ public sealed class NodeOnFabricTests(FabricNetworkFixture fabric, ITestOutputHe
             "--certificate", dir.File("fabric-cert.pem"), "--key", dir.File("fabric-key.pem"), "--channel", FabricConformanceServer.Channel, "--chaincode", FabricConformanceServer.Chaincode, "--trust", trust);
         Assert.True(code == 0, text);
         File.Delete(dir.File("fabric-key.pem"));
-        Assert.StartsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----", await File.ReadAllTextAsync(Path.Combine(dir.Path, "fabric", "identity.key.pem")), StringComparison.Ordinal);
+        Assert.StartsWith("-----BEGIN ENCRYPTED PRIVATE KEY-----", await File.ReadAllTextAsync(Path.Combine(dir.Path, "keys", "fabric-identity.key.pem")), StringComparison.Ordinal);
 
         (code, text) = await RunCliAsync("ca", "create", "--ca-dir", dir.File("ca"));
         Assert.True(code == 0, text);

@@ -21,7 +21,10 @@ public class LedgerRecordTests
         Assert.Empty(AllowListAudit.FindLeaks(doc, Uk));
 
         // And, bluntly: no party name, address, identifier or amount of the fixtures appears in the record bytes.
-        var json = Encoding.UTF8.GetString(LedgerRecordBuilder.Build(SaltedDocument.Create(doc), Uk).ToCanonicalJson());
+        // Salted hashes and roots are random hex, in which a short number like "1100" turns up by chance: they are
+        // masked first (a leak would be a value in a member of its own, which stays).
+        var json = System.Text.RegularExpressions.Regex.Replace(
+            Encoding.UTF8.GetString(LedgerRecordBuilder.Build(SaltedDocument.Create(doc), Uk).ToCanonicalJson()), "[0-9a-f]{32,}", "<hash>");
         foreach (var secret in new[] { "Example", "Rotterdam", "Harbour", "GB123456789000", "GB987654321000", "25000", "15000", "LRN-TEST", "PHYTO-NL", "tulip", "Tulipa", "COO-KR", "KR1234567", "1100", "LHRLHRLHR" })
         {
             Assert.DoesNotContain(secret, json, StringComparison.OrdinalIgnoreCase);

@@ -167,7 +167,7 @@ public sealed record FabricLedgerSettings
     public string Certificate { get; init; } = "fabric/identity.pem";
 
     /// <summary>Its P-256 private key, an encrypted PKCS#8 PEM under the node's keystore password (unless <see cref="HsmKeyLabel"/>).</summary>
-    public string PrivateKey { get; init; } = "fabric/identity.key.pem";
+    public string PrivateKey { get; init; } = "keys/fabric-identity.key.pem";
 
     /// <summary>
     /// The label of the P-256 key in the node's PKCS#11 token (<c>pkcs11</c> in node.json) that the certificate
