@@ -73,7 +73,7 @@ public sealed class AnchorProofVectorTests
         var vector = Vectors.GetProperty("cases").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
         var transactionId = vector.GetProperty("txId").GetString()!;
         var proof = FabricAnchorProof.FromBlock(Convert.FromBase64String(vector.GetProperty("block").GetString()!), transactionId);
-        var receipt = new AnchorReceipt(Vectors.GetProperty("ledgerId").GetString()!, transactionId, vector.GetProperty("blockNumber").GetInt64(), FabricProofs.TransactionTime(proof), proof.ToBytes());
+        var receipt = new AnchorReceipt(Vectors.GetProperty("ledgerId").GetString()!, transactionId, vector.GetProperty("blockNumber").GetInt64(), proof.ReadTransactionTime(), proof.ToBytes());
         return (receipt, Convert.FromHexString(vector.GetProperty("anchoredRoot").GetString()!));
     }
 

@@ -198,7 +198,7 @@ public sealed partial class FabricLedger : ILedgerAdapter, ILedgerStatusSource, 
             throw new FabricGatewayException(FabricPhase.Deliver, transactionId, LedgerFailure.Refused, $"block {status.BlockNumber} from the peer cannot prove transaction {transactionId}: {ex.Message}", innerException: ex);
         }
 
-        return new AnchorReceipt(LedgerId, transactionId, (long)status.BlockNumber, FabricProofs.TransactionTime(proof), proof.ToBytes());
+        return new AnchorReceipt(LedgerId, transactionId, (long)status.BlockNumber, proof.ReadTransactionTime(), proof.ToBytes());
     }
 
     /// <summary>The chaincode's record of a root (GetBatch / GetRevocation), or null when it has none.</summary>

@@ -71,6 +71,22 @@ public static class FabricSignatures
         }
     }
 
+    /// <summary><see cref="Verify(ECDsa, ReadOnlySpan{byte}, ReadOnlySpan{byte})"/> with a SubjectPublicKeyInfo DER public key.</summary>
+    public static bool Verify(byte[] subjectPublicKeyInfo, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
+    {
+        using var key = ECDsa.Create();
+        try
+        {
+            key.ImportSubjectPublicKeyInfo(subjectPublicKeyInfo, out _);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+
+        return Verify(key, message, signature);
+    }
+
     /// <summary>True for a DER SEQUENCE of two positive INTEGERs below n with s ≤ n/2, and nothing after it.</summary>
     public static bool IsLowSDer(ReadOnlySpan<byte> signature)
     {

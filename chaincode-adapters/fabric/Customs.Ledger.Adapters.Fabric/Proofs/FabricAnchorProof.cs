@@ -63,6 +63,16 @@ public sealed class FabricAnchorProof
     /// <summary>The anchoring transaction's envelope.</summary>
     public byte[] Envelope => Envelopes[TransactionIndex];
 
+    /// <summary>
+    /// The anchoring transaction's timestamp (its channel header's: set by the client, signed by the creator), which
+    /// the receipt carries as the anchor time. Throws <see cref="InvalidProtocolBufferException"/> on a malformed envelope.
+    /// </summary>
+    public DateTimeOffset ReadTransactionTime()
+    {
+        var payload = Payload.Parser.ParseFrom(Protos.Common.Envelope.Parser.ParseFrom(Envelope).Payload);
+        return ChannelHeader.Parser.ParseFrom(payload.Header?.ChannelHeader ?? ByteString.Empty).Timestamp?.ToDateTimeOffset() ?? DateTimeOffset.MinValue;
+    }
+
     /// <summary>Cuts the proof of transaction <paramref name="transactionId"/> out of a serialized <c>common.Block</c>.</summary>
     /// <exception cref="FormatException">The block is malformed or does not hold that transaction.</exception>
     public static FabricAnchorProof FromBlock(ReadOnlySpan<byte> blockBytes, string transactionId)
@@ -91,6 +101,12 @@ public sealed class FabricAnchorProof
                 if (filter.Length != envelopes.Count)
                 {
                     throw new FormatException("the block's transaction filter does not have one code per transaction");
+                }
+
+                // Never hand out a proof the verifier would refuse for its size.
+                if (envelopes.Count > MaxEnvelopes || envelopes.Any(e => e.Length > MaxEnvelopeBytes) || envelopes.Sum(e => (long)e.Length + 4) > MaxProofBytes - (1 << 20) - 256)
+                {
+                    throw new FormatException($"block {block.Header.Number} is too large to carry as a proof ({envelopes.Count} transactions)");
                 }
 
                 return new FabricAnchorProof(block.Header.Number, block.Header.PreviousHash.ToByteArray(), block.Metadata.Metadata[FabricBlocks.SignaturesIndex].ToByteArray(), i, filter[i], envelopes);

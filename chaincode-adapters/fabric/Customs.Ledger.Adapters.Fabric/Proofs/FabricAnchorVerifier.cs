@@ -123,12 +123,9 @@ public sealed class FabricAnchorVerifier(FabricTrustAnchors? trust, ILedgerStatu
             return AnchorCheck.Fail($"the transaction's creator: {creatorError}");
         }
 
-        using (creatorKey)
+        if (!FabricSignatures.Verify(creatorKey, envelope.Payload.Span, envelope.Signature.Span))
         {
-            if (!FabricSignatures.Verify(creatorKey, envelope.Payload.Span, envelope.Signature.Span))
-            {
-                return AnchorCheck.Fail($"the transaction's signature by its creator ({creatorMsp}) does not verify");
-            }
+            return AnchorCheck.Fail($"the transaction's signature by its creator ({creatorMsp}) does not verify");
         }
 
         // 3. What it did: the chaincode invocation, endorsed.
@@ -173,17 +170,13 @@ public sealed class FabricAnchorVerifier(FabricTrustAnchors? trust, ILedgerStatu
             var signatureHeader = SignatureHeader.Parser.ParseFrom(signature.SignatureHeader);
             if (!_trust.TryIdentity(signatureHeader.Creator, at, out var msp, out var key, out _) || !_trust.OrdererMsps.Contains(msp))
             {
-                key?.Dispose();
                 continue;
             }
 
-            using (key)
+            var signed = Concat(metadata.Value.Span, signature.SignatureHeader.Span, header);
+            if (!FabricSignatures.Verify(key, signed, signature.Signature.Span))
             {
-                var signed = Concat(metadata.Value.Span, signature.SignatureHeader.Span, header);
-                if (!FabricSignatures.Verify(key, signed, signature.Signature.Span))
-                {
-                    return $"block {proof.BlockNumber}: a signature of orderer MSP {msp} does not verify (the block was altered)";
-                }
+                return $"block {proof.BlockNumber}: a signature of orderer MSP {msp} does not verify (the block was altered)";
             }
 
             valid.Add(msp);
@@ -230,12 +223,9 @@ public sealed class FabricAnchorVerifier(FabricTrustAnchors? trust, ILedgerStatu
                 continue;
             }
 
-            using (endorserKey)
+            if (!FabricSignatures.Verify(endorserKey, Concat(action.ProposalResponsePayload.Span, endorsement.Endorser.Span, []), endorsement.Signature.Span))
             {
-                if (!FabricSignatures.Verify(endorserKey, Concat(action.ProposalResponsePayload.Span, endorsement.Endorser.Span, []), endorsement.Signature.Span))
-                {
-                    return $"an endorsement by MSP {msp} does not verify (the transaction was altered)";
-                }
+                return $"an endorsement by MSP {msp} does not verify (the transaction was altered)";
             }
 
             endorsers.Add(msp);

@@ -19,7 +19,11 @@ public sealed class FabricTrustAnchors
     /// <summary>Largest trust file read.</summary>
     public const int MaxFileBytes = 1024 * 1024;
 
+    /// <summary>Most identities whose checked certificate path is remembered (the cache is emptied when full).</summary>
+    private const int MaxCachedIdentities = 1024;
+
     private readonly Dictionary<string, (X509Certificate2Collection Roots, X509Certificate2Collection Intermediates)> _msps;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (DateTimeOffset NotBefore, DateTimeOffset NotAfter, byte[] PublicKey)> _checked = new(StringComparer.Ordinal);
 
     public FabricTrustAnchors(IReadOnlyDictionary<string, IReadOnlyList<X509Certificate2>> msps, IEnumerable<string> ordererMsps, int minEndorsements = 1)
     {
@@ -80,9 +84,10 @@ public sealed class FabricTrustAnchors
 
     /// <summary>
     /// Checks a serialized <c>msp.SerializedIdentity</c>: its MSP is trusted and its certificate chains to one of that
-    /// MSP's roots and was valid at <paramref name="at"/>. Returns the MSP id and the certificate's P-256 public key.
+    /// MSP's roots and was valid at <paramref name="at"/>. Returns the MSP id and the certificate's public key
+    /// (SubjectPublicKeyInfo DER).
     /// </summary>
-    internal bool TryIdentity(ByteString serialized, DateTimeOffset at, [NotNullWhen(true)] out string? mspId, [NotNullWhen(true)] out ECDsa? key, [NotNullWhen(false)] out string? error)
+    internal bool TryIdentity(ByteString serialized, DateTimeOffset at, [NotNullWhen(true)] out string? mspId, [NotNullWhen(true)] out byte[]? key, [NotNullWhen(false)] out string? error)
     {
         mspId = null;
         key = null;
@@ -101,6 +106,17 @@ public sealed class FabricTrustAnchors
         {
             error = $"MSP '{Short(identity.Mspid)}' is not among the trusted MSPs";
             return false;
+        }
+
+        // The same few identities (the issuer's, its peers', the orderers') sign every block: a path built once is
+        // reused for any time within every certificate's validity on it.
+        var cacheKey = Convert.ToHexStringLower(SHA256.HashData(serialized.Span));
+        if (_checked.TryGetValue(cacheKey, out var known) && at >= known.NotBefore && at <= known.NotAfter)
+        {
+            key = known.PublicKey;
+            mspId = identity.Mspid;
+            error = null;
+            return true;
         }
 
         using var certificate = ReadCertificate(identity.IdBytes);
@@ -125,7 +141,8 @@ public sealed class FabricTrustAnchors
                     return false;
                 }
 
-                key = certificate.GetECDsaPublicKey();
+                using var publicKey = certificate.GetECDsaPublicKey();
+                key = publicKey?.ExportSubjectPublicKeyInfo();
             }
             catch (CryptographicException)
             {
@@ -139,6 +156,14 @@ public sealed class FabricTrustAnchors
                 error = $"an identity of MSP {identity.Mspid} has no ECDSA key";
                 return false;
             }
+
+            if (_checked.Count >= MaxCachedIdentities)
+            {
+                _checked.Clear();
+            }
+
+            var elements = chain.ChainElements.Select(e => e.Certificate).ToList();
+            _checked[cacheKey] = (elements.Max(c => new DateTimeOffset(c.NotBefore.ToUniversalTime())), elements.Min(c => new DateTimeOffset(c.NotAfter.ToUniversalTime())), key);
         }
 
         mspId = identity.Mspid;
