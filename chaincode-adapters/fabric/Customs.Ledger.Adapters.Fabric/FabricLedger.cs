@@ -122,7 +122,7 @@ public sealed partial class FabricLedger : ILedgerAdapter, ILedgerStatusSource, 
             {
                 await WriteAsync(function, arguments, cancellationToken).ConfigureAwait(false);
                 record = await FindRecordAsync(lookup, rootHex, cancellationToken).ConfigureAwait(false)
-                    ?? throw new FabricGatewayException(FabricPhase.Evaluate, null, LedgerFailure.Timeout, $"{function} committed, but the chaincode does not show its record yet; the write will be looked for again");
+                    ?? throw new FabricGatewayException(FabricPhase.Evaluate, null, LedgerFailure.Timeout, $"{function} of root {rootHex} is not confirmed: the chaincode shows no record of it yet; the next attempt looks for it before writing");
             }
             else
             {
