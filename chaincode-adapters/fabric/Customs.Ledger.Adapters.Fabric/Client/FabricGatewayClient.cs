@@ -196,7 +196,11 @@ public sealed class FabricGatewayClient : IDisposable
 
                 response = call.ResponseStream.Current;
             }
-            catch (RpcException ex) when (ex.StatusCode != Grpc.Core.StatusCode.Cancelled || !cancellationToken.IsCancellationRequested)
+            catch (RpcException ex) when (ex.StatusCode == Grpc.Core.StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+            {
+                throw new OperationCanceledException("the chaincode event stream was cancelled", ex, cancellationToken);
+            }
+            catch (RpcException ex)
             {
                 throw Failure(FabricPhase.Deliver, null, ex);
             }
