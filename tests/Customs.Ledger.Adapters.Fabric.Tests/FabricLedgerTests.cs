@@ -178,6 +178,10 @@ public sealed class FabricLedgerTests(FabricNetworkFixture fabric)
 
         Assert.Equal(LedgerFailure.Unavailable, error.Failure);
         Assert.Equal("fabric:mychannel:documentstore", error.LedgerId);
+
+        // Asked for a revocation, an unreachable gateway is Unavailable (an ERROR for the verifier), never "not revoked".
+        var status = new FabricAnchorVerifier(fabric.Trust, ledger).CheckRevocation(null!, LedgerRequests.RandomRoot(), LedgerRequests.RandomRoot());
+        Assert.Equal(LedgerStatus.Unavailable, status.Status);
     }
 
     [Fact]
