@@ -7,7 +7,10 @@
 #   2. every .NET test project (unit, functional, crash-recovery, Hardhat integration);
 #   3. the Ethereum end-to-end script (contracts, OpenAttestation verification, Ganache restart);
 #   4. the independent JavaScript check of the published Merkle vectors;
-#   5. the Fabric chaincode's unit tests, and the Fabric conformance server's tests with Fabric's official Node client.
+#   5. the Fabric chaincode's unit tests, and the Fabric conformance server's tests with Fabric's official Node client;
+#   6. the browser verifier's own tests (node/verifier-web: published vectors, fixtures, QR payloads, WCO names). Its
+#      page in Debian's Chromium (installed by scripts/install-chromium.sh) and its differential test against the C#
+#      verifier run in step 2 (tests/Customs.Ledger.WebVerifier.Tests).
 # Prints "tests: N passed, N failed" last; exit code 0 means everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,13 +20,15 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 eth=chaincode-adapters/ethereum
 fabric=chaincode-adapters/fabric/chaincode
 conformance=chaincode-adapters/fabric/conformance-server
-for dir in "$eth" "$fabric" "$conformance"; do
+web=node/verifier-web
+for dir in "$eth" "$fabric" "$conformance" "$web"; do
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 done
 
 ./scripts/install-softhsm.sh
+./scripts/install-chromium.sh >/dev/null
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -37,6 +42,9 @@ node tests/data/vectors/verify-vectors.mjs 2>&1 | tee -a "$log" || status=1
 # node --test reports "# pass N" / "# fail N"; restated in the closing line's form.
 (cd "$conformance" && npm test --silent) 2>&1 | tee "$log.node" || status=1
 echo "fabric conformance server: $(awk '/^# pass /{p=$3} /^# fail /{f=$3} END {print p+0 " passed, " f+0 " failed"}' "$log.node")" | tee -a "$log"
+rm -f "$log.node"
+(cd "$web" && npm test --silent) 2>&1 | tee "$log.node" || status=1
+echo "browser verifier: $(awk '/^# pass /{p=$3} /^# fail /{f=$3} END {print p+0 " passed, " f+0 " failed"}' "$log.node")" | tee -a "$log"
 rm -f "$log.node"
 
 # One closing line over all runners.

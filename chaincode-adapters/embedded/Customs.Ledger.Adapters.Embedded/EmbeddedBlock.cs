@@ -8,7 +8,7 @@ namespace Customs.Ledger.Adapters.Embedded;
 
 /// <summary>
 /// One block of an embedded ledger, exactly as stored, plus the ledger id and key it belongs to. Its proof JSON
-/// (<see cref="ToProofJson"/>) carries every field, so a receipt verifies offline with <see cref="EmbeddedAnchorVerifier"/>.
+/// (<see cref="ToProofJson()"/>) carries every field, so a receipt verifies offline with <see cref="EmbeddedAnchorVerifier"/>.
 /// </summary>
 /// <remarks>
 /// The hash is SHA-256 over a length-prefixed header: "customs-ledger/embedded-block/1", the ledger id, height (8 bytes
@@ -125,7 +125,15 @@ public sealed class EmbeddedBlock
     /// "subject","payload","hash","signature"}</c>; binary fields are lower-case hex, except the payload (base64 of its
     /// exact bytes).
     /// </summary>
-    public byte[] ToProofJson()
+    public byte[] ToProofJson() => ToProofJson(payloadDigestOnly: false);
+
+    /// <summary>
+    /// <see cref="ToProofJson()"/>, with an <c>anchor</c> block's payload replaced by its SHA-256 when
+    /// <paramref name="payloadDigestOnly"/> (always for payloads over <see cref="InlinePayloadLimit"/>). The block hash
+    /// covers only that digest, so the proof still binds the block; what is lost is the payload's own records and issuer
+    /// signature, which a bundle carries elsewhere (ledger record, batch signature). For paper: a QR code holds ~2.9 KB.
+    /// </summary>
+    public byte[] ToProofJson(bool payloadDigestOnly)
     {
         var buffer = new ArrayBufferWriter<byte>(Payload.Length * 4 / 3 + 1024);
         using (var w = new Utf8JsonWriter(buffer))
@@ -139,7 +147,11 @@ public sealed class EmbeddedBlock
             w.WriteNumber("timestampMs", TimestampMs);
             w.WriteString("kind", Kind);
             w.WriteString("subject", Convert.ToHexStringLower(Subject));
-            if (Kind == KindAnchor && Payload.Length > InlinePayloadLimit)
+            if (_payloadDigest is { } digest)
+            {
+                w.WriteString("payloadSha256", Convert.ToHexStringLower(digest));
+            }
+            else if (Kind == KindAnchor && (payloadDigestOnly || Payload.Length > InlinePayloadLimit))
             {
                 w.WriteString("payloadSha256", Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Payload)));
             }
@@ -156,7 +168,19 @@ public sealed class EmbeddedBlock
         return buffer.WrittenSpan.ToArray();
     }
 
-    /// <summary>The receipt of this block: ledger id, block hash hex, height, timestamp and <see cref="ToProofJson"/>.</summary>
+    /// <summary>
+    /// An anchor proof (<see cref="ToProofJson()"/>) with its payload reduced to its digest, for compact bundles; any other
+    /// proof (not parseable, not an anchor, already digest-only) is returned unchanged, to be judged by the verifier.
+    /// </summary>
+    public static byte[] CompactProof(byte[] proof)
+    {
+        ArgumentNullException.ThrowIfNull(proof);
+        return TryParseProof(proof, out var block, out _) && block.Kind == KindAnchor && !block.PayloadIsDigestOnly
+            ? block.ToProofJson(payloadDigestOnly: true)
+            : proof;
+    }
+
+    /// <summary>The receipt of this block: ledger id, block hash hex, height, timestamp and <see cref="ToProofJson()"/>.</summary>
     public AnchorReceipt ToReceipt() => new(LedgerId, Reference, Height, Timestamp, ToProofJson());
 
     /// <summary>Recomputes the header hash from the stored fields.</summary>
@@ -164,7 +188,7 @@ public sealed class EmbeddedBlock
         ? BlockCodec.ComputeHashFromDigest(LedgerId, Height, PreviousHash, TimestampMs, Kind, Subject, digest)
         : BlockCodec.ComputeHash(LedgerId, Height, PreviousHash, TimestampMs, Kind, Subject, Payload);
 
-    /// <summary>Parses a proof produced by <see cref="ToProofJson"/>. Never throws on malformed input.</summary>
+    /// <summary>Parses a proof produced by <see cref="ToProofJson()"/>. Never throws on malformed input.</summary>
     internal static bool TryParseProof(ReadOnlyMemory<byte> json, [NotNullWhen(true)] out EmbeddedBlock? block, [NotNullWhen(false)] out string? reason)
     {
         block = null;

@@ -240,28 +240,69 @@ internal static class DocumentCommands
     public static Command Bundle()
     {
         var id = new Argument<string>("document-id");
-        var output = new Option<FileInfo>("--out") { Description = "Bundle file to write (JSON)", Required = true };
+        var output = new Option<FileInfo?>("--out") { Description = "Bundle file to write (JSON)" };
         var disclose = new Option<string[]>("--disclose") { Description = "Disclose only leaves under these WCO paths (e.g. 42A/D013 42A/67A/68A/02A); default all", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("bundle", "Fetch a document's proof bundle") { id, output, disclose, CliApp.NodeUrl, CliApp.Json };
+        var qr = new Option<FileInfo?>("--qr") { Description = "Also write a QR code (PNG) of the bundle in compact form (disclose few fields: a code holds ~2.5 KB), or of the --qr-link" };
+        var qrLink = new Option<Uri?>("--qr-link") { Description = "Put a link in the QR code instead of the bundle: the issuing node's public verifier page (e.g. https://node.example/verify/), which shows the document's signed status", CustomParser = CliApp.ParseUri };
+        var certificate = new Option<FileInfo?>("--certificate") { Description = "Also write a printable certificate summary (HTML, print layout) with the QR code" };
+        var command = new Command("bundle", "Fetch a document's proof bundle; on paper with --qr and --certificate") { id, output, disclose, qr, qrLink, certificate, CliApp.NodeUrl, CliApp.Json };
         ClientCredentials.AddTo(command);
-        command.SetAction((parse, ct) => Client.Run(parse, parse.GetValue(CliApp.NodeUrl)!, async client =>
+        command.SetAction((parse, ct) =>
         {
-            Output.JsonMode = parse.GetValue(CliApp.Json);
-            var request = new GetBundleRequest { DocumentId = parse.GetValue(id) };
-            request.Disclose.AddRange(parse.GetValue(disclose) ?? []);
-            var bundle = await client.Documents.GetBundleAsync(request, deadline: Client.Deadline(), cancellationToken: ct);
-            var file = parse.GetValue(output)!;
-            await File.WriteAllTextAsync(file.FullName, BundleMapping.ToJson(bundle), ct);
-            var shown = bundle.Leaves.Count(l => l.EntryCase == BundleLeaf.EntryOneofCase.Disclosed) - 2;
-            if (Output.JsonMode)
+            if (parse.GetValue(output) is null && parse.GetValue(qr) is null && parse.GetValue(certificate) is null)
             {
-                Output.WriteJson(new { file = file.FullName, documentId = bundle.DocumentId, leaves = bundle.Leaves.Count - 2, disclosed = shown, anchors = bundle.Anchors.Count, state = Output.Name(bundle.Status.State) });
-                return CliApp.Ok;
+                return Task.FromResult(Output.Error(CliApp.BadInput, "say what to write: --out (bundle JSON), --qr (PNG) and/or --certificate (HTML)"));
             }
 
-            AnsiConsole.MarkupLine($"wrote {Markup.Escape(file.FullName)}: {bundle.Leaves.Count - 2} leaves, {shown} disclosed, {bundle.Anchors.Count} anchor(s), state {Output.Name(bundle.Status.State)}");
-            return CliApp.Ok;
-        }));
+            return Client.Run(parse, parse.GetValue(CliApp.NodeUrl)!, async client =>
+            {
+                Output.JsonMode = parse.GetValue(CliApp.Json);
+                var request = new GetBundleRequest { DocumentId = parse.GetValue(id) };
+                request.Disclose.AddRange(parse.GetValue(disclose) ?? []);
+                var bundle = await client.Documents.GetBundleAsync(request, deadline: Client.Deadline(), cancellationToken: ct);
+                var written = new List<string>();
+                if (parse.GetValue(qr) is not null || parse.GetValue(certificate) is not null)
+                {
+                    byte[] png;
+                    try
+                    {
+                        png = Paper.PaperForms.QrPng(Paper.PaperForms.QrText(bundle, parse.GetValue(qrLink)));
+                    }
+                    catch (InvalidOperationException ex)
+                    {
+                        return Output.Error(CliApp.BadInput, ex.Message);
+                    }
+
+                    if (parse.GetValue(qr) is { } qrFile)
+                    {
+                        await File.WriteAllBytesAsync(qrFile.FullName, png, ct);
+                        written.Add(qrFile.FullName);
+                    }
+
+                    if (parse.GetValue(certificate) is { } html)
+                    {
+                        await File.WriteAllTextAsync(html.FullName, Paper.PaperForms.CertificateHtml(bundle, png, parse.GetValue(qrLink)), ct);
+                        written.Add(html.FullName);
+                    }
+                }
+
+                if (parse.GetValue(output) is { } file)
+                {
+                    await File.WriteAllTextAsync(file.FullName, BundleMapping.ToJson(bundle), ct);
+                    written.Insert(0, file.FullName);
+                }
+
+                var shown = bundle.Leaves.Count(l => l.EntryCase == BundleLeaf.EntryOneofCase.Disclosed) - 2;
+                if (Output.JsonMode)
+                {
+                    Output.WriteJson(new { file = parse.GetValue(output)?.FullName, files = written, documentId = bundle.DocumentId, leaves = bundle.Leaves.Count - 2, disclosed = shown, anchors = bundle.Anchors.Count, state = Output.Name(bundle.Status.State) });
+                    return CliApp.Ok;
+                }
+
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))}: {bundle.Leaves.Count - 2} leaves, {shown} disclosed, {bundle.Anchors.Count} anchor(s), state {Output.Name(bundle.Status.State)}");
+                return CliApp.Ok;
+            });
+        });
         return command;
     }
 

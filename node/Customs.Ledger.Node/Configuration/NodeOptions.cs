@@ -36,6 +36,9 @@ public sealed record NodeOptions
     /// <summary>Authentication, TLS and the listening rules of the client API (<see cref="ApiSettings"/>).</summary>
     public ApiSettings Api { get; init; } = new();
 
+    /// <summary>The public, read-only part for stakeholders: the verifier page and signed document status, without credentials.</summary>
+    public PublicSettings Public { get; init; } = new();
+
     /// <summary>Most documents in one batch. Defaults to 1,000.</summary>
     public int BatchMaxDocuments { get; init; } = 1000;
 
@@ -276,6 +279,28 @@ public sealed record ApiSettings
 
     /// <summary>External OAuth 2.0 / OpenID Connect issuers whose bearer tokens the node accepts.</summary>
     public IReadOnlyList<JwtIssuerSettings> JwtIssuers { get; init; } = [];
+}
+
+/// <summary>
+/// What the node serves to anyone, without a credential, on its HTTP endpoints: the browser verifier page at
+/// <c>/verify/</c> (with the node's trust anchors at <c>/verify/trust.pem</c>) and the signed status of a document by
+/// its id at <c>/public/v1/status/{id}</c> (what a stakeholder's verifier asks for a fresh status). Read-only; rate-limited
+/// per client address; CORS for the page opened elsewhere (from a file, or another site).
+/// </summary>
+public sealed record PublicSettings
+{
+    /// <summary>Serve the page and the status endpoint. Defaults to true.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Requests per minute per client IP address across the public paths; more are answered 429. Defaults to 120.</summary>
+    public int RequestsPerMinute { get; init; } = 120;
+
+    /// <summary>
+    /// Origins allowed to read the status endpoint from a browser. Defaults to <c>["*"]</c>: any page (including one
+    /// opened from a file, origin <c>null</c>) — the status is signed and public by design, and no cookie or credential is
+    /// ever accepted on these paths.
+    /// </summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = ["*"];
 }
 
 /// <summary>Logs, metrics and traces.</summary>

@@ -354,10 +354,12 @@ public sealed partial class NodeHost : IAsyncDisposable
         builder.Services.AddGrpcHealthChecks();
         Observability.NodeTelemetry.Add(builder.Services, context.Options);
         RestApi.Add(builder.Services);
+        PublicEndpoints.Add(builder.Services, context.Options.Public);
 
         var app = builder.Build();
         Observability.NodeTelemetry.UseRequestLog(app);
         app.UseAuthentication();
+        PublicEndpoints.Map(app, context);
         app.MapGrpcService<DocumentGrpcService>();
         app.MapGrpcService<VerificationGrpcService>();
         app.MapGrpcService<ExchangeGrpcService>();

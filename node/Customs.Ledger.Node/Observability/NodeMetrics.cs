@@ -29,6 +29,7 @@ public sealed class NodeMetrics : IDisposable
     private readonly Counter<long> _reorgs;
     private readonly Counter<long> _deliveries;
     private readonly Counter<long> _authRefusals;
+    private readonly Counter<long> _publicRequests;
 
     public NodeMetrics(IMeterFactory? factory = null)
     {
@@ -46,6 +47,7 @@ public sealed class NodeMetrics : IDisposable
         _reorgs = _meter.CreateCounter<long>("customs_ledger.ledger.reorgs", "{write}", "Confirmed ledger writes a chain reorganisation took away (each is re-sent), per ledger and kind.");
         _deliveries = _meter.CreateCounter<long>("customs_ledger.delivery.completed", "{message}", "Messages delivered to a partner, by outcome.");
         _deliveryRetries = _meter.CreateCounter<long>("customs_ledger.delivery.retries", "{attempt}", "Failed delivery attempts to a partner (each is retried with back-off).");
+        _publicRequests = _meter.CreateCounter<long>("customs_ledger.public.requests", "{request}", "Requests to the public status endpoint and verifier page, by outcome (ok, not_found, not_anchored, bad_request, unavailable, rate_limited).");
         _authRefusals = _meter.CreateCounter<long>("customs_ledger.api.refusals", "{call}", "Client API calls refused as UNAUTHENTICATED or PERMISSION_DENIED.");
     }
 
@@ -83,6 +85,8 @@ public sealed class NodeMetrics : IDisposable
     public void Delivered(string outcome) => _deliveries.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void DeliveryRetried(string cause) => _deliveryRetries.Add(1, new KeyValuePair<string, object?>("cause", cause));
+
+    public void PublicRequest(string outcome) => _publicRequests.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void ApiRefused(string status) => _authRefusals.Add(1, new KeyValuePair<string, object?>("status", status));
 

@@ -106,6 +106,38 @@ public sealed class BundleFactory(NodeContext node)
         }
     }
 
+    /// <summary>
+    /// The signed status of document <paramref name="id"/> for anyone who asks (the public status endpoint): the same
+    /// signed statement, leaf and path a bundle made now would carry, with the certificate chain of the signing key
+    /// always included, so that it verifies on its own against the consortium's trust anchors. Null for an unknown id;
+    /// throws <see cref="InvalidOperationException"/> before the document's batch is anchored.
+    /// </summary>
+    public PublicStatus? PublicStatusOf(string id)
+    {
+        var doc = node.Store.Get(id);
+        if (doc is null)
+        {
+            return null;
+        }
+
+        if (doc.BatchId is not { } batchId || node.Store.GetBatch(batchId) is not { } batch || batch.Anchors.Count == 0 || batch.Batch.Format != DocumentStore.BatchFormat)
+        {
+            throw new InvalidOperationException("the document is not anchored yet");
+        }
+
+        var (tree, signer) = _batches.GetOrAdd(batchId, b => (BatchTree.Build(node.Store.BatchEntries(b)), Secp256k1PublicKey.Recover(batch.Batch.Root, Secp256k1Signature.Parse(batch.Batch.Signature))));
+        var status = SignedStatus(doc, batchId, batch.Batch.Root, signer);
+        var statusSigner = status.SignerCertificates.Count > 0 ? null : node.Certificates.ChainFor(signer, status.AsOf);
+        return new PublicStatus(
+            doc.Id,
+            doc.Root,
+            batch.Batch.Root,
+            doc.BatchIndex!.Value,
+            tree.Count,
+            signer.ToCompressedBytes(),
+            statusSigner is null ? status : status with { SignerCertificates = statusSigner });
+    }
+
     /// <summary>The current status of a stored document (unsigned: for the node's own use and its live answers).</summary>
     public static BundleStatus StatusOf(StoredDocument doc) => new(
         doc.State,
@@ -152,6 +184,9 @@ public sealed class BundleFactory(NodeContext node)
         var (statement, signature) = new StatusStatement(batchRoot, tree.Root, leaves.Count, asOf, node.Options.NodeId).Sign(node.Key);
         return new SignedBatchStatus(version, asOf, statement, signature, node.Key.PublicKey, leaves, tree);
     }
+
+    /// <summary>What the public status endpoint serves of one document: its signed status and where it sits in its batch.</summary>
+    public sealed record PublicStatus(string DocumentId, byte[] DocumentRoot, byte[] BatchRoot, long Index, long Size, byte[] BatchKey, BundleStatus Status);
 
     /// <summary>A batch's status tree and the statement signing its root, as made at one moment.</summary>
     private sealed record SignedBatchStatus(long Version, DateTimeOffset AsOf, byte[] Statement, byte[] Signature, Secp256k1PublicKey Signer, IReadOnlyList<byte[]> Leaves, BatchTree Tree);

@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// Generates src/verifier/wco-names.data.js: WCO ID paths (as leaf paths name them, without occurrence indices) →
+// WCO names, and a few code lists for labels. Sources (not needed at build or test time; the output is committed):
+//   /work/shared/wco/reference/wco-dec-paths.tsv, wco-res-paths.tsv   (facts extracted from HMRC's WCO DMS XSDs)
+//   /work/shared/wco/codelists/hmrc-wco-dec/*.json                     (hmrc/wco-dec, Apache-2.0)
+//   node/Customs.Ledger.Core/Wco/Dictionary/*.tsv                       (element paths → WCO IDs, as the node maps them)
+// Usage: node tools/make-wco-names.mjs [WCO_DIR] [DICTIONARY_DIR]
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const wcoDir = process.argv[2] ?? '/work/shared/wco';
+const dictDir = process.argv[3] ?? join(here, '../../Customs.Ledger.Core/Wco/Dictionary');
+const out = join(here, '../src/verifier/wco-names.data.js');
+
+const tsv = (path) => readFileSync(path, 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split('\t'));
+
+/** xpath → { name, remark } from the reference tables. */
+function reference(file) {
+  const map = new Map();
+  for (const [xpath, , id, name, , remark] of tsv(join(wcoDir, 'reference', file)).slice(1)) {
+    if (xpath) map.set(xpath, { id, name: (name ?? '').trim(), remark: (remark ?? '').trim() });
+  }
+  return map;
+}
+
+/** The leaf-path form of every dictionary element: parent's segment path + the element's WCO ID (or its name). */
+function idPaths(file) {
+  const segOf = new Map();
+  const result = [];
+  for (const [xpath, , id] of tsv(join(dictDir, file))) {
+    const parent = xpath.slice(0, xpath.lastIndexOf('/'));
+    const element = xpath.slice(xpath.lastIndexOf('/') + 1);
+    const seg = id && id.trim() ? id.trim() : element;
+    const path = parent && segOf.has(parent) ? segOf.get(parent) + '/' + seg : seg;
+    segOf.set(xpath, path);
+    result.push({ xpath, path, element });
+  }
+  return result;
+}
+
+/** "IssueDateTime" → "Issue date time" (for element names the WCO DM gives no name: metadata, SPS). */
+const humanize = (element) =>
+  element.replace(/^SPS/, 'SPS ').replace(/([a-z0-9])([A-Z])/g, '$1 $2').replace(/([A-Z]+)([A-Z][a-z])/g, '$1 $2').replace(/\s+/g, ' ').trim()
+    .replace(/^(.)(.*)$/, (m, a, b) => a + b.toLowerCase()).replace(/\bsps\b/gi, 'SPS').replace(/\bid\b/g, 'ID');
+
+const names = {};
+const codeLists = {};
+function codeListFor(remark, id) {
+  if (id === 'D013') return 'declarationType';
+  if (id === 'D031') return 'documentCategory';
+  if (/3207|ISO 3166-1/.test(remark)) return 'country';
+  if (/6345|ISO 4217/.test(remark)) return 'currency';
+  if (/8067/.test(remark)) return 'transportMode';
+  return null;
+}
+
+for (const [dictFile, refFile] of [['dms-dec.tsv', 'wco-dec-paths.tsv'], ['dms-res.tsv', 'wco-res-paths.tsv']]) {
+  const ref = reference(refFile);
+  for (const { xpath, path, element } of idPaths(dictFile)) {
+    const r = ref.get(xpath);
+    const entry = { n: r?.name || humanize(element) };
+    const list = codeListFor(r?.remark ?? '', r?.id ?? '');
+    if (list) entry.c = list;
+    if (r?.remark && !list) entry.m = r.remark;
+    names[path] = entry;
+  }
+}
+const GENERIC = new Set(['ID', 'Name', 'TypeCode', 'Description', 'Content', 'Subject', 'StatusCode', 'Information', 'Value', 'Code']);
+const fixCase = (s) => s.replace(/\bId\b/g, 'ID').replace(/\bid\b/g, 'ID');
+for (const { xpath, path, element } of idPaths('sps-certificate.tsv')) {
+  const parent = xpath.split('/').slice(-2, -1)[0] ?? '';
+  const entry = { n: fixCase(GENERIC.has(element) && parent ? `${humanize(parent)}: ${humanize(element).toLowerCase()}` : humanize(element)) };
+  if (/Country\/ID$/.test(path)) entry.c = 'country';
+  names[path] = entry;
+}
+names['$canon'] = { n: 'Canonical form' };
+names['$profile'] = { n: 'Profile' };
+for (const m of ['WCODataModelVersionCode', 'WCOTypeName', 'ResponsibleCountryCode', 'ResponsibleAgencyName', 'AgencyAssignedCustomizationCode', 'AgencyAssignedCustomizationVersionCode']) {
+  names['MetaData/' + m] = { n: humanize(m).replace(/^Wco/, 'WCO').replace(/^W c o/, 'WCO') };
+}
+names['MetaData/ResponsibleCountryCode'].c = 'country';
+
+const list = (file) => {
+  const map = {};
+  for (const { value, display } of JSON.parse(readFileSync(join(wcoDir, 'codelists/hmrc-wco-dec', file), 'utf8'))) map[String(value).trim()] = display;
+  return map;
+};
+codeLists.declarationType = list('declaration-types.json');
+codeLists.documentCategory = list('document-category.json');
+codeLists.country = list('country-codes.json');
+codeLists.currency = list('currency-codes.json');
+codeLists.transportMode = list('transport-mode-types.json');
+
+const sorted = Object.fromEntries(Object.keys(names).sort().map((k) => [k, names[k]]));
+const text = `// GENERATED by tools/make-wco-names.mjs — do not edit.
+// WCO names and code-list labels for leaf paths. Derived from: the WCO DM 3.6 DMS element tables extracted from HMRC's
+// WCO_DEC_2_DMS.xsd / WCO_RES_2_DMS.xsd (hmrc/customs-declarations, Apache-2.0) and code lists of hmrc/wco-dec
+// (Apache-2.0, Copyright HM Revenue & Customs), via node/Customs.Ledger.Core/Wco/Dictionary/*.tsv. Licensed under the
+// Apache License, Version 2.0: http://www.apache.org/licenses/LICENSE-2.0
+// Keys: n = WCO name, c = code list, m = code-list remark (no labels held).
+export const NAMES = ${JSON.stringify(sorted)};
+export const CODE_LISTS = ${JSON.stringify(codeLists)};
+`;
+writeFileSync(out, text);
+console.log(`${out}: ${Object.keys(sorted).length} paths, ${text.length} bytes`);
