@@ -24,6 +24,8 @@ public sealed class PaperTests(WebNodeFixture node, ITestOutputHelper output)
         var html = directory.File("certificate.html");
         var (code, text) = await Cli("bundle", id, "--disclose", "42A/D013", "42A/017", "--qr", png, "--certificate", html);
         Assert.True(code == 0, text);
+        output.WriteLine(text);
+        Assert.Contains("QR code: ", text, StringComparison.Ordinal);
         Directory.CreateDirectory(BrowserDriver.Screenshots);
         File.Copy(png, Path.Combine(BrowserDriver.Screenshots, "paper-bundle-qr.png"), overwrite: true);
         File.Copy(html, Path.Combine(BrowserDriver.Screenshots, "paper-certificate.html"), overwrite: true);

@@ -131,7 +131,7 @@ public sealed class EmbeddedBlock
     /// <see cref="ToProofJson()"/>, with an <c>anchor</c> block's payload replaced by its SHA-256 when
     /// <paramref name="payloadDigestOnly"/> (always for payloads over <see cref="InlinePayloadLimit"/>). The block hash
     /// covers only that digest, so the proof still binds the block; what is lost is the payload's own records and issuer
-    /// signature, which a bundle carries elsewhere (ledger record, batch signature). For paper: a QR code holds ~2.9 KB.
+    /// signature, which a bundle carries elsewhere (ledger record, batch signature). For paper: a QR code holds ~2.8 KB.
     /// </summary>
     public byte[] ToProofJson(bool payloadDigestOnly)
     {

@@ -242,7 +242,7 @@ internal static class DocumentCommands
         var id = new Argument<string>("document-id");
         var output = new Option<FileInfo?>("--out") { Description = "Bundle file to write (JSON)" };
         var disclose = new Option<string[]>("--disclose") { Description = "Disclose only leaves under these WCO paths (e.g. 42A/D013 42A/67A/68A/02A); default all", AllowMultipleArgumentsPerToken = true };
-        var qr = new Option<FileInfo?>("--qr") { Description = "Also write a QR code (PNG) of the bundle in compact form (disclose few fields: a code holds ~2.5 KB), or of the --qr-link" };
+        var qr = new Option<FileInfo?>("--qr") { Description = "Also write a QR code (PNG) of the bundle in compact form (disclose few fields: a code holds ~2.8 KB), or of the --qr-link" };
         var qrLink = new Option<Uri?>("--qr-link") { Description = "Put a link in the QR code instead of the bundle: the issuing node's public verifier page (e.g. https://node.example/verify/), which shows the document's signed status", CustomParser = CliApp.ParseUri };
         var certificate = new Option<FileInfo?>("--certificate") { Description = "Also write a printable certificate summary (HTML, print layout) with the QR code" };
         var command = new Command("bundle", "Fetch a document's proof bundle; on paper with --qr and --certificate") { id, output, disclose, qr, qrLink, certificate, CliApp.NodeUrl, CliApp.Json };
@@ -261,12 +261,15 @@ internal static class DocumentCommands
                 request.Disclose.AddRange(parse.GetValue(disclose) ?? []);
                 var bundle = await client.Documents.GetBundleAsync(request, deadline: Client.Deadline(), cancellationToken: ct);
                 var written = new List<string>();
+                string? qrSummary = null;
                 if (parse.GetValue(qr) is not null || parse.GetValue(certificate) is not null)
                 {
                     byte[] png;
                     try
                     {
-                        png = Paper.PaperForms.QrPng(Paper.PaperForms.QrText(bundle, parse.GetValue(qrLink)));
+                        var qrText = Paper.PaperForms.QrText(bundle, parse.GetValue(qrLink));
+                        (png, var version, var correction) = Paper.PaperForms.QrCode(qrText);
+                        qrSummary = $"QR code: {qrText.Length:N0} characters, version {version}, error correction {correction}";
                     }
                     catch (InvalidOperationException ex)
                     {
@@ -295,11 +298,11 @@ internal static class DocumentCommands
                 var shown = bundle.Leaves.Count(l => l.EntryCase == BundleLeaf.EntryOneofCase.Disclosed) - 2;
                 if (Output.JsonMode)
                 {
-                    Output.WriteJson(new { file = parse.GetValue(output)?.FullName, files = written, documentId = bundle.DocumentId, leaves = bundle.Leaves.Count - 2, disclosed = shown, anchors = bundle.Anchors.Count, state = Output.Name(bundle.Status.State) });
+                    Output.WriteJson(new { file = parse.GetValue(output)?.FullName, files = written, qr = qrSummary, documentId = bundle.DocumentId, leaves = bundle.Leaves.Count - 2, disclosed = shown, anchors = bundle.Anchors.Count, state = Output.Name(bundle.Status.State) });
                     return CliApp.Ok;
                 }
 
-                AnsiConsole.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))}: {bundle.Leaves.Count - 2} leaves, {shown} disclosed, {bundle.Anchors.Count} anchor(s), state {Output.Name(bundle.Status.State)}");
+                AnsiConsole.MarkupLine($"wrote {Markup.Escape(string.Join(", ", written))}: {bundle.Leaves.Count - 2} leaves, {shown} disclosed, {bundle.Anchors.Count} anchor(s), state {Output.Name(bundle.Status.State)}{(qrSummary is null ? string.Empty : "; " + qrSummary)}");
                 return CliApp.Ok;
             });
         });

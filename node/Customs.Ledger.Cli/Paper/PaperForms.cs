@@ -49,7 +49,10 @@ internal static class PaperForms
     }
 
     /// <summary>The PNG of a QR code of <paramref name="text"/>. Throws <see cref="InvalidOperationException"/> when it does not fit one code.</summary>
-    public static byte[] QrPng(string text)
+    public static byte[] QrPng(string text) => QrCode(text).Png;
+
+    /// <summary><see cref="QrPng"/> with what was chosen: the code's version (1–40, its size) and error correction level.</summary>
+    public static (byte[] Png, int Version, string Correction) QrCode(string text)
     {
         using var generator = new QRCodeGenerator();
         foreach (var level in Levels)
@@ -67,7 +70,7 @@ internal static class PaperForms
             using (data)
             using (var png = new PngByteQRCode(data))
             {
-                return png.GetGraphic(PixelsPerModule);
+                return (png.GetGraphic(PixelsPerModule), data.Version, level.ToString());
             }
         }
 
