@@ -15,7 +15,11 @@ internal static class BrowserDriver
     /// <summary>The page built from the committed sources, as opened from a file.</summary>
     public static Uri FilePage => new(Path.Combine(WebVerifierTool.Directory, "dist", "verify.html"));
 
-    public static async Task<IReadOnlyDictionary<string, PageResult>> RunAsync(string chromium, params BrowserCase[] cases)
+    public static Task<IReadOnlyDictionary<string, PageResult>> RunAsync(string chromium, params BrowserCase[] cases) =>
+        RunAsync(chromium, null, cases);
+
+    /// <summary><see cref="RunAsync(string, BrowserCase[])"/> with <paramref name="fakeCamera"/> (a Y4M video) as the browser's camera.</summary>
+    public static async Task<IReadOnlyDictionary<string, PageResult>> RunAsync(string chromium, string? fakeCamera, params BrowserCase[] cases)
     {
         Directory.CreateDirectory(Screenshots);
         using var directory = new TempDirectory("customs-ledger-browser-");
@@ -25,6 +29,11 @@ internal static class BrowserDriver
             ["screenshots"] = Screenshots,
             ["cases"] = new JsonArray([.. cases.Select(c => c.ToJson())]),
         };
+        if (fakeCamera is not null)
+        {
+            plan["fakeCamera"] = fakeCamera;
+        }
+
         var planFile = directory.File("plan.json");
         await File.WriteAllTextAsync(planFile, plan.ToJsonString());
         var (exit, stdout, stderr) = await WebVerifierTool.NodeAsync(Path.Combine("test-browser", "drive.mjs"), [planFile], TimeSpan.FromMinutes(5));
@@ -50,6 +59,9 @@ internal sealed record BrowserCase(string Name, Uri Url)
 
     public string? QrImage { get; init; }
 
+    /// <summary>Read the QR code with the page's camera button (the plan's fake camera).</summary>
+    public bool Camera { get; init; }
+
     public IReadOnlyList<string> TrustFiles { get; init; } = [];
 
     public Uri? NodeUrl { get; init; }
@@ -69,6 +81,11 @@ internal sealed record BrowserCase(string Name, Uri Url)
         if (QrImage is not null)
         {
             o["qrImage"] = QrImage;
+        }
+
+        if (Camera)
+        {
+            o["camera"] = true;
         }
 
         if (TrustFiles.Count > 0)

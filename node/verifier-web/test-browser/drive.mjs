@@ -6,7 +6,10 @@
 //   node test-browser/drive.mjs PLAN.json        (npm run drive -- PLAN.json)
 //
 // PLAN = { "chromium": "/usr/bin/chromium", "screenshots": "/abs/dir", "cases": [ { "name", "url",
-//          "bundleFile"?, "qrImage"?, "trustFiles"?: [..], "nodeUrl"?, "offlineOnly"?: bool, "hash"?: "#doc=…&root=…" } ] }
+//          "bundleFile"?, "qrImage"?, "camera"?: true, "trustFiles"?: [..], "nodeUrl"?, "offlineOnly"?: bool,
+//          "hash"?: "#doc=…&root=…" } ], "fakeCamera"?: "/abs/video.y4m" }
+// With "fakeCamera" Chromium's camera is that video (its fake capture device; permission granted without a prompt), and a
+// case with "camera": true presses #camera-button instead of giving a file: the page reads the QR code from the frames.
 // Per case, on a new page of the same browser: open url + hash; wait until the page is settled (./trust.pem fetched
 // when served, a #doc= link looked up); set the node URL, the offline box and the trust files; give the bundle
 // (#bundle-file) or the QR image (#qr-file), or, for a link with changed settings, press #verify-button; wait for
@@ -41,13 +44,15 @@ function readPlan(file) {
   need(typeof plan.chromium === 'string' && existsSync(plan.chromium), `chromium "${plan.chromium}" does not exist (run scripts/install-chromium.sh)`);
   need(typeof plan.screenshots === 'string' && isAbsolute(plan.screenshots), '"screenshots" must be an absolute directory');
   need(Array.isArray(plan.cases) && plan.cases.length > 0, '"cases" must be a non-empty array');
+  need(plan.fakeCamera === undefined || (typeof plan.fakeCamera === 'string' && isAbsolute(plan.fakeCamera) && existsSync(plan.fakeCamera)), '"fakeCamera" must be an existing absolute .y4m or .mjpeg file');
   const names = new Set();
   for (const c of plan.cases) {
     need(c && typeof c.name === 'string' && /^[A-Za-z0-9._-]{1,100}$/.test(c.name), `case name "${c?.name}" must be 1-100 of [A-Za-z0-9._-]`);
     need(!names.has(c.name), `case name "${c.name}" is used twice`);
     names.add(c.name);
     need(typeof c.url === 'string' && /^(https?|file):\/\//.test(c.url), `${c.name}: "url" must be an http(s) or file URL`);
-    need(!(c.bundleFile && c.qrImage), `${c.name}: give "bundleFile" or "qrImage", not both`);
+    need([c.bundleFile, c.qrImage, c.camera].filter(Boolean).length <= 1, `${c.name}: give one of "bundleFile", "qrImage", "camera"`);
+    need(!c.camera || typeof plan.fakeCamera === 'string', `${c.name}: "camera" needs the plan's "fakeCamera" video`);
     for (const f of [c.bundleFile, c.qrImage, ...(c.trustFiles ?? [])].filter((x) => x !== undefined)) {
       need(typeof f === 'string' && existsSync(f), `${c.name}: file "${f}" does not exist`);
     }
@@ -144,6 +149,9 @@ async function runCase(context, plan, c) {
     if (c.bundleFile || c.qrImage) {
       await resetState(page);
       await page.setInputFiles(c.bundleFile ? '#bundle-file' : '#qr-file', c.bundleFile ?? c.qrImage);
+    } else if (c.camera) {
+      await resetState(page);
+      await page.click('#camera-button');
     } else if (changed || !(await page.evaluate(stateDone))) {
       // A link (#doc=…) looked up before the settings were given, or nothing given: verify (again) with them.
       await resetState(page);
@@ -191,7 +199,9 @@ async function main() {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: plan.chromium,
       headless: true,
-      args: ARGS,
+      args: plan.fakeCamera
+        ? [...ARGS, '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${plan.fakeCamera}`]
+        : ARGS,
       acceptDownloads: false,
       viewport: { width: 1280, height: 900 },
       timeout: TIMEOUT_MS,

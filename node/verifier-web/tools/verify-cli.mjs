@@ -7,7 +7,8 @@
 // Exit code: 0 all VALID, 1 otherwise, 2 bad usage or unreadable trust.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
-import { parseTrust, verifyBundle } from '../src/verifier/index.js';
+import { verifyBundle } from '../src/verifier/index.js';
+import { loadTrust } from './trust-files.mjs';
 
 function usage(message) {
   process.stderr.write(`${message}\nusage: verify-cli.mjs --trust F… [--now ISO] [--max-status-age-ms N] BUNDLE_OR_DIR…\n       verify-cli.mjs --manifest DIR/manifest.json [--now ISO]\n`);
@@ -62,25 +63,6 @@ function isTrustList(path) {
   } catch {
     return false;
   }
-}
-
-/** The trust texts: each file, then the CRL files beside them (*.crl.pem, *.crl) not given explicitly, in name order. */
-function loadTrust(files) {
-  if (files.length === 0) return null;
-  const texts = files.map((f) => readFileSync(f, 'utf8'));
-  const given = new Set(files.map((f) => resolve(f)));
-  const beside = new Set();
-  for (const dir of new Set(files.map((f) => dirname(resolve(f))))) {
-    for (const name of readdirSync(dir)) {
-      const full = join(dir, name);
-      if ((name.endsWith('.crl.pem') || name.endsWith('.crl')) && !given.has(full)) beside.add(full);
-    }
-  }
-  for (const f of [...beside].sort()) {
-    const bytes = new Uint8Array(readFileSync(f));
-    texts.push(bytes.length > 0 && bytes[0] === 0x30 ? bytes : new TextDecoder().decode(bytes));
-  }
-  return parseTrust(texts);
 }
 
 function expand(paths) {

@@ -4,7 +4,7 @@
 // exactly as a bundle's own status is: it cannot be believed more than a bundle's.
 import { readStatusMessage, MalformedBundle } from './proto-json.js';
 import { fromBase64, fromHex, toHex, equal } from './bytes.js';
-import { checkSignedStatus } from './checks/status.js';
+import { checkSignedStatus, aboutBundle } from './checks/status.js';
 import { decodeStatusLeaf } from './formats.js';
 import { VALID, INVALID, ERROR, UNVERIFIED, shorten, formatU } from './report.js';
 
@@ -73,17 +73,7 @@ export function liveForBundle(b, liveJson, ctx, certificate) {
     return { fail: [INVALID, "its batch (batch.batchRoot, index or size) is not the bundle's"] };
   }
   if (r.issuer.nodeId !== b.issuer.nodeId) return { fail: [INVALID, `it is signed for node '${shorten(r.issuer.nodeId)}', not the bundle's issuer`] };
-  const checked = checkSignedStatus(r.status, ctx, {
-    documentId: b.documentId,
-    documentRoot: b.documentRoot,
-    batchRoot: b.batch.batchRoot,
-    index: b.batch.index,
-    size: b.batch.size,
-    nodeId: b.issuer.nodeId,
-    batchKey: b.issuer.publicKey,
-    certificate,
-    stated: { country: b.issuer.country, agency: b.issuer.agency, nodeId: b.issuer.nodeId },
-  });
+  const checked = checkSignedStatus(r.status, ctx, aboutBundle(b, certificate));
   if (checked.fail) return { fail: checked.fail };
   // A revocation proof in the live status means revoked, as in a bundle.
   const status = r.status.revocation ? { ...r.status, state: 'Revoked', revocationReason: r.status.revocationReason || checked.leaf.reasonCode || '' } : r.status;

@@ -44,7 +44,7 @@ export function statementSigner(s, statement, ctx, { batchKey, certificate, stat
   }
   const standing = ctx.trust.standingAt(signerCertificate, statement.asOfMs, ctx.nowMs);
   return standing.verdict === VALID
-    ? { verdict: VALID, reason: `with its later key (certificate ${signerCertificate.serial})`, key: signerKey }
+    ? { verdict: VALID, reason: `with ${equal(signerKey, batchKey) ? 'the batch key' : 'its later key'} (certificate ${signerCertificate.serial})`, key: signerKey }
     : { verdict: standing.verdict, reason: `the status statement's signer certificate ${signerCertificate.serial} at ${formatU(statement.asOfMs)}: ${standing.reason}`, key: null };
 }
 
