@@ -69,6 +69,14 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
             Assert.Equal(3, code);
             Assert.Contains("bundle is ERROR", text, StringComparison.Ordinal);
 
+            // The browser verifier's JavaScript (node/verifier-web), on the same chain through the same endpoint.
+            var js = await VerifyWithJavaScriptAsync(bundleFile, trust, chain.RpcUrl);
+            Assert.True(js.GetProperty("verdict").GetString() == "VALID", js.GetRawText());
+            Assert.Contains("not revoked on eip155", Check(js, "status").Reason, StringComparison.Ordinal);
+            Assert.Contains("eip155", Check(js, "anchored").Reason, StringComparison.Ordinal);
+            js = await VerifyWithJavaScriptAsync(bundleFile, trust, $"http://127.0.0.1:{ClosedPort()}");
+            Assert.True(js.GetProperty("verdict").GetString() == "ERROR", js.GetRawText());
+
             // OpenAttestation export, verified by OpenAttestation's own verifier against the chain.
             var exported = (await documents.ExportAsync(new ExportRequest { DocumentId = receipt.DocumentId, Format = "openattestation" }).ResponseAsync.WaitAsync(Timeout)).Content.ToStringUtf8();
             var file = Path.Combine(dir, "oa.json");
@@ -98,6 +106,8 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
             (code, text) = await RunCliAsync("verify", bundleFile, "--trust", trust, "--rpc", chain.RpcUrl);
             Assert.Equal(1, code);
             Assert.Contains("revoked on eip155", text, StringComparison.Ordinal);
+            js = await VerifyWithJavaScriptAsync(bundleFile, trust, chain.RpcUrl);
+            Assert.True(Check(js, "status").Verdict == "INVALID" && Check(js, "status").Reason.Contains("revoked on eip155", StringComparison.Ordinal), js.GetRawText());
         }
         finally
         {
@@ -274,6 +284,16 @@ public sealed class NodeOnEthereumTests(HardhatFixture chain, ITestOutputHelper 
 
     private static Task WaitAnchoredAsync(DocumentService.DocumentServiceClient documents, string id) =>
         NodeEvents.WaitAsync(documents, e => e.Type == "anchored" && e.DocumentId == id, Timeout);
+
+    /// <summary>The JavaScript verifier's report of one bundle file, with eip155 anchors checked through <paramref name="rpc"/>.</summary>
+    private static async Task<JsonElement> VerifyWithJavaScriptAsync(string bundleFile, string trust, string rpc) =>
+        JsonDocument.Parse((await WebVerifierTool.VerifyAsync("--trust", trust, "--rpc", rpc, bundleFile)).Single()).RootElement.Clone();
+
+    private static (string Verdict, string Reason) Check(JsonElement report, string name)
+    {
+        var check = report.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == name);
+        return (check.GetProperty("verdict").GetString()!, check.GetProperty("reason").GetString()!);
+    }
 
     /// <summary>Runs scripts/oa-verify.mjs (@govtechsg/oa-verify with the hash and document-store status fragments).</summary>
     private async Task<Dictionary<string, string>> OaVerifyAsync(string file)

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Command-line front end of the JavaScript verifier, for the differential test against the C# CLI.
-//   node tools/verify-cli.mjs --trust F1 [F2…] [--now ISO] [--max-status-age-ms N] [--require-ledger ID…] BUNDLE_OR_DIR…
+//   node tools/verify-cli.mjs --trust F1 [F2…] [--now ISO] [--max-status-age-ms N] [--require-ledger ID…] [--rpc URL] BUNDLE_OR_DIR…
+// (--rpc: an Ethereum JSON-RPC endpoint; eip155 anchors and revocations are then checked on the chain, as the C# CLI's --rpc)
 //   node tools/verify-cli.mjs --manifest DIR/manifest.json [--now ISO] [--max-status-age-ms N]
 // Prints one JSON line per bundle: { "file", "verdict", "checks": [{ "name", "verdict", "reason" }] }.
 // Trust files are read as the C# CLI reads them: PEM or trust-list files, plus every *.crl.pem and *.crl beside them.
 // Exit code: 0 all VALID, 1 otherwise, 2 bad usage or unreadable trust.
 import { readFileSync, readdirSync, statSync, existsSync } from 'node:fs';
 import { resolve, dirname, join } from 'node:path';
-import { verifyBundle } from '../src/verifier/index.js';
+import { verifyBundle, jsonRpcOverHttp } from '../src/verifier/index.js';
 import { loadTrust } from './trust-files.mjs';
 
 function usage(message) {
@@ -22,6 +23,7 @@ const required = [];
 let now = null;
 let maxStatusAgeMs = null;
 let manifest = null;
+let rpc = null;
 let listMode = null;
 for (let i = 0; i < args.length; i++) {
   const a = args[i];
@@ -34,6 +36,10 @@ for (let i = 0; i < args.length; i++) {
   } else if (a === '--max-status-age-ms') {
     maxStatusAgeMs = Number(args[++i]);
     if (!(maxStatusAgeMs > 0)) usage('--max-status-age-ms takes a positive number');
+    listMode = null;
+  } else if (a === '--rpc') {
+    rpc = args[++i];
+    if (!/^https?:\/\//.test(rpc ?? '')) usage('--rpc takes an http(s) URL');
     listMode = null;
   } else if (a === '--manifest') {
     manifest = args[++i];
@@ -106,7 +112,7 @@ for (const f of files) {
     allValid = false;
     continue;
   }
-  const report = await verifyBundle(text, { trust, now, maxStatusAgeMs, requiredLedgers: required });
+  const report = await verifyBundle(text, { trust, now, maxStatusAgeMs, requiredLedgers: required, ethereumRpc: rpc ? jsonRpcOverHttp(rpc) : undefined });
   if (report.verdict !== 'VALID') allValid = false;
   process.stdout.write(JSON.stringify({ file: f.name, verdict: report.verdict, checks: report.checks }) + '\n');
 }

@@ -2,7 +2,7 @@
 // served by a node, or files), verifies with the library, asks the issuing node for the live status unless offline,
 // and shows the verdict. Every value from a bundle or a node is written with textContent, never as HTML.
 import jsQR from 'jsqr';
-import { verifyBundle, parseTrust, verifyPublicStatus, decodeQrText, QrPayloadError, describeField } from '../verifier/index.js';
+import { verifyBundle, parseTrust, verifyPublicStatus, decodeQrText, QrPayloadError, describeField, jsonRpcOverHttp } from '../verifier/index.js';
 import { parseFragment } from '../verifier/qr-payload.js';
 
 const $ = (id) => document.getElementById(id);
@@ -131,20 +131,7 @@ async function fetchPublicStatus(base, documentId) {
 
 function ethereumRpc() {
   const url = $('rpc-url').value.trim();
-  if (!url) return undefined;
-  let id = 0;
-  return async (method, params) => {
-    const response = await fetch(url, {
-      method: 'POST',
-      credentials: 'omit',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-    });
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    const body = await response.json();
-    if (body.error) throw new Error(`JSON-RPC error ${body.error.code}: ${body.error.message}`);
-    return body.result;
-  };
+  return url ? jsonRpcOverHttp(url) : undefined;
 }
 
 // ---- rendering ----

@@ -19,6 +19,7 @@ export { parseTrust, TrustError } from './trust.js';
 export { verifyPublicStatus } from './live-status.js';
 export { decodeQrText, encodeQrBundle, QrPayloadError } from './qr-payload.js';
 export { describeField } from './wco-names.js';
+export { jsonRpcOverHttp } from './json-rpc.js';
 export { VALID, INVALID, ERROR, UNVERIFIED, combine } from './report.js';
 
 /** Runs one check; an exception (where the C# verifier would throw on malformed data) makes it INVALID. */
@@ -86,4 +87,3 @@ export async function verifyBundle(input, options = {}) {
   const checks = [cIntegrity, cInclusion, cSignature, cIssuer, cAnchored, cStatus];
   return { verdict: combine(checks.map((c) => c.verdict)), checks, document: documentOf(b) };
 }
-

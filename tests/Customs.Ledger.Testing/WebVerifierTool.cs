@@ -1,12 +1,12 @@
 using System.Diagnostics;
 
-namespace Customs.Ledger.WebVerifier.Tests;
+namespace Customs.Ledger.Testing;
 
 /// <summary>
 /// The JavaScript verifier (node/verifier-web) as the tests run it: its npm packages installed from its package-lock.json
 /// once per checkout, its command-line front end run with Node.js.
 /// </summary>
-internal static class WebVerifierTool
+public static class WebVerifierTool
 {
     public static string Directory => Path.Combine(ChainProcess.RepoRoot, "node", "verifier-web");
 
