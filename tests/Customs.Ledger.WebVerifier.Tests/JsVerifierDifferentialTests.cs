@@ -45,6 +45,7 @@ public sealed class JsVerifierDifferentialTests(ITestOutputHelper output)
         Assert.Equal(Count, cases.Count);
         Assert.Contains(cases, c => c.Report.Verdict == Bundles.Verdict.Valid);
         Assert.Contains(cases, c => c.Report.Verdict == Bundles.Verdict.Invalid);
+        Assert.Contains(cases, c => c.Report.Verdict == Bundles.Verdict.Unverified);
         Assert.True(disagreements.Count == 0, $"{disagreements.Count} of {Count} bundles get different verdicts:\n" + string.Join("\n", disagreements.Take(40)));
     }
 }

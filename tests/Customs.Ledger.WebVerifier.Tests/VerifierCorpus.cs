@@ -18,7 +18,8 @@ namespace Customs.Ledger.WebVerifier.Tests;
 /// real embedded ledger), from a seed, so a failing case can be regenerated.
 /// </summary>
 /// <remarks>
-/// Issuers: two certified administrations (one through an intermediate CA), one whose certificate was revoked for key
+/// Policies: the consortium CA and its CRLs; for about one case in ten no trust anchor; for one in twenty a maximum
+/// status age of 1 ms. Issuers: two certified administrations (one through an intermediate CA), one whose certificate was revoked for key
 /// compromise before its batches were anchored, one revoked only after (its earlier batches stay VALID), an impostor with
 /// no certificate and one certified by an untrusted CA of the same name. Tampering: every part of a bundle — leaves, salts,
 /// hidden hashes, batch entry, proof and signature, issuer fields and certificates, anchors, status statement, leaf, path,
@@ -123,10 +124,15 @@ internal sealed class VerifierCorpus : IDisposable
             AnchorVerifiers = [new EmbeddedAnchorVerifier()],
         };
 
+        // Most cases under the consortium's trust; some with no trust anchor at all (the issuer can at best be
+        // UNVERIFIED) and some accepting no status older than 1 ms (a signed status is then UNVERIFIED offline).
+        var anchorless = policy with { Authority = null };
+        var impatient = policy with { MaxStatusAge = TimeSpan.FromMilliseconds(1) };
         var cases = new List<CorpusCase>(count);
         while (cases.Count < count)
         {
             var (bundle, mutation) = Next();
+            var variant = _random.Next(20);
             var file = $"bundles/{cases.Count:D4}.json";
             var json = BundleMapping.ToJson(bundle);
             ProofBundle read;
@@ -140,7 +146,12 @@ internal sealed class VerifierCorpus : IDisposable
             }
 
             File.WriteAllText(Path.Combine(directory, file), json);
-            cases.Add(new CorpusCase(file, mutation, BundleVerifier.Verify(read, policy)));
+            cases.Add(variant switch
+            {
+                < 2 => new CorpusCase(file, mutation + " (no trust anchor)", BundleVerifier.Verify(read, anchorless)) { Trust = [] },
+                2 => new CorpusCase(file, mutation + " (max status age 1 ms)", BundleVerifier.Verify(read, impatient)) { MaxStatusAgeMs = 1 },
+                _ => new CorpusCase(file, mutation, BundleVerifier.Verify(read, policy)),
+            });
         }
 
         WriteManifest(Path.Combine(directory, "manifest.json"), trustFiles, cases);
@@ -406,6 +417,22 @@ internal sealed class VerifierCorpus : IDisposable
             w.WriteStartObject();
             w.WriteString("file", c.File);
             w.WriteString("mutation", c.Mutation);
+            if (c.Trust is { } own)
+            {
+                w.WriteStartArray("trust");
+                foreach (var t in own)
+                {
+                    w.WriteStringValue(t);
+                }
+
+                w.WriteEndArray();
+            }
+
+            if (c.MaxStatusAgeMs is { } age)
+            {
+                w.WriteNumber("maxStatusAgeMs", age);
+            }
+
             w.WriteStartObject("csharp");
             w.WriteString("verdict", c.Report.Verdict.ToString().ToUpperInvariant());
             w.WriteStartArray("checks");
@@ -437,4 +464,11 @@ internal sealed class VerifierCorpus : IDisposable
 }
 
 /// <summary>One bundle file of the corpus, how it was made, and what the C# verifier says of it.</summary>
-internal sealed record CorpusCase(string File, string Mutation, VerificationReport Report);
+internal sealed record CorpusCase(string File, string Mutation, VerificationReport Report)
+{
+    /// <summary>The case's own trust files (empty: none); null = the corpus's.</summary>
+    public IReadOnlyList<string>? Trust { get; init; }
+
+    /// <summary>Oldest signed status accepted, when the case sets one.</summary>
+    public int? MaxStatusAgeMs { get; init; }
+}

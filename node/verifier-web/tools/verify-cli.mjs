@@ -86,7 +86,13 @@ if (manifest) {
   const m = JSON.parse(readFileSync(manifest, 'utf8'));
   const base = dirname(resolve(manifest));
   trustFiles.push(...(m.trust ?? []).map((t) => join(base, t)));
-  files = (m.cases ?? []).map((c) => ({ path: join(base, c.file), name: c.file }));
+  // A case may name its own policy: "trust" (its own trust files; [] = none) and "maxStatusAgeMs".
+  files = (m.cases ?? []).map((c) => ({
+    path: join(base, c.file),
+    name: c.file,
+    trust: Array.isArray(c.trust) ? c.trust.map((t) => join(base, t)) : undefined,
+    maxStatusAgeMs: typeof c.maxStatusAgeMs === 'number' ? c.maxStatusAgeMs : undefined,
+  }));
   if (!now && m.now) now = new Date(m.now); // fixture manifests pin the instant their certificates and CRLs are current
 } else {
   if (inputs.length === 0) usage('no bundle given');
@@ -102,6 +108,14 @@ try {
   process.exit(2);
 }
 
+// Per-case trust files of a manifest, each set loaded once.
+const trustSets = new Map();
+function trustOf(paths) {
+  const key = JSON.stringify(paths);
+  if (!trustSets.has(key)) trustSets.set(key, loadTrust(paths));
+  return trustSets.get(key);
+}
+
 let allValid = files.length > 0;
 for (const f of files) {
   let text;
@@ -112,7 +126,13 @@ for (const f of files) {
     allValid = false;
     continue;
   }
-  const report = await verifyBundle(text, { trust, now, maxStatusAgeMs, requiredLedgers: required, ethereumRpc: rpc ? jsonRpcOverHttp(rpc) : undefined });
+  const report = await verifyBundle(text, {
+    trust: f.trust === undefined ? trust : trustOf(f.trust),
+    now,
+    maxStatusAgeMs: f.maxStatusAgeMs ?? maxStatusAgeMs,
+    requiredLedgers: required,
+    ethereumRpc: rpc ? jsonRpcOverHttp(rpc) : undefined,
+  });
   if (report.verdict !== 'VALID') allValid = false;
   process.stdout.write(JSON.stringify({ file: f.name, verdict: report.verdict, checks: report.checks }) + '\n');
 }
