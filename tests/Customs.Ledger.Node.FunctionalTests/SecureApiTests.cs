@@ -157,6 +157,19 @@ public class SecureApiTests(SecureNodeFixture node) : IClassFixture<SecureNodeFi
     }
 
     [Fact]
+    public async Task ThePublicPaths_NeedNoCredential_OverTls_WhileTheApiStillDoes()
+    {
+        using var http = new HttpClient(node.Handler()) { BaseAddress = node.Host.Address };
+        using var api = await http.GetAsync("/v1/documents/" + new string('c', 64));
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, api.StatusCode);
+        using var status = await http.GetAsync("/public/v1/status/" + new string('c', 64));
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, status.StatusCode); // answered, without a client certificate or token
+        using var page = await http.GetAsync("/verify/");
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("BEGIN CERTIFICATE", await http.GetStringAsync("/verify/trust.pem"), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task CertificateFromAnotherCa_OrRevoked_IsRefusedAtTheHandshake()
     {
         var stranger = Pki.ConsortiumCa.Create("Stranger", "Elsewhere");

@@ -147,6 +147,22 @@ export class Trust {
    * Returns an IssuerCertificate: { verdict, reason, country, agency, nodeId, ledgerKey, serial, anchorSubject, path }.
    */
   resolve(chain) {
+    // A path depends only on the chain's bytes and this (immutable) trust: remembered per chain, as the C# verifier
+    // remembers it per certificate, so the bundles of one issuer pay the P-256 checks once. At most 256 chains.
+    if (!Array.isArray(chain)) return this.#resolve(chain);
+    const key = chain.map((der) => (der instanceof Uint8Array ? toHex(der) : '?')).join('.');
+    let resolved = this.#resolved.get(key);
+    if (resolved === undefined) {
+      resolved = this.#resolve(chain);
+      if (this.#resolved.size >= 256) this.#resolved.clear();
+      this.#resolved.set(key, resolved);
+    }
+    return resolved;
+  }
+
+  #resolved = new Map();
+
+  #resolve(chain) {
     const refusal = this.#buildPath(chain);
     if (refusal.refused) {
       return { verdict: INVALID, reason: `the issuer certificate is not certified by a trust anchor: ${refusal.detail} (${this.description})`, serial: refusal.serial ?? null };
