@@ -268,7 +268,8 @@ internal sealed class VerifierCorpus : IDisposable
                 b.Status.Leaf = Flip(b.Status.Leaf);
                 return "edited status leaf";
             case 13 when b.Status.Path.Count > 0:
-                b.Status.Path[_random.Next(b.Status.Path.Count)] = Flip(b.Status.Path[0]);
+                var statusStep = _random.Next(b.Status.Path.Count);
+                b.Status.Path[statusStep] = Flip(b.Status.Path[statusStep]);
                 return "edited status path";
             case 14:
                 b.Status = other.Status.Clone();
@@ -286,7 +287,8 @@ internal sealed class VerifierCorpus : IDisposable
                 b.Batch.Index = b.Batch.Size > 1 ? (b.Batch.Index + 1) % b.Batch.Size : b.Batch.Index + 1;
                 return "edited batch index";
             case 19 when b.Batch.Path.Count > 0:
-                b.Batch.Path[_random.Next(b.Batch.Path.Count)] = Flip(b.Batch.Path[0]);
+                var batchStep = _random.Next(b.Batch.Path.Count);
+                b.Batch.Path[batchStep] = Flip(b.Batch.Path[batchStep]);
                 return "edited batch path";
             case 20:
                 b.Batch.Signature = Flip(b.Batch.Signature);

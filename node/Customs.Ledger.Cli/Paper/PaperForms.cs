@@ -48,10 +48,10 @@ internal static class PaperForms
         return CompactBundle.Encode(compact);
     }
 
-    /// <summary>The PNG of a QR code of <paramref name="text"/>. Throws <see cref="InvalidOperationException"/> when it does not fit one code.</summary>
-    public static byte[] QrPng(string text) => QrCode(text).Png;
-
-    /// <summary><see cref="QrPng"/> with what was chosen: the code's version (1–40, its size) and error correction level.</summary>
+    /// <summary>
+    /// The PNG of a QR code of <paramref name="text"/>, with what was chosen: the code's version (1–40, its size) and error
+    /// correction level. Throws <see cref="InvalidOperationException"/> when it does not fit one code.
+    /// </summary>
     public static (byte[] Png, int Version, string Correction) QrCode(string text)
     {
         using var generator = new QRCodeGenerator();

@@ -79,8 +79,14 @@ public static partial class PublicEndpoints
     {
         ArgumentNullException.ThrowIfNull(app);
         ArgumentNullException.ThrowIfNull(node);
-        app.UseRateLimiter();
-        app.UseCors();
+        // Only the public paths go through the limiter and CORS: gRPC and REST calls (the hot path) never do.
+        app.UseWhen(
+            http => http.Request.Path.StartsWithSegments("/public", StringComparison.Ordinal) || http.Request.Path.StartsWithSegments("/verify", StringComparison.Ordinal),
+            branch =>
+            {
+                branch.UseRateLimiter();
+                branch.UseCors();
+            });
         if (!node.Options.Public.Enabled)
         {
             return;
