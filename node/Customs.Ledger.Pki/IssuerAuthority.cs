@@ -35,6 +35,9 @@ public sealed class IssuerAuthority : IIssuerAuthority
     public TrustList? List => _list;
 
     /// <inheritdoc />
+    public Transparency.WitnessPolicy? Witnesses => _list?.Content.Witnesses;
+
+    /// <inheritdoc />
     public string Description { get; }
 
     /// <inheritdoc />

@@ -54,6 +54,12 @@ public sealed record TrustListContent
     public IReadOnlyList<byte[]> Crls { get; init; } = [];
 
     public required IReadOnlyList<TrustListMember> Members { get; init; }
+
+    /// <summary>
+    /// What verifiers require of members' embedded-ledger checkpoints: the witnesses whose cosignatures count, how many,
+    /// and optionally the log keys. Null = no requirement.
+    /// </summary>
+    public Transparency.WitnessPolicy? Witnesses { get; init; }
 }
 
 /// <summary>
@@ -326,6 +332,15 @@ public sealed partial class TrustList
             }
 
             w.WriteEndArray();
+            if (c.Witnesses is { } witnesses)
+            {
+                w.WriteStartObject("witnesses");
+                w.WriteNumber("required", witnesses.Required);
+                Strings(w, "keys", witnesses.Witnesses.Select(k => k.VerifierKey));
+                Strings(w, "logs", witnesses.Logs.Select(k => k.VerifierKey));
+                w.WriteEndObject();
+            }
+
             w.WriteEndObject();
         }
 
@@ -399,11 +414,28 @@ public sealed partial class TrustList
                 Authorities = StringArray(root, "authorities", MaxAuthorities).Select(pem => PemDocuments.Single(pem, "CERTIFICATE", "trust list authority")).ToList(),
                 Crls = StringArray(root, "crls", MaxAuthorities * 2).Select(pem => PemDocuments.Single(pem, "X509 CRL", "trust list CRL")).ToList(),
                 Members = members,
+                Witnesses = root.TryGetProperty("witnesses", out var witnesses) ? ParseWitnesses(witnesses) : null,
             };
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or ArgumentNullException)
         {
             throw Malformed("the trust list content is malformed");
+        }
+    }
+
+    private static Transparency.WitnessPolicy ParseWitnesses(JsonElement witnesses)
+    {
+        var keys = StringArray(witnesses, "keys", Transparency.WitnessPolicy.MaxKeys).Select(k => Transparency.NoteKey.Parse(k, "witness key")).ToList();
+        var logs = witnesses.TryGetProperty("logs", out _)
+            ? StringArray(witnesses, "logs", Transparency.WitnessPolicy.MaxKeys).Select(k => Transparency.NoteKey.Parse(k, "log key")).ToList()
+            : [];
+        try
+        {
+            return new Transparency.WitnessPolicy(keys, witnesses.GetProperty("required").GetInt32(), logs);
+        }
+        catch (ArgumentException)
+        {
+            throw Malformed("the witness policy names keys of the wrong kind, too many, or a required count outside 0 to the number of witnesses");
         }
     }
 

@@ -81,6 +81,9 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _shutdown = new();
     private LedgerTip _tip = new(-1, new byte[BlockCodec.HashLength]);
+
+    // Entry i = the hash of block i; appended only after the block's transaction committed.
+    private readonly Transparency.LogTree _log = new();
     private int _disposed;
 
     private EmbeddedLedger(string databasePath, ISecp256k1Signer ledgerKey, string ledgerId, TimeProvider time)
@@ -114,11 +117,20 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     /// <inheritdoc />
     public string LedgerId => _ledgerId;
 
+    /// <summary>Raised after each block is durably written (with its height), while the write lock is held: keep handlers short (pulse a signal).</summary>
+    public event Action<long>? Appended;
+
     /// <summary>The public key that signs new blocks (the genesis key, or the latest rotation's).</summary>
     public Secp256k1PublicKey LedgerKey => Volatile.Read(ref _key).PublicKey;
 
     /// <summary>Every ledger key this ledger has been signed with, oldest (genesis) first.</summary>
     public IReadOnlyList<Secp256k1PublicKey> KeyHistory => [.. Volatile.Read(ref _keys).Select(k => Secp256k1PublicKey.Parse(k.Key))];
+
+    /// <summary>
+    /// The RFC 9162 Merkle tree over the blocks (entry i = block i's hash): what the node's checkpoints sign and its
+    /// witnesses check for consistency. Built from the file when it is opened (~64 bytes of memory per block).
+    /// </summary>
+    public Transparency.ILogView Log => _log;
 
     /// <summary>Full path of the SQLite file.</summary>
     public string DatabasePath { get; }
@@ -196,7 +208,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
             var tip = ReadTipRow(transaction) ?? throw new InvalidDataException("The ledger has no genesis block.");
             var block = Insert(transaction, tip, EmbeddedBlock.KindRotate, newPublic, payload);
             transaction.Commit();
-            Volatile.Write(ref _tip, new LedgerTip(block.Height, block.Hash));
+            Committed(block);
 
             Volatile.Write(ref _key, newKey);
             _ledgerKey = newPublic;
@@ -729,8 +741,40 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
 
         LoadKeyHistory(transaction, genesis?.Subject ?? _ledgerKey);
         var tip = ReadTipRow(transaction) ?? throw new InvalidDataException("The ledger has no blocks after initialisation.");
+        LoadLog(transaction, tip.Height);
         transaction.Commit();
         Volatile.Write(ref _tip, new LedgerTip(tip.Height, tip.Hash));
+    }
+
+    /// <summary>Builds the log tree from the stored block hashes (heights must run 0..tip without a gap).</summary>
+    private void LoadLog(SqliteTransaction transaction, long tipHeight)
+    {
+        using var command = transaction.Connection!.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT height, hash FROM blocks ORDER BY height;";
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var height = reader.GetInt64(0);
+            if (height != _log.Size || reader.GetValue(1) is not byte[] { Length: BlockCodec.HashLength } hash)
+            {
+                throw new InvalidDataException($"The ledger file '{DatabasePath}' has a gap or a malformed hash at height {height}; run VerifyChain.");
+            }
+
+            _log.Append(hash);
+        }
+
+        if (_log.Size != tipHeight + 1)
+        {
+            throw new InvalidDataException($"The ledger file '{DatabasePath}' changed while it was opened.");
+        }
+    }
+
+    private void Committed(EmbeddedBlock block)
+    {
+        _log.Append(block.Hash);
+        Volatile.Write(ref _tip, new LedgerTip(block.Height, block.Hash));
+        Appended?.Invoke(block.Height);
     }
 
     private void CheckGenesis(EmbeddedBlock genesis)
@@ -832,7 +876,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
             var tip = ReadTipRow(transaction) ?? throw new InvalidDataException("The ledger has no genesis block.");
             var block = Insert(transaction, tip, kind, subject, payload);
             transaction.Commit();
-            Volatile.Write(ref _tip, new LedgerTip(block.Height, block.Hash));
+            Committed(block);
             return block.ToReceipt();
         }
         finally

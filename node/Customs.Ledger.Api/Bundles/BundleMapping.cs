@@ -122,17 +122,50 @@ public static class BundleMapping
         return Parser.Parse<ProofBundle>(json);
     }
 
-    public static Anchor ToProto(Ledger.AnchorReceipt r) => new()
+    public static Anchor ToProto(Ledger.AnchorReceipt r)
     {
-        LedgerId = r.LedgerId,
-        Reference = r.Reference,
-        Height = r.Height,
-        Timestamp = Timestamp.FromDateTimeOffset(r.Timestamp),
-        Proof = ByteString.CopyFrom(r.Proof),
-    };
+        var anchor = new Anchor
+        {
+            LedgerId = r.LedgerId,
+            Reference = r.Reference,
+            Height = r.Height,
+            Timestamp = Timestamp.FromDateTimeOffset(r.Timestamp),
+            Proof = ByteString.CopyFrom(r.Proof),
+        };
+        if (r.Log is { } log)
+        {
+            anchor.Log = new LogInclusion
+            {
+                Checkpoint = log.Checkpoint,
+                LogKey = log.Binding?.Key.VerifierKey ?? string.Empty,
+                LogKeySignature = log.Binding is { } binding ? ByteString.CopyFrom(binding.Signature) : ByteString.Empty,
+            };
+            anchor.Log.Path.AddRange(log.Path.Select(ByteString.CopyFrom));
+        }
 
-    public static Ledger.AnchorReceipt FromProto(Anchor a) =>
-        new(a.LedgerId, a.Reference, a.Height, a.Timestamp?.ToDateTimeOffset() ?? DateTimeOffset.MinValue, a.Proof.ToByteArray());
+        return anchor;
+    }
+
+    /// <exception cref="FormatException">A log proof longer than <see cref="Transparency.LogProofs.MaxProofHashes"/> hashes.</exception>
+    public static Ledger.AnchorReceipt FromProto(Anchor a)
+    {
+        var receipt = new Ledger.AnchorReceipt(a.LedgerId, a.Reference, a.Height, a.Timestamp?.ToDateTimeOffset() ?? DateTimeOffset.MinValue, a.Proof.ToByteArray());
+        if (a.Log is not { } log)
+        {
+            return receipt;
+        }
+
+        if (log.Path.Count > Transparency.LogProofs.MaxProofHashes)
+        {
+            throw new FormatException($"an anchor's log path holds more than {Transparency.LogProofs.MaxProofHashes} hashes");
+        }
+
+        // A binding that does not parse is kept out: the verifier then reports the log key as not bound (INVALID).
+        var binding = Transparency.NoteKey.TryParse(log.LogKey, out var key) && log.LogKeySignature.Length == 65
+            ? new Transparency.NoteKeyBinding(key, log.LogKeySignature.ToByteArray())
+            : null;
+        return receipt with { Log = new Transparency.LogInclusion(log.Checkpoint, [.. log.Path.Select(p => p.ToByteArray())], binding) };
+    }
 
     public static BundleStatus ToProto(Domain.BundleStatus s)
     {

@@ -26,7 +26,9 @@ internal static class PaperForms
     private const int PixelsPerModule = 4;
 
     /// <summary>
-    /// The QR text for <paramref name="bundle"/>: the compact bundle, with embedded anchor proofs in digest-only form, or,
+    /// The QR text for <paramref name="bundle"/>: the compact bundle, with embedded anchor proofs in digest-only form and
+    /// without their witnessed-log proofs (a checkpoint with its cosignatures, path and key binding is ~1 KB: the code
+    /// would no longer fit; a verifier whose policy requires cosignatures finds a paper bundle UNVERIFIED — use a link), or,
     /// with <paramref name="link"/> (the node's verifier page, e.g. <c>https://node.example/verify/</c>), that link with
     /// <c>#doc=ID&amp;root=HEX</c>.
     /// </summary>
@@ -43,6 +45,7 @@ internal static class PaperForms
         foreach (var anchor in compact.Anchors.Where(a => a.LedgerId.StartsWith("embedded:", StringComparison.Ordinal)))
         {
             anchor.Proof = ByteString.CopyFrom(EmbeddedBlock.CompactProof(anchor.Proof.ToByteArray()));
+            anchor.Log = null;
         }
 
         return CompactBundle.Encode(compact);

@@ -1,4 +1,5 @@
 using Customs.Ledger.Ledger;
+using Customs.Ledger.Transparency;
 using Customs.Ledger.Trust;
 
 namespace Customs.Ledger.Bundles;
@@ -82,6 +83,7 @@ public static partial class BundleVerifier
         var problems = new List<string>();
         var unavailable = new List<string>();
         var notChecked = new List<string>();
+        var logged = new List<string>();
         foreach (var anchor in b.Anchors)
         {
             var id = Shorten(anchor.LedgerId);
@@ -106,7 +108,27 @@ public static partial class BundleVerifier
                 : memo.Anchor(anchor, b.BatchRoot, expectedKeys[0], () => verifier.Verify(anchor, b.BatchRoot, expectedKeys));
             if (check.Valid)
             {
-                valid.Add(anchor);
+                // An embedded anchor is also checked against its ledger's witnessed log (a fork or rewrite shows there).
+                var (logVerdict, logReason) = LogOrigin.For(anchor.LedgerId) is null
+                    ? (Verdict.Valid, string.Empty)
+                    : LogInclusionCheck.Check(anchor, expectedKeys[0], policy.Witnesses ?? policy.Authority?.Witnesses);
+                switch (logVerdict)
+                {
+                    case Verdict.Valid:
+                        valid.Add(anchor);
+                        if (logReason.Length > 0)
+                        {
+                            logged.Add($"{id}: {logReason}");
+                        }
+
+                        break;
+                    case Verdict.Unverified:
+                        notChecked.Add($"{id}: {logReason}");
+                        break;
+                    default:
+                        problems.Add($"{id}: {logReason}");
+                        break;
+                }
             }
             else if (check.Unavailable)
             {
@@ -120,7 +142,7 @@ public static partial class BundleVerifier
 
         var validIds = valid.Select(a => a.LedgerId).ToHashSet(StringComparer.Ordinal);
         var missing = policy.RequiredLedgers.Where(l => !validIds.Contains(l)).ToList();
-        var notes = string.Join("; ", problems.Concat(unavailable).Concat(notChecked));
+        var notes = string.Join("; ", problems.Concat(unavailable).Concat(notChecked).Concat(logged));
         if (problems.Count > 0)
         {
             return (Verdict.Invalid, $"an anchor does not verify: {notes}");

@@ -28,6 +28,12 @@ public sealed record VerificationPolicy
     /// <summary>Oldest signed status accepted as VALID offline; older is UNVERIFIED. Null (the default) = any age.</summary>
     public TimeSpan? MaxStatusAge { get; init; }
 
+    /// <summary>
+    /// What an embedded ledger's checkpoints must carry (witness keys, required cosignatures, log keys), from the trust
+    /// list. Null = no requirement: a log proof the bundle carries is still checked, cosignatures are not counted.
+    /// </summary>
+    public Transparency.WitnessPolicy? Witnesses { get; init; }
+
     /// <summary>Clock for status age. Default: the system clock.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }

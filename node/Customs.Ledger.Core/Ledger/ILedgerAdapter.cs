@@ -58,7 +58,14 @@ public sealed record RevocationRequest(byte[] DocumentRoot, byte[] BatchRoot, st
 /// proof a verifier can check offline (for the embedded ledger: the signed block header and entry; for Ethereum: the
 /// transaction hash and block number to look up).
 /// </summary>
-public sealed record AnchorReceipt(string LedgerId, string Reference, long Height, DateTimeOffset Timestamp, byte[] Proof);
+public sealed record AnchorReceipt(string LedgerId, string Reference, long Height, DateTimeOffset Timestamp, byte[] Proof)
+{
+    /// <summary>
+    /// The anchor's place in its ledger's witnessed log (embedded ledgers: the block as entry <see cref="Height"/> of a
+    /// cosigned checkpoint), when the issuer had one; verified by <see cref="Transparency.LogInclusionCheck"/>.
+    /// </summary>
+    public Transparency.LogInclusion? Log { get; init; }
+}
 
 /// <summary>The ledger's view of a document.</summary>
 public sealed record LedgerDocumentState(bool BatchAnchored, bool Revoked, string? RevocationReason, AnchorReceipt? Anchor, AnchorReceipt? Revocation);

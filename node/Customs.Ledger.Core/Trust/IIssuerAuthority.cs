@@ -35,6 +35,12 @@ public interface IIssuerAuthority
     /// the certificate binds it.
     /// </summary>
     LedgerBinding BindsLedger(IssuerCertificate certificate, string ledgerId);
+
+    /// <summary>
+    /// What the consortium requires of embedded ledgers' checkpoints (its trust list's witness policy), or null when it
+    /// says nothing. <see cref="VerificationPolicy.Witnesses"/>, when set, takes precedence.
+    /// </summary>
+    Transparency.WitnessPolicy? Witnesses => null;
 }
 
 /// <summary>What <see cref="IIssuerAuthority.Resolve"/> found: a certified identity, or why there is none.</summary>

@@ -8,12 +8,28 @@ using Spectre.Console;
 
 namespace Customs.Ledger.Node.Cli.Commands;
 
-/// <summary><c>ledger</c>: audit the node's embedded ledger file (hash links, block hashes, signatures) with the node stopped.</summary>
+/// <summary><c>ledger</c>: audit the node's embedded ledger file (hash links, block hashes, signatures) with the node stopped, and its consistency with the checkpoints the node signed.</summary>
 internal static class LedgerCommand
 {
+    /// <summary>
+    /// The ledger compared with the checkpoints the node signed and its witnesses cosigned (witness.db), or null when the
+    /// node has none. Reads the log key's public half from keys/note-keys.txt: no secret is opened for it.
+    /// </summary>
+    private static Witnessing.LogConsistencyReport? CheckLog(string dir, NodeOptions options, EmbeddedLedger ledger)
+    {
+        var path = Path.Combine(dir, "witness.db");
+        if (!options.Witness.Enabled || !File.Exists(path) || !File.Exists(Path.Combine(dir, Witnessing.TransparencyKeys.PublicFile)))
+        {
+            return null;
+        }
+
+        using var store = Witnessing.WitnessStore.Open(path);
+        return Witnessing.LogConsistency.Check(ledger.Log, store, Witnessing.TransparencyKeys.ReadPublic(dir).Log);
+    }
+
     public static Command Create()
     {
-        var command = new Command("ledger", "Verify the embedded ledger of a stopped node, block by block") { CliApp.DataDir, CliApp.Json };
+        var command = new Command("ledger", "Verify the embedded ledger of a stopped node, block by block, and against the checkpoints it signed and its witnesses cosigned") { CliApp.DataDir, CliApp.Json };
         command.SetAction(parse =>
         {
             Output.JsonMode = parse.GetValue(CliApp.Json);
@@ -24,23 +40,39 @@ internal static class LedgerCommand
                 using var key = NodeKeys.Load(dir, options);
                 using var ledger = EmbeddedLedger.Open(Path.Combine(dir, "ledger.db"), key, "embedded:" + options.NodeId);
                 var audit = ledger.VerifyChain();
+                var log = CheckLog(dir, options, ledger);
+                var valid = audit.Valid && (log?.Consistent ?? true);
                 if (Output.JsonMode)
                 {
-                    Output.WriteJson(new { ledgerId = ledger.LedgerId, blocks = audit.BlockCount, tipHeight = ledger.Tip.Height, tip = ledger.Tip.Reference, valid = audit.Valid, firstBadHeight = audit.FirstBadHeight, reason = audit.Reason });
-                    return audit.Valid ? CliApp.Ok : CliApp.Failed;
+                    Output.WriteJson(new
+                    {
+                        ledgerId = ledger.LedgerId, blocks = audit.BlockCount, tipHeight = ledger.Tip.Height, tip = ledger.Tip.Reference, valid,
+                        chainValid = audit.Valid, firstBadHeight = audit.FirstBadHeight, reason = audit.Reason,
+                        log = log is null ? null : new { consistent = log.Consistent, checkpoints = log.Checked, latestSize = log.LatestSize, latestCosignatures = log.LatestCosignatures, reason = log.Reason },
+                    });
+                    return valid ? CliApp.Ok : CliApp.Failed;
                 }
 
                 AnsiConsole.MarkupLine(Markup.Escape($"{ledger.LedgerId}: {audit.BlockCount} blocks, tip {ledger.Tip.Height} {ledger.Tip.Reference}"));
                 if (audit.Valid)
                 {
                     AnsiConsole.MarkupLine("[green]chain VALID[/]: every block links to the previous one, hashes and signatures check");
-                    return CliApp.Ok;
+                }
+                else
+                {
+                    AnsiConsole.MarkupLine($"[red]chain INVALID[/] at height {audit.FirstBadHeight}: {Markup.Escape(audit.Reason ?? string.Empty)}");
                 }
 
-                AnsiConsole.MarkupLine($"[red]chain INVALID[/] at height {audit.FirstBadHeight}: {Markup.Escape(audit.Reason ?? string.Empty)}");
-                return CliApp.Failed;
+                if (log is not null)
+                {
+                    AnsiConsole.MarkupLine(log.Consistent
+                        ? $"[green]log CONSISTENT[/]: {Markup.Escape(log.Reason)}"
+                        : $"[red]log INCONSISTENT[/]: {Markup.Escape(log.Reason)}");
+                }
+
+                return valid ? CliApp.Ok : CliApp.Failed;
             }
-            catch (Exception ex) when (ex is FileNotFoundException or InvalidOperationException or IOException or Crypto.Keystore.KeystoreException or Microsoft.Data.Sqlite.SqliteException)
+            catch (Exception ex) when (ex is FileNotFoundException or FormatException or InvalidOperationException or IOException or Crypto.Keystore.KeystoreException or Microsoft.Data.Sqlite.SqliteException)
             {
                 return Output.Error(ex is InvalidDataException or Microsoft.Data.Sqlite.SqliteException ? CliApp.Failed : CliApp.BadInput, Output.Reason(ex));
             }

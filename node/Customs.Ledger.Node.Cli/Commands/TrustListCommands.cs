@@ -28,7 +28,8 @@ internal static class TrustListCommands
         var sequence = new Option<long>("--sequence") { Description = "Version of the list: higher than any list the consortium published before", Required = true };
         var days = new Option<int>("--days") { Description = "Days until the next list is due (verifiers treat issuers as unverified after)", DefaultValueFactory = _ => 30 };
         var output = new Option<FileInfo>("--out") { Description = "The trust list file", Required = true };
-        var command = new Command("create", "Create and sign a trust list with the consortium CA's key") { caDir, members, sequence, days, output };
+        var cosignatures = new Option<int?>("--required-cosignatures") { Description = "Require this many cosignatures of the members' witnesses on embedded-ledger checkpoints (the members' witness and log keys are read from their keys/note-keys.txt)" };
+        var command = new Command("create", "Create and sign a trust list with the consortium CA's key") { caDir, members, sequence, days, output, cosignatures };
         command.SetAction(parse =>
         {
             try
@@ -59,6 +60,7 @@ internal static class TrustListCommands
                     Authorities = [caDer],
                     Crls = [ca.CreateCrl().Der],
                     Members = entries,
+                    Witnesses = parse.GetValue(cosignatures) is { } required ? WitnessPolicyOf(parse.GetValue(members)!, required) : null,
                 };
                 var json = TrustList.Sign(content, ca);
                 TrustList.Parse(json);
@@ -66,12 +68,18 @@ internal static class TrustListCommands
                 AnsiConsole.MarkupLine($"trust list #{content.Sequence} of {Markup.Escape(content.Consortium)}: {entries.Count} member(s), signed by the CA, due again {content.NextUpdate:yyyy-MM-dd}");
                 return CliApp.Ok;
             }
-            catch (Exception ex) when (ex is PkiException or IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException)
+            catch (Exception ex) when (ex is PkiException or IOException or InvalidOperationException or ArgumentException or UnauthorizedAccessException or FormatException)
             {
                 return Output.Error(CliApp.BadInput, ex.Message);
             }
         });
         return command;
+    }
+
+    private static Transparency.WitnessPolicy WitnessPolicyOf(DirectoryInfo[] members, int required)
+    {
+        var keys = members.Select(m => Witnessing.TransparencyKeys.ReadPublic(m.FullName)).ToList();
+        return new Transparency.WitnessPolicy([.. keys.Select(k => k.Witness)], required, [.. keys.Select(k => k.Log)]);
     }
 
     private static Command Show()

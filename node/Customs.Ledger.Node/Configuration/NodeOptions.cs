@@ -39,6 +39,9 @@ public sealed record NodeOptions
     /// <summary>The public, read-only part for stakeholders: the verifier page and signed document status, without credentials.</summary>
     public PublicSettings Public { get; init; } = new();
 
+    /// <summary>The embedded ledger as a witnessed log: checkpoints, witnesses, gossip (<see cref="WitnessSettings"/>).</summary>
+    public WitnessSettings Witness { get; init; } = new();
+
     /// <summary>Most documents in one batch. Defaults to 1,000.</summary>
     public int BatchMaxDocuments { get; init; } = 1000;
 
@@ -301,6 +304,32 @@ public sealed record PublicSettings
     /// ever accepted on these paths.
     /// </summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = ["*"];
+}
+
+/// <summary>
+/// The embedded ledger as a witnessed transparency log (docs/WITNESSING.md): after each write the node signs a checkpoint
+/// with its log key and sends it to its witnesses (the partners its agreements name, at their peer addresses), which
+/// cosign it only if it extends what they saw; the node is itself a witness for those partners on its peer API.
+/// </summary>
+public sealed record WitnessSettings
+{
+    /// <summary>Sign checkpoints, ask partners to cosign them and witness theirs. Defaults to true.</summary>
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>Longest wait for a witness's answer. Defaults to 10 s.</summary>
+    public int TimeoutSeconds { get; init; } = 10;
+
+    /// <summary>
+    /// How often this node, as a witness, tells its other partners the latest checkpoint it cosigned for each log (so that
+    /// a log showing different partners different histories is caught). Defaults to 10 s; 0 turns gossip off.
+    /// </summary>
+    public int GossipIntervalSeconds { get; init; } = 10;
+
+    /// <summary>
+    /// Cosigned checkpoints kept per witnessed log (for evidence of a rewrite at an earlier size). Defaults to 100,000
+    /// (~30 MB per log at one checkpoint per batch).
+    /// </summary>
+    public int HistoryPerLog { get; init; } = 100_000;
 }
 
 /// <summary>Logs, metrics and traces.</summary>

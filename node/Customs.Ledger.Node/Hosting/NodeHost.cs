@@ -116,7 +116,8 @@ public sealed partial class NodeHost : IAsyncDisposable
             }
 
             var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers);
-            var host = new NodeHost(Build(context, logging), context.Exchange is null ? null : BuildPeer(context, logging), context, loggers);
+            var api = Build(context, logging);
+            var host = new NodeHost(api, context.Exchange is null ? null : BuildPeer(context, logging, api.App.Services), context, loggers);
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             return host;
         }
@@ -337,6 +338,15 @@ public sealed partial class NodeHost : IAsyncDisposable
         builder.Services.AddHostedService<Integrity.StoreAuditor>();
         builder.Services.AddHostedService<LedgerFinalityWatcher>();
         builder.Services.AddHostedService<Audit.AuditAnchorer>();
+        if (context.Transparency is { } transparency)
+        {
+            // One witness and one set of instruments, shared with the peer host (which answers witness requests).
+            builder.Services.AddSingleton(transparency);
+            builder.Services.AddSingleton<Witnessing.TransparencyMetrics>();
+            builder.Services.AddSingleton<Witnessing.Witness>();
+            builder.Services.AddHostedService<Witnessing.CheckpointPublisher>();
+            builder.Services.AddHostedService<Witnessing.WitnessGossip>();
+        }
         builder.Services.AddGrpc(o =>
         {
             // Twice the document limit: a document over its limit but within this reaches the handler, which refuses that
@@ -378,7 +388,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     /// The peer API: its own Kestrel server (so the client API can never be reached with a peer certificate, nor the
     /// peer API without one) on HTTPS, requiring a client certificate validated against the consortium trust store.
     /// </summary>
-    private static WebApplication BuildPeer(NodeContext context, Action<ILoggingBuilder>? logging)
+    private static WebApplication BuildPeer(NodeContext context, Action<ILoggingBuilder>? logging, IServiceProvider api)
     {
         var exchange = context.Exchange!;
         var builder = WebApplication.CreateSlimBuilder();
@@ -409,8 +419,18 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         // Partners' "peers" health checks call this (NOT_SERVING once this node found its stores damaged).
         builder.Services.AddGrpcHealthChecks().AddCheck<Integrity.StoreHealthCheck>("store");
+        if (context.Transparency is not null)
+        {
+            builder.Services.AddSingleton(_ => api.GetRequiredService<Witnessing.Witness>());
+        }
+
         var app = builder.Build();
         app.MapGrpcService<PeerGrpcService>();
+        if (context.Transparency is not null)
+        {
+            Witnessing.WitnessEndpoints.Map(app);
+        }
+
         app.MapGrpcHealthChecksService();
         return app;
     }

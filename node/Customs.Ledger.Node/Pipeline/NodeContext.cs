@@ -28,7 +28,11 @@ public sealed class NodeContext : IDisposable
         Certificates = new IssuerCertificates(dataDirectory, options);
         Exchange = ExchangeContext.Load(dataDirectory, options, Trust);
         Audit = new Node.Audit.AuditTrail(store, ledgers.OfType<Adapters.Embedded.EmbeddedLedger>().First());
+        Transparency = Witnessing.TransparencyContext.Open(dataDirectory, options, key, EmbeddedLedger, Exchange);
     }
+
+    /// <summary>The embedded ledger as a witnessed log (keys, witness store, partners); null when witnessing is off.</summary>
+    public Witnessing.TransparencyContext? Transparency { get; }
 
     /// <summary>The audit trail's anchoring and verification.</summary>
     public Node.Audit.AuditTrail Audit { get; }
@@ -89,6 +93,7 @@ public sealed class NodeContext : IDisposable
             disposable.Dispose();
         }
 
+        Transparency?.Dispose();
         Exchange?.Dispose();
         Store.Dispose();
         Key.Dispose();

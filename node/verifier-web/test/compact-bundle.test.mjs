@@ -137,7 +137,9 @@ test('unknown fields, wrong wire types and broken protobuf are a malformed bundl
   const t0 = seconds('2026-12-07T07:17:57Z');
   malformed(message((w) => (varint(w, 1, 2), varint(w, 99, 1))), /^malformed bundle: unknown field 99 in ProofBundle$/);
   malformed(message((w) => (varint(w, 1, 2), str(w, 12, 'x'))), /unknown field 12 in ProofBundle/);
-  malformed(message((w) => sub(w, 9, (a) => (str(a, 1, 'x'), tag(a, 6, 5).fixed32(1)))), /unknown field 6 in Anchor/);
+  malformed(message((w) => sub(w, 9, (a) => (str(a, 1, 'x'), tag(a, 7, 5).fixed32(1)))), /unknown field 7 in Anchor/);
+  malformed(message((w) => sub(w, 9, (a) => (str(a, 1, 'x'), tag(a, 6, 5).fixed32(1)))), /field 6 \('log'\) of Anchor has wire type 5/);
+  malformed(message((w) => sub(w, 9, (a) => sub(a, 6, (l) => varint(l, 5, 1)))), /^malformed bundle: unknown field 5 in LogInclusion$/);
   malformed(message((w) => sub(w, 5, (l) => sub(l, 1, (d) => varint(d, 9, 1)))), /unknown field 9 in DisclosedLeaf/);
   malformed(message((w) => sub(w, 10, (s) => sub(s, 6, (t) => (varint(t, 1, t0), varint(t, 3, 1))))), /unknown field 3 in Timestamp/);
   malformed(message((w) => str(w, 1, 'two')), /field 1 \('version'\) of ProofBundle has wire type 2/);

@@ -57,12 +57,36 @@ public sealed class BundleFactory(NodeContext node)
             {
                 CertificateChain = node.Certificates.ChainFor(signer, anchoredAt),
             },
-            Anchors = batch.Anchors,
+            Anchors = [.. batch.Anchors.Select(WithLogInclusion)],
             Status = SignedStatus(doc, batchId, batch.Batch.Root, signer),
             LedgerRecord = doc.Record,
         };
         SelfCheck(bundle, doc);
         return bundle;
+    }
+
+    /// <summary>
+    /// The node's own embedded anchor with its place in the witnessed log: the checkpoint covering the block that the most
+    /// witnesses cosigned (the latest among those), if the ledger still reaches it; other anchors unchanged.
+    /// </summary>
+    private Ledger.AnchorReceipt WithLogInclusion(Ledger.AnchorReceipt anchor)
+    {
+        if (node.Transparency is not { } t || anchor.LedgerId != node.EmbeddedLedger.LedgerId)
+        {
+            return anchor;
+        }
+
+        var log = t.Ledger.Log;
+        var size = log.Size;
+        foreach (var checkpoint in t.Store.OwnCheckpoints(8, largerThan: anchor.Height, mostCosignedFirst: true))
+        {
+            if (checkpoint.Size <= size && MerkleHash.AreEqual(log.Root(checkpoint.Size), checkpoint.Root))
+            {
+                return anchor with { Log = new Transparency.LogInclusion(checkpoint.Note, log.InclusionProof(anchor.Height, checkpoint.Size), t.LogBinding) };
+            }
+        }
+
+        return anchor;
     }
 
     /// <summary>

@@ -20,6 +20,7 @@ export { verifyPublicStatus } from './live-status.js';
 export { decodeQrText, encodeQrBundle, QrPayloadError } from './qr-payload.js';
 export { describeField } from './wco-names.js';
 export { jsonRpcOverHttp } from './json-rpc.js';
+export { witnessPolicy, parseNoteKey } from './transparency.js';
 export { VALID, INVALID, ERROR, UNVERIFIED, combine } from './report.js';
 
 /** Runs one check; an exception (where the C# verifier would throw on malformed data) makes it INVALID. */
@@ -52,7 +53,9 @@ function documentOf(b) {
  * Verifies one bundle.
  * @param {string|object} input bundle JSON text, or its parsed object
  * @param {{ trust?: import('./trust.js').Trust, now?: Date, requiredLedgers?: string[], maxStatusAgeMs?: number,
- *           liveStatus?: object, ethereumRpc?: (method: string, params: any[]) => Promise<any> }} options
+ *           liveStatus?: object, ethereumRpc?: (method: string, params: any[]) => Promise<any>,
+ *           witnesses?: object }} options  witnesses: a witness policy (transparency.js witnessPolicy) that replaces the
+ *           trust list's
  * @returns {Promise<{ verdict: string, checks: {name: string, verdict: string, reason: string}[], document: object|null }>}
  */
 export async function verifyBundle(input, options = {}) {
@@ -69,6 +72,8 @@ export async function verifyBundle(input, options = {}) {
     requiredLedgers: options.requiredLedgers ?? [],
     maxStatusAgeMs: options.maxStatusAgeMs ?? null,
     ethereum: options.ethereumRpc ? new EthereumVerifier(options.ethereumRpc) : null,
+    // VerificationPolicy.Witnesses ?? the trust list's (null: a log proof is still checked, cosignatures are not counted).
+    witnesses: options.witnesses ?? options.trust?.list?.witnesses ?? null,
   };
   const record = readRecordIdentity(b.ledgerRecord);
   const certificate = ctx.trust && b.issuer.certificateChain.length > 0 ? ctx.trust.resolve(b.issuer.certificateChain) : null;

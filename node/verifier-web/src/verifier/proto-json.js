@@ -7,6 +7,7 @@
 import { JsonTokenizer, JsonNumber, JsonError } from './json.js';
 import { fromBase64 } from './bytes.js';
 import { enumTryParse, enumName, MESSAGE_KINDS, LEAF_TYPES, DOCUMENT_STATES, INT32, BYTE } from './dotnet-enum.js';
+import { logInclusionOf, MAX_LOG_PATH } from './transparency.js';
 
 export class MalformedBundle extends Error {}
 
@@ -24,6 +25,15 @@ export const MIN_TIME_MS = -62135596800000;
 
 // Field tables: [jsonName, protoName, kind, extra]. kind: string, bytes, int32, int64, enum, timestamp, message,
 // repeated-bytes, repeated-message, optional-string, oneof-message, oneof-bytes.
+const LOG_INCLUSION = {
+  name: 'LogInclusion',
+  fields: [
+    ['checkpoint', 'checkpoint', 'string'],
+    ['path', 'path', 'repeated-bytes'],
+    ['logKey', 'log_key', 'string'],
+    ['logKeySignature', 'log_key_signature', 'bytes'],
+  ],
+};
 const ANCHOR = {
   name: 'Anchor',
   fields: [
@@ -32,6 +42,7 @@ const ANCHOR = {
     ['height', 'height', 'int64'],
     ['timestamp', 'timestamp', 'timestamp'],
     ['proof', 'proof', 'bytes'],
+    ['log', 'log', 'message', LOG_INCLUSION],
   ],
 };
 const DISCLOSED_LEAF = {
@@ -365,19 +376,24 @@ function fromProto(p) {
   };
 }
 
+/** BundleMapping.FromProto(Anchor): a log path over 128 hashes is a malformed bundle; a log key that does not parse is kept out. */
 export function anchorOf(a) {
+  if (a.log && a.log.path.length > MAX_LOG_PATH) fail(`an anchor's log path holds more than ${MAX_LOG_PATH} hashes`);
   return {
     ledgerId: a.ledgerId,
     reference: a.reference,
     height: a.height,
     timestampMs: a.timestamp ?? MIN_TIME_MS,
     proof: a.proof,
+    log: a.log ? logInclusionOf(a.log) : null,
   };
 }
 
 /** A BundleStatus message (from a bundle or a node's live status) → model; throws MalformedBundle. */
 export function statusOf(s) {
   if (!(s.state >= 1 && s.state <= 5)) fail(`unknown document state ${STATE_NAMES[s.state] ?? s.state}`);
+  // The C# reads the revocation anchor (FromProto(Anchor), which may refuse it) before the path and the signer chain.
+  const revocation = s.revocation ? anchorOf(s.revocation) : null;
   if (s.path.length > MAX_STATUS_PATH) fail(`the status path is longer than ${MAX_STATUS_PATH} hashes`);
   if (s.signerCertificates.length > MAX_CERTIFICATES) {
     fail(`the status signer's certificate chain holds more than ${MAX_CERTIFICATES} certificates`);
@@ -385,7 +401,7 @@ export function statusOf(s) {
   return {
     state: DOCUMENT_STATES[s.state],
     revocationReason: s.revocationReason,
-    revocation: s.revocation ? anchorOf(s.revocation) : null,
+    revocation,
     supersededBy: s.supersededBy,
     supersedes: s.supersedes,
     asOfMs: s.asOf ?? MIN_TIME_MS,

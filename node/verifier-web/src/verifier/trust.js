@@ -15,6 +15,7 @@ import { fromBase64, toHex, utf8, concat, asciiLower } from './bytes.js';
 import { sha256 } from './hash.js';
 import { parseJson, int64Of } from './json.js';
 import { VALID, INVALID, UNVERIFIED, formatU, formatIso } from './report.js';
+import { parseNoteKey, witnessPolicy, PolicyError, MAX_POLICY_KEYS } from './transparency.js';
 
 /** Longest chain accepted from a bundle: the node certificate and up to four intermediates (TrustStore.MaxChainLength). */
 export const MAX_CHAIN_LENGTH = 5;
@@ -478,6 +479,36 @@ function parseSignerSpki(der) {
 }
 
 
+/**
+ * The optional `witnesses` member: { required, keys: [cosignature/v1 verifier keys], logs?: [Ed25519 verifier keys] }
+ * (TrustList.ParseWitnesses): keys read in that order, then `required` (an int32), then the policy's own rules.
+ */
+function parseWitnesses(witnesses, get) {
+  const malformed = () => listError('the trust list content is malformed');
+  // StringArray as the C# reads it: every element in turn (null: "holds a non-string"; another non-string is
+  // JsonElement.GetString's InvalidOperationException), then the count.
+  const strings = (name) => {
+    const arr = get(witnesses, name);
+    if (!Array.isArray(arr)) throw malformed();
+    for (const s of arr) {
+      if (s === null) throw listError(`'${name}' holds a non-string`);
+      if (typeof s !== 'string') throw malformed();
+    }
+    if (arr.length > MAX_POLICY_KEYS) throw listError(`'${name}' holds more than ${MAX_POLICY_KEYS} entries`);
+    return arr.map((k) => parseNoteKey(k) ?? (() => { throw malformed(); })());
+  };
+  const keys = strings('keys');
+  const logs = witnesses.has('logs') ? strings('logs') : [];
+  const required = int64Of(get(witnesses, 'required'));
+  if (required === null || required < -2147483648n || required > 2147483647n) throw malformed();
+  try {
+    return witnessPolicy(keys, Number(required), logs);
+  } catch (e) {
+    if (e instanceof PolicyError) throw listError('the witness policy names keys of the wrong kind, too many, or a required count outside 0 to the number of witnesses');
+    throw e;
+  }
+}
+
 function parseContent(payload) {
   const text = new TextDecoder('utf-8', { fatal: false }).decode(payload);
   try {
@@ -552,6 +583,7 @@ function parseContent(payload) {
       authorityDers: strings(root, 'authorities', 64).map((p) => single(p, 'CERTIFICATE')),
       crlDers: strings(root, 'crls', 128).map((p) => single(p, 'X509 CRL')),
       members,
+      witnesses: root.has('witnesses') ? parseWitnesses(root.get('witnesses'), get) : null,
     };
   } catch (e) {
     if (e instanceof TrustError) throw e;
