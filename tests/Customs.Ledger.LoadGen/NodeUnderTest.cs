@@ -46,7 +46,7 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         return NodeClients.WithToken(Address, File.ReadAllText(NodeClients.TokenFile(DataDirectory)).Trim(), handler);
     }
 
-    public static async Task<NodeUnderTest> StartAsync(string ledger, int batchMax, int batchWindowMs, TextWriter progress, bool tls = false)
+    public static async Task<NodeUnderTest> StartAsync(string ledger, int batchMax, int batchWindowMs, TextWriter progress, bool tls = false, bool witness = true)
     {
         var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-loadgen-" + Guid.NewGuid().ToString("N")[..8]);
         var run = new NodeUnderTest(dir);
@@ -62,6 +62,11 @@ internal sealed class NodeUnderTest : IAsyncDisposable
                 if (tls)
                 {
                     options["api"] = new JsonObject { ["tls"] = new JsonObject() };
+                }
+
+                if (!witness)
+                {
+                    options["witness"] = new JsonObject { ["enabled"] = false };
                 }
             });
             if (ledger == "ethereum")
