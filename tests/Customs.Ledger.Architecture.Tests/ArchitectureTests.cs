@@ -74,15 +74,16 @@ public sealed class ArchitectureTests
     /// Security knows only the configuration; Configuration and Storage know nothing else of the node.
     /// </summary>
     [Theory]
-    [InlineData("Configuration", new[] { "Hosting", "Services", "Pipeline", "Storage", "Security", "Audit", "Integrity", "Observability", "Backup" })]
-    [InlineData("Storage", new[] { "Hosting", "Services", "Pipeline", "Configuration", "Security", "Audit", "Integrity", "Observability", "Backup" })]
-    [InlineData("Security", new[] { "Hosting", "Services", "Pipeline", "Storage", "Audit", "Integrity", "Observability", "Backup" })]
+    [InlineData("Configuration", new[] { "Hosting", "Services", "Pipeline", "Storage", "Security", "Audit", "Integrity", "Observability", "Backup", "Witnessing" })]
+    [InlineData("Storage", new[] { "Hosting", "Services", "Pipeline", "Configuration", "Security", "Audit", "Integrity", "Observability", "Backup", "Witnessing" })]
+    [InlineData("Security", new[] { "Hosting", "Services", "Pipeline", "Storage", "Audit", "Integrity", "Observability", "Backup", "Witnessing" })]
     [InlineData("Pipeline", new[] { "Hosting", "Services", "Backup" })]
     [InlineData("Services", new[] { "Hosting" })]
     [InlineData("Audit", new[] { "Hosting", "Services" })]
     [InlineData("Integrity", new[] { "Hosting", "Services" })]
     [InlineData("Observability", new[] { "Hosting", "Services" })]
     [InlineData("Backup", new[] { "Hosting", "Services" })]
+    [InlineData("Witnessing", new[] { "Hosting", "Services", "Backup" })]
     public void NodeFolders_DoNotReachUp(string folder, string[] above)
     {
         var result = Types.InAssembly(Node).That().ResideInNamespace("Customs.Ledger.Node." + folder)

@@ -18,6 +18,9 @@ internal sealed record LoadSettings(
 
     /// <summary>The node signs checkpoints of its embedded ledger (the default); false runs it with <c>witness.enabled=false</c>.</summary>
     public bool Witness { get; init; } = true;
+
+    /// <summary>Run the pilot pair: the node under test with a partner process beside it that witnesses its ledger.</summary>
+    public bool Pilot { get; init; }
 }
 
 /// <summary>
@@ -54,7 +57,9 @@ internal sealed class LoadRun(LoadSettings settings, TextWriter progress)
         var generator = new DeclarationGenerator(settings.Items, run);
         progress.WriteLine($"document: {generator.Document(0).Length:N0} bytes, {settings.Items} goods item(s); ledger {settings.Ledger}, batches of up to {settings.BatchMax:N0} / {settings.BatchWindowMs} ms");
 
-        await using var node = await NodeUnderTest.StartAsync(settings.Ledger, settings.BatchMax, settings.BatchWindowMs, progress, settings.Tls, settings.Witness).ConfigureAwait(false);
+        await using var node = settings.Pilot
+            ? await NodeUnderTest.StartPilotAsync(settings.BatchMax, settings.BatchWindowMs, progress, settings.Witness).ConfigureAwait(false)
+            : await NodeUnderTest.StartAsync(settings.Ledger, settings.BatchMax, settings.BatchWindowMs, progress, settings.Tls, settings.Witness).ConfigureAwait(false);
         progress.WriteLine($"node pid {node.Pid} at {node.Address}{(settings.Tls ? " (TLS, bearer token)" : " (HTTP/2 without TLS, bearer token)")}; data in {node.DataDirectory}");
         using var channel = node.Channel();
         var client = new DocumentService.DocumentServiceClient(channel);

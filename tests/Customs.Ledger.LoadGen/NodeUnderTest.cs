@@ -14,9 +14,15 @@ namespace Customs.Ledger.LoadGen;
 internal sealed class NodeUnderTest : IAsyncDisposable
 {
     private NodeProcess? _node;
+    private NodeProcess? _witness;
     private Process? _chain;
+    private string _root;
 
-    private NodeUnderTest(string dataDirectory) => DataDirectory = dataDirectory;
+    private NodeUnderTest(string dataDirectory)
+    {
+        DataDirectory = dataDirectory;
+        _root = dataDirectory;
+    }
 
     public string DataDirectory { get; }
 
@@ -44,6 +50,40 @@ internal sealed class NodeUnderTest : IAsyncDisposable
 #pragma warning restore CA2000
         handler.SslOptions.RemoteCertificateValidationCallback = Pki.ServerCertificateTrust.Callback([trusted]);
         return NodeClients.WithToken(Address, File.ReadAllText(NodeClients.TokenFile(DataDirectory)).Trim(), handler);
+    }
+
+    /// <summary>
+    /// The pilot pair instead (<c>customs-ledger-node pilot --prepare-only</c>): the node under test is GB-HMRC, and
+    /// NL-NVWA runs beside it as its partner — the witness of its embedded ledger (with <paramref name="witness"/>; with
+    /// witnessing off on both, it idles). Embedded ledger, no TLS on the client API.
+    /// </summary>
+    public static async Task<NodeUnderTest> StartPilotAsync(int batchMax, int batchWindowMs, TextWriter progress, bool witness)
+    {
+        var root = Path.Combine(Path.GetTempPath(), "customs-ledger-loadgen-pilot-" + Guid.NewGuid().ToString("N")[..8]);
+        var run = new NodeUnderTest(Path.Combine(root, "gb-hmrc")) { _root = root };
+        try
+        {
+            await NodeToolAsync("pilot", "--dir", root, "--prepare-only").ConfigureAwait(false);
+            foreach (var dir in new[] { run.DataDirectory, Path.Combine(root, "nl-nvwa") })
+            {
+                EditOptions(dir, options =>
+                {
+                    options["batchMaxDocuments"] = batchMax;
+                    options["batchWindowMilliseconds"] = batchWindowMs;
+                    options["witness"] = new JsonObject { ["enabled"] = witness };
+                });
+            }
+
+            progress.WriteLine($"starting the witness NL-NVWA beside GB-HMRC (witnessing {(witness ? "on" : "off")})");
+            run._witness = await NodeProcess.StartAsync(Path.Combine(root, "nl-nvwa")).ConfigureAwait(false);
+            await run.StartNodeAsync().ConfigureAwait(false);
+            return run;
+        }
+        catch
+        {
+            await run.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
     public static async Task<NodeUnderTest> StartAsync(string ledger, int batchMax, int batchWindowMs, TextWriter progress, bool tls = false, bool witness = true)
@@ -153,11 +193,17 @@ internal sealed class NodeUnderTest : IAsyncDisposable
             _node = null;
         }
 
+        if (_witness is not null)
+        {
+            await _witness.DisposeAsync().ConfigureAwait(false);
+            _witness = null;
+        }
+
         ChainProcess.Kill(_chain);
         _chain?.Dispose();
         try
         {
-            Directory.Delete(DataDirectory, recursive: true);
+            Directory.Delete(_root, recursive: true);
         }
         catch (IOException)
         {

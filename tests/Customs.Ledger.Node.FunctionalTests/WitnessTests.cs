@@ -80,6 +80,9 @@ public sealed class WitnessTests : IDisposable
             Assert.NotEqual(0, required3.ExitCode);
             Assert.Contains("2 valid cosignature(s) of the policy's witnesses; 3 required", required3.Output, StringComparison.Ordinal);
 
+            // The log is public too: the latest checkpoint, and proofs that it extends the bundle's and holds its block.
+            await CheckPublicLogAsync(nodes[0]!, embedded);
+
             // 2. Split view: NL's log key signs two different checkpoints of one size, one for GB and one for FR. Each
             // witness cosigns what it was shown; gossip between them catches it, and both keep the evidence.
             await SubmitAndWaitCosignedAsync(nodes[1]!, 1);
@@ -136,6 +139,13 @@ public sealed class WitnessTests : IDisposable
             }
 
             Assert.Contains("not consistent with the checkpoints this node signed before", nodes[0]!.Output, StringComparison.Ordinal);
+            using (var health = new HttpClient { BaseAddress = nodes[0]!.HttpAddress })
+            {
+                var report = await health.GetStringAsync("/healthz").DefaultTimeout();
+                Assert.Contains("Degraded", report, StringComparison.Ordinal);
+                Assert.Contains("not consistent with the checkpoints this node signed", report, StringComparison.Ordinal);
+            }
+
             Assert.True(Refused409(nodes[0]!, "NL-NVWA"), nodes[0]!.Output);
             Assert.True(Refused409(nodes[0]!, "FR-DGDDI"), nodes[0]!.Output);
             await WaitAsync(() => Evidence(1, gbOrigin) && Evidence(2, gbOrigin), "both witnesses to hold evidence of GB's rewritten ledger");
@@ -222,7 +232,8 @@ public sealed class WitnessTests : IDisposable
         var dir = Dir(i);
         var options = NodeOptions.Load(dir);
         using var ledgerKey = Security.NodeKeys.Load(dir, options);
-        var (logPrivate, _) = TransparencyKeys.LoadOrCreate(dir, options);
+        var (logPrivate, witnessPrivate) = TransparencyKeys.LoadOrCreate(dir, options, ledgerKey);
+        witnessPrivate.Dispose();
         using var logKeyPrivate = logPrivate;
         var logKey = NoteKey.Create(LogOrigin.For("embedded:" + Ids[i])!, NoteKeyAlgorithm.Ed25519, logPrivate.PublicKey);
         var binding = NoteKeyBinding.Create(logKey, ledgerKey).ToHeader();
@@ -239,34 +250,94 @@ public sealed class WitnessTests : IDisposable
         using var handler = new SocketsHttpHandler { SslOptions = { ClientCertificates = [certificate], RemoteCertificateValidationCallback = (_, _, _, _) => true } };
         using var http = new HttpClient(handler);
         var answers = new List<HttpStatusCode>();
+        var n = hashes.Count;
+        var proofs = new List<byte[][]>();
         foreach (var (witness, fork) in new[] { (0, "fork-for-gb"), (2, "fork-for-fr") })
         {
-            var tree = new LogTree();
-            foreach (var hash in hashes)
-            {
-                tree.Append(hash);
-            }
-
-            var old = tree.Size;
+            var tree = TreeOf(hashes);
             tree.Append(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(fork)));
             var text = new Checkpoint(logKey.Name, tree.Size, tree.Root(tree.Size)).ToText();
             var note = new SignedNote(text, [logKey.Sign(logPrivate, text)]).ToString();
-            var body = new AddCheckpointRequest(old, tree.ConsistencyProof(old, tree.Size), note).ToBody();
-            using var request = new HttpRequestMessage(HttpMethod.Post, $"https://127.0.0.1:{_peerPorts[witness]}{WitnessProtocol.AddCheckpointPath}")
-            {
-                Content = new StringContent(body, Encoding.UTF8, "text/plain"),
-                Version = HttpVersion.Version20,
-                VersionPolicy = HttpVersionPolicy.RequestVersionExact,
-            };
-            request.Headers.TryAddWithoutValidation(WitnessProtocol.LogKeyHeader, binding);
-            using var response = await http.SendAsync(request).DefaultTimeout();
-            answers.Add(response.StatusCode);
-        }
+            var proof = tree.ConsistencyProof(n, tree.Size);
 
+            // First, what a witness refuses — and its state stays as it was (the fork below still extends it).
+            Assert.Equal(400, (await PostAsync(http, witness, "old 1\nnot a hash\n\n" + note, binding)).Status);
+            Assert.Equal(400, (await PostAsync(http, witness, "old 01\n\n" + note, binding)).Status);
+            using (var stranger = Crypto.Ed25519PrivateKey.Generate())
+            {
+                var impostor = NoteKey.Create(logKey.Name, NoteKeyAlgorithm.Ed25519, stranger.PublicKey);
+                Assert.Equal(403, (await PostAsync(http, witness, new AddCheckpointRequest(n, proof, new SignedNote(text, [impostor.Sign(stranger, text)]).ToString()).ToBody(), binding)).Status);
+                using var otherLedgerKey = Crypto.Secp256k1PrivateKey.Generate();
+                var unvouched = NoteKeyBinding.Create(impostor, otherLedgerKey).ToHeader();
+                Assert.Equal(403, (await PostAsync(http, witness, new AddCheckpointRequest(n, proof, new SignedNote(text, [impostor.Sign(stranger, text)]).ToString()).ToBody(), unvouched)).Status);
+            }
+
+            var elsewhere = NoteKey.Create("customs-ledger/embedded/XX-NOBODY", NoteKeyAlgorithm.Ed25519, logPrivate.PublicKey);
+            var foreignText = new Checkpoint(elsewhere.Name, tree.Size, tree.Root(tree.Size)).ToText();
+            Assert.Equal(404, (await PostAsync(http, witness, new AddCheckpointRequest(n, proof, new SignedNote(foreignText, [elsewhere.Sign(logPrivate, foreignText)]).ToString()).ToBody(), binding)).Status);
+            var conflict = await PostAsync(http, witness, new AddCheckpointRequest(n - 1, tree.ConsistencyProof(n - 1, tree.Size), note).ToBody(), binding);
+            Assert.Equal((409, $"{n}\n", WitnessProtocol.SizeContentType), (conflict.Status, conflict.Body, conflict.ContentType));
+            var bad = proof.Select(h => (byte[])h.Clone()).ToArray();
+            bad[^1][0] ^= 1;
+            Assert.Equal(422, (await PostAsync(http, witness, new AddCheckpointRequest(n, bad, note).ToBody(), binding)).Status);
+            Assert.Equal(422, (await PostAsync(http, witness, new AddCheckpointRequest(n, [], note).ToBody(), binding)).Status);
+
+            var answer = await PostAsync(http, witness, new AddCheckpointRequest(n, proof, note).ToBody(), binding);
+            answers.Add((HttpStatusCode)answer.Status);
+        }
         return (answers[0], answers[1]);
     }
 
     private static string Tail(string output) => output.Length <= 4000 ? output : output[^4000..];
+
+    private static async Task CheckPublicLogAsync(NodeProcess node, Anchor anchor)
+    {
+        using var http = new HttpClient { BaseAddress = node.HttpAddress };
+        using var response = await http.GetAsync(Services.LogEndpoints.CheckpointPath).DefaultTimeout();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.True(NoteKeyBinding.TryParseHeader(response.Headers.GetValues(WitnessProtocol.LogKeyHeader).Single(), out var binding));
+        Assert.True(SignedNote.TryParse(await response.Content.ReadAsStringAsync().DefaultTimeout(), out var note, out _));
+        Assert.True(Checkpoint.TryParse(note.Text, out var latest, out _));
+        Assert.Contains(note.Signatures, s => binding.Key.Verify(note.Text, s, out _));
+        Assert.True(SignedNote.TryParse(anchor.Log.Checkpoint, out var bundleNote, out _));
+        Assert.True(Checkpoint.TryParse(bundleNote.Text, out var earlier, out _));
+
+        var consistency = await http.GetStringAsync($"/public/v1/log/consistency?old={earlier.Size}&new={latest.Size}").DefaultTimeout();
+        Assert.True(LogProofs.VerifyConsistency(earlier.Size, latest.Size, earlier.Root, latest.Root, Lines(consistency)));
+        var inclusion = await http.GetStringAsync($"/public/v1/log/inclusion?index={anchor.Height}&size={latest.Size}").DefaultTimeout();
+        Assert.True(Merkle.MerkleTree.VerifyInclusion(LogTree.LeafHash(Convert.FromHexString(anchor.Reference)), anchor.Height, latest.Size, Lines(inclusion), latest.Root));
+        foreach (var bad in new[] { $"consistency?old={latest.Size + 1}&new={latest.Size}", "consistency?old=01&new=2", $"inclusion?index={latest.Size}&size={latest.Size}", "inclusion?index=x&size=2", $"consistency?old=1&new={latest.Size + 1}" })
+        {
+            using var refused = await http.GetAsync("/public/v1/log/" + bad).DefaultTimeout();
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        }
+
+        static byte[][] Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(Convert.FromBase64String)];
+    }
+
+    private static LogTree TreeOf(IEnumerable<byte[]> hashes)
+    {
+        var tree = new LogTree();
+        foreach (var hash in hashes)
+        {
+            tree.Append(hash);
+        }
+
+        return tree;
+    }
+
+    private async Task<(int Status, string Body, string? ContentType)> PostAsync(HttpClient http, int witness, string body, string binding)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"https://127.0.0.1:{_peerPorts[witness]}{WitnessProtocol.AddCheckpointPath}")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "text/plain"),
+            Version = HttpVersion.Version20,
+            VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
+        request.Headers.TryAddWithoutValidation(WitnessProtocol.LogKeyHeader, binding);
+        using var response = await http.SendAsync(request).DefaultTimeout();
+        return ((int)response.StatusCode, await response.Content.ReadAsStringAsync().DefaultTimeout(), response.Content.Headers.ContentType?.MediaType);
+    }
 
     private static async Task WaitAsync(Func<bool> condition, string what)
     {

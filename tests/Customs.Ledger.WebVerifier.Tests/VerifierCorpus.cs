@@ -5,6 +5,7 @@ using Customs.Ledger.Api;
 using Customs.Ledger.Bundles;
 using Customs.Ledger.Canonical;
 using Customs.Ledger.Pki;
+using Customs.Ledger.Transparency;
 using Customs.Ledger.Wco;
 using Google.Protobuf;
 using Microsoft.Extensions.Time.Testing;
@@ -19,7 +20,9 @@ namespace Customs.Ledger.WebVerifier.Tests;
 /// </summary>
 /// <remarks>
 /// Policies: the consortium CA and its CRLs; for about one case in ten no trust anchor; for one in twenty a maximum
-/// status age of 1 ms. Issuers: two certified administrations (one through an intermediate CA), one whose certificate was revoked for key
+/// status age of 1 ms; for one in ten a signed trust list whose witness policy requires two cosignatures, for one in
+/// twenty three (every embedded anchor carries an inclusion proof to its issuer's checkpoint, cosigned by three, two or
+/// one of three witnesses). Issuers: two certified administrations (one through an intermediate CA), one whose certificate was revoked for key
 /// compromise before its batches were anchored, one revoked only after (its earlier batches stay VALID), an impostor with
 /// no certificate and one certified by an untrusted CA of the same name. Tampering: every part of a bundle — leaves, salts,
 /// hidden hashes, batch entry, proof and signature, issuer fields and certificates, anchors, status statement, leaf, path,
@@ -38,6 +41,10 @@ internal sealed class VerifierCorpus : IDisposable
     private readonly List<Proto.ProofBundle> _genuine = [];
     private readonly List<Proto.ProofBundle> _impostor = [];
     private readonly List<Proto.ProofBundle> _revoked = [];
+    private readonly List<Crypto.Ed25519PrivateKey> _noteKeys = [];
+
+    /// <summary>Each issuer's log proof parts, by its ledger key (hex): checkpoint note, log tree, binding.</summary>
+    private readonly Dictionary<string, (string Note, LogTree Tree, NoteKeyBinding Binding)> _logs = [];
 
     private VerifierCorpus(int seed)
     {
@@ -111,6 +118,21 @@ internal sealed class VerifierCorpus : IDisposable
 
         _genuine.AddRange(toRevoke);
 
+        // Witnessed logs (docs/WITNESSING.md): three witnesses; GB's checkpoint is cosigned by all three, NL's by two, the
+        // others' by one; every bundle's embedded anchor carries its inclusion proof to its issuer's checkpoint.
+        var witnesses = Enumerable.Range(1, 3).Select(i => (Private: NoteKeyPrivate(), Name: $"customs-ledger/witness/W{i}")).ToList();
+        var witnessKeys = witnesses.Select(w => NoteKey.Create(w.Name, NoteKeyAlgorithm.Cosignature, w.Private.PublicKey)).ToList();
+        foreach (var issuer in _issuers)
+        {
+            var cosigners = issuer == gb ? 3 : issuer == nl ? 2 : 1;
+            _logs[Convert.ToHexStringLower(issuer.Key.PublicKey.ToCompressedBytes())] = Checkpointed(issuer, [.. witnesses.Take(cosigners).Select((w, i) => (w.Private, witnessKeys[i]))]);
+        }
+
+        foreach (var bundle in _genuine.Concat(_impostor).Concat(_revoked))
+        {
+            AttachLog(bundle);
+        }
+
         var trust = Path.Combine(directory, "trust");
         Directory.CreateDirectory(trust);
         Directory.CreateDirectory(Path.Combine(directory, "bundles"));
@@ -118,6 +140,10 @@ internal sealed class VerifierCorpus : IDisposable
         File.WriteAllText(Path.Combine(trust, "consortium-ca.crl.pem"), Ca.CreateCrl().Pem);
         File.WriteAllText(Path.Combine(trust, "intermediate.crl.pem"), intermediate.CreateCrl().Pem);
         string[] trustFiles = ["trust/consortium-ca.pem"];
+        // Trust lists whose witness policy requires two, or all three, of the witnesses' cosignatures.
+        string[] witnessed2 = ["trust/trust-list-2.json"], witnessed3 = ["trust/trust-list-3.json"];
+        File.WriteAllText(Path.Combine(directory, witnessed2[0]), WitnessedTrustList(intermediate, new WitnessPolicy(witnessKeys, 2)));
+        File.WriteAllText(Path.Combine(directory, witnessed3[0]), WitnessedTrustList(intermediate, new WitnessPolicy(witnessKeys, 3)));
         var policy = new VerificationPolicy
         {
             Authority = TrustFiles.Load([.. trustFiles.Select(f => Path.Combine(directory, f))]),
@@ -127,6 +153,8 @@ internal sealed class VerifierCorpus : IDisposable
         // Most cases under the consortium's trust; some with no trust anchor at all (the issuer can at best be
         // UNVERIFIED) and some accepting no status older than 1 ms (a signed status is then UNVERIFIED offline).
         var anchorless = policy with { Authority = null };
+        var requiring2 = policy with { Authority = TrustFiles.Load([Path.Combine(directory, witnessed2[0])]) };
+        var requiring3 = policy with { Authority = TrustFiles.Load([Path.Combine(directory, witnessed3[0])]) };
         var impatient = policy with { MaxStatusAge = TimeSpan.FromMilliseconds(1) };
         var cases = new List<CorpusCase>(count);
         while (cases.Count < count)
@@ -150,12 +178,80 @@ internal sealed class VerifierCorpus : IDisposable
             {
                 < 2 => new CorpusCase(file, mutation + " (no trust anchor)", BundleVerifier.Verify(read, anchorless)) { Trust = [] },
                 2 => new CorpusCase(file, mutation + " (max status age 1 ms)", BundleVerifier.Verify(read, impatient)) { MaxStatusAgeMs = 1 },
+                3 or 4 => new CorpusCase(file, mutation + " (trust list: 2 cosignatures required)", BundleVerifier.Verify(read, requiring2)) { Trust = witnessed2 },
+                5 => new CorpusCase(file, mutation + " (trust list: 3 cosignatures required)", BundleVerifier.Verify(read, requiring3)) { Trust = witnessed3 },
                 _ => new CorpusCase(file, mutation, BundleVerifier.Verify(read, policy)),
             });
         }
 
         WriteManifest(Path.Combine(directory, "manifest.json"), trustFiles, cases);
         return cases;
+    }
+
+    private Crypto.Ed25519PrivateKey NoteKeyPrivate()
+    {
+        var key = Crypto.Ed25519PrivateKey.Generate();
+        _noteKeys.Add(key);
+        return key;
+    }
+
+    /// <summary>The issuer's log at its current size: a checkpoint signed by a log key its ledger key vouches for, cosigned by <paramref name="cosigners"/>.</summary>
+    private (string Note, LogTree Tree, NoteKeyBinding Binding) Checkpointed(TestIssuer issuer, IReadOnlyList<(Crypto.Ed25519PrivateKey Private, NoteKey Key)> cosigners)
+    {
+        var tree = new LogTree();
+        for (var blocks = issuer.Ledger.ReadBlocksAfter(-1, 1000); blocks.Count > 0; blocks = issuer.Ledger.ReadBlocksAfter(blocks[^1].Height, 1000))
+        {
+            foreach (var block in blocks)
+            {
+                tree.Append(block.Hash);
+            }
+        }
+
+        var logPrivate = NoteKeyPrivate();
+        var logKey = NoteKey.Create(LogOrigin.For(issuer.Ledger.LedgerId)!, NoteKeyAlgorithm.Ed25519, logPrivate.PublicKey);
+        var text = new Checkpoint(logKey.Name, tree.Size, tree.Root(tree.Size)).ToText();
+        List<NoteSignature> signatures = [logKey.Sign(logPrivate, text), .. cosigners.Select((c, i) => c.Key.Sign(c.Private, text, 1_765_000_000 + i))];
+        return (new SignedNote(text, signatures).ToString(), tree, NoteKeyBinding.Create(logKey, issuer.Key));
+    }
+
+    private void AttachLog(Proto.ProofBundle b)
+    {
+        if (!_logs.TryGetValue(Convert.ToHexStringLower(b.Issuer.PublicKey.Span), out var log))
+        {
+            return;
+        }
+
+        foreach (var anchor in b.Anchors.Where(a => a.LedgerId.StartsWith("embedded:", StringComparison.Ordinal)))
+        {
+            anchor.Log = new Proto.LogInclusion
+            {
+                Checkpoint = log.Note,
+                LogKey = log.Binding.Key.VerifierKey,
+                LogKeySignature = ByteString.CopyFrom(log.Binding.Signature),
+            };
+            anchor.Log.Path.AddRange(log.Tree.InclusionProof(anchor.Height, log.Tree.Size).Select(ByteString.CopyFrom));
+        }
+    }
+
+    /// <summary>A signed trust list naming the corpus's certified administrations, with a witness policy.</summary>
+    private string WitnessedTrustList(ConsortiumCa intermediate, WitnessPolicy witnesses)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var content = new TrustListContent
+        {
+            Consortium = "Customs Ledger Corpus",
+            Sequence = 1,
+            IssuedAt = now.AddMinutes(-1),
+            NextUpdate = now.AddDays(30),
+            Threshold = 1,
+            SignerKeys = [Ca.SignerKeyInfo],
+            Authorities = [Ca.RawData],
+            Crls = [Ca.CreateCrl().Der, intermediate.CreateCrl().Der],
+            Members = [.. new[] { ("GB-HMRC", "GB", "HMRC"), ("NL-DOUANE", "NL", "Douane"), ("FR-DGDDI", "FR", "DGDDI"), ("DE-ZOLL", "DE", "Zoll") }
+                .Select(m => new TrustListMember(m.Item1, m.Item2, m.Item3, [], [], [], []))],
+            Witnesses = witnesses,
+        };
+        return TrustList.Sign(content, Ca);
     }
 
     private TestIssuer Issuer(TestIssuer issuer)
@@ -221,7 +317,9 @@ internal sealed class VerifierCorpus : IDisposable
         // Parts taken from another batch (possibly the same issuer's) or from another issuer.
         var other = Pick(_genuine.Where(g => g.Batch.BatchRoot != b.Batch.BatchRoot).ToList());
         var stranger = Pick(_genuine.Where(g => g.Issuer.PublicKey != b.Issuer.PublicKey).ToList());
-        switch (_random.Next(36))
+        var log = b.Anchors.FirstOrDefault(a => a.Log is not null)?.Log;
+        var otherLog = other.Anchors.FirstOrDefault(a => a.Log is not null)?.Log;
+        switch (_random.Next(42))
         {
             case 0 when disclosed.Count > 0:
                 var leaf = b.Leaves[Pick(disclosed)].Disclosed;
@@ -336,6 +434,29 @@ internal sealed class VerifierCorpus : IDisposable
             case 34:
                 b.DocumentRoot = Flip(b.DocumentRoot);
                 return "edited document root";
+            case 36 when log is { Path.Count: > 0 }:
+                var step = _random.Next(log.Path.Count);
+                log.Path[step] = Flip(log.Path[step]);
+                return "log path hash flipped";
+            case 37 when log is not null && otherLog is not null && otherLog.Checkpoint != log.Checkpoint:
+                log.Checkpoint = otherLog.Checkpoint;
+                log.LogKey = otherLog.LogKey;
+                log.LogKeySignature = otherLog.LogKeySignature;
+                return "log checkpoint of another issuer";
+            case 38 when log is not null:
+                log.Checkpoint = string.Concat(log.Checkpoint.Split('\n').Where(l => !l.StartsWith("\u2014 customs-ledger/witness/", StringComparison.Ordinal)).Select(l => l + "\n"))[..^1];
+                return "log cosignatures removed";
+            case 39 when log is not null:
+                log.LogKeySignature = Flip(log.LogKeySignature);
+                return "log key binding flipped";
+            case 40 when log is not null:
+                var lines = log.Checkpoint.Split('\n');
+                lines[1] = (long.Parse(lines[1], System.Globalization.CultureInfo.InvariantCulture) + 1).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                log.Checkpoint = string.Join('\n', lines);
+                return "log checkpoint size edited";
+            case 41 when log is not null:
+                b.Anchors.First(a => a.Log is not null).Log = null;
+                return "log proof removed";
             default:
                 return RandomFlip(b);
         }
@@ -461,6 +582,11 @@ internal sealed class VerifierCorpus : IDisposable
         foreach (var issuer in _issuers)
         {
             issuer.Dispose();
+        }
+
+        foreach (var key in _noteKeys)
+        {
+            key.Dispose();
         }
     }
 }

@@ -49,6 +49,8 @@ internal static class KeyCommands
                 using var current = NodeKeys.LoadFromKeystore(dir, options);
                 using var fresh = Secp256k1PrivateKey.Generate();
                 using var staged = NodeKeys.StageRotation(dir, options, fresh);
+                // The note seed (witnessed log) wrapped for the new key too, before the ledger takes it: the log key stays.
+                Witnessing.TransparencyKeys.Rewrap(dir, current, staged);
                 using (var ledger = EmbeddedLedger.Open(Path.Combine(dir, "ledger.db"), current, "embedded:" + options.NodeId))
                 {
                     var receipt = await ledger.RotateAsync(staged, ct);

@@ -25,11 +25,26 @@ internal static class PilotCommand
     {
         var keep = new Option<DirectoryInfo?>("--dir") { Description = "Folder for the two nodes and the CA (default: a temporary one, deleted afterwards)" };
         var samples = new Option<DirectoryInfo>("--samples") { Description = "Folder holding ephyto-certificate.xml", DefaultValueFactory = _ => new DirectoryInfo(Path.Combine(AppContext.BaseDirectory, "samples")) };
-        var command = new Command("pilot", "Two administrations exchange a phytosanitary certificate and AEO status, end to end, on this machine") { keep, samples };
+        var prepareOnly = new Option<bool>("--prepare-only") { Description = "Only write the two nodes' data directories (CA, certificates, agreement, peers) into --dir and stop; start them with 'node --data-dir'" };
+        var command = new Command("pilot", "Two administrations exchange a phytosanitary certificate and AEO status, end to end, on this machine") { keep, samples, prepareOnly };
         command.SetAction(async (parse, ct) =>
         {
             var given = parse.GetValue(keep);
             var root = given?.FullName ?? Path.Combine(Path.GetTempPath(), "customs-ledger-pilot-" + Guid.NewGuid().ToString("N")[..8]);
+            if (parse.GetValue(prepareOnly))
+            {
+                if (given is null)
+                {
+                    return Output.Error(CliApp.BadInput, "--prepare-only needs --dir: the folder the two data directories are written to");
+                }
+
+                using var prepared = new PilotNetwork(root);
+                prepared.PrepareA();
+                prepared.PrepareB();
+                AnsiConsole.MarkupLine(Markup.Escape($"GB-HMRC: {prepared.DirA} (peer {prepared.PeerA}); NL-NVWA: {prepared.DirB} (peer {prepared.PeerB}); each witnesses the other's embedded ledger"));
+                return CliApp.Ok;
+            }
+
             using var network = new PilotNetwork(root);
             try
             {

@@ -26,6 +26,12 @@ public static class NodeBackup
     /// <summary>SQLite stores of a data directory, in the order they are snapshotted.</summary>
     private static readonly string[] Stores = ["node.db", "ledger.db", "exchange.db"];
 
+    /// <summary>
+    /// The witness store (docs/WITNESSING.md): copied with SQLite's online backup too, but outside the held instant — it
+    /// only has to be a consistent state of itself (its checkpoints are checked against the ledger when the node starts).
+    /// </summary>
+    private const string WitnessStore = "witness.db";
+
     /// <summary>Backs up a running node (see the class remarks) into <paramref name="outDirectory"/>, which must not exist or be empty.</summary>
     public static async Task<BackupManifest> CreateAsync(NodeContext node, string outDirectory, bool includeSecrets, CancellationToken cancellationToken)
     {
@@ -55,6 +61,11 @@ public static class NodeBackup
                 snapshots.Add((journal, journalSnapshot));
             }
 
+            if (OpenSnapshot(Path.Combine(node.DataDirectory, WitnessStore)) is { } witnessSnapshot)
+            {
+                snapshots.Add((WitnessStore, witnessSnapshot));
+            }
+
             return await Task.Run(() => Write(node.DataDirectory, node.Options.NodeId, outDirectory, snapshots, includeSecrets, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 #pragma warning restore CA2000
@@ -76,7 +87,7 @@ public static class NodeBackup
 #pragma warning disable CA2000 // the snapshots list owns the connections; the finally below disposes them
         try
         {
-            foreach (var store in Stores.Append(options.Ethereum?.JournalFile).OfType<string>())
+            foreach (var store in Stores.Append(options.Ethereum?.JournalFile).Append(WitnessStore).OfType<string>())
             {
                 if (OpenSnapshot(Path.Combine(dataDirectory, store)) is { } snapshot)
                 {

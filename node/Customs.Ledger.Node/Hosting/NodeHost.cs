@@ -428,7 +428,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         app.MapGrpcService<PeerGrpcService>();
         if (context.Transparency is not null)
         {
-            Witnessing.WitnessEndpoints.Map(app);
+            WitnessEndpoints.Map(app);
         }
 
         app.MapGrpcHealthChecksService();

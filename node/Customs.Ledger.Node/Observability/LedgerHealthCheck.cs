@@ -7,7 +7,9 @@ namespace Customs.Ledger.Node.Observability;
 /// <summary>
 /// Health check "ledgers": asks every ledger the node anchors on (<see cref="ILedgerHealth"/>) — ledger.db read back and
 /// compared with the tip the node wrote; the Ethereum endpoint's chain id and head. Unhealthy when any ledger fails:
-/// the node still acknowledges documents, but cannot anchor them until the ledger is back.
+/// the node still acknowledges documents, but cannot anchor them until the ledger is back. Degraded when the embedded
+/// ledger no longer reaches a checkpoint the node signed (found at start: docs/WITNESSING.md): it serves, but its
+/// witnesses refuse its checkpoints.
 /// </summary>
 public sealed class LedgerHealthCheck(NodeContext node) : IHealthCheck
 {
@@ -45,8 +47,17 @@ public sealed class LedgerHealthCheck(NodeContext node) : IHealthCheck
             }
         }
 
-        return failed.Count == 0
-            ? HealthCheckResult.Healthy($"{node.Ledgers.Count} ledger(s) answer", data)
-            : HealthCheckResult.Unhealthy(string.Join("; ", failed), data: data);
+        if (failed.Count > 0)
+        {
+            return HealthCheckResult.Unhealthy(string.Join("; ", failed), data: data);
+        }
+
+        if (node.Transparency?.StartCheck is { Consistent: false } rewritten)
+        {
+            data["log"] = rewritten.Reason;
+            return HealthCheckResult.Degraded("the embedded ledger is not consistent with the checkpoints this node signed: " + rewritten.Reason, data: data);
+        }
+
+        return HealthCheckResult.Healthy($"{node.Ledgers.Count} ledger(s) answer", data);
     }
 }

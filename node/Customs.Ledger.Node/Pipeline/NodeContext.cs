@@ -28,7 +28,7 @@ public sealed class NodeContext : IDisposable
         Certificates = new IssuerCertificates(dataDirectory, options);
         Exchange = ExchangeContext.Load(dataDirectory, options, Trust);
         Audit = new Node.Audit.AuditTrail(store, ledgers.OfType<Adapters.Embedded.EmbeddedLedger>().First());
-        Transparency = Witnessing.TransparencyContext.Open(dataDirectory, options, key, EmbeddedLedger, Exchange);
+        Transparency = Witnessing.TransparencyContext.Open(dataDirectory, options, key, ledgers.OfType<Adapters.Embedded.EmbeddedLedger>().First(), Exchange);
     }
 
     /// <summary>The embedded ledger as a witnessed log (keys, witness store, partners); null when witnessing is off.</summary>

@@ -99,6 +99,7 @@ public static partial class PublicEndpoints
         app.MapGet("/verify/", (HttpContext http) => http.Request.Path.Value?.EndsWith('/') == true ? Page(http, "verify.html") : Results.Redirect("/verify/"))
             .RequireRateLimiting(RatePolicy);
         app.MapGet("/verify/{file}", (string file, HttpContext http) => file == "trust.pem" ? TrustPem(http, node) : Page(http, file)).RequireRateLimiting(RatePolicy);
+        LogEndpoints.Map(app, node, RatePolicy, CorsPolicy);
     }
 
     private static IResult Status(string id, BundleFactory bundles, NodeContext node, Observability.NodeMetrics metrics)

@@ -125,7 +125,7 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
             try
             {
                 var proof = old == 0 || old == size ? [] : t.Ledger.Log.ConsistencyProof(old, size);
-                reply = await client.AddCheckpointAsync(partner, new AddCheckpointRequest(old, proof, note.ToString()), t.LogBinding.ToHeader(), cancellationToken).ConfigureAwait(false);
+                reply = await client.AddCheckpointAsync(partner, new AddCheckpointRequest(old, proof, note.ToString()), t.AgreedLogBinding.ToHeader(), cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or OperationCanceledException or ObjectDisposedException && !cancellationToken.IsCancellationRequested)
             {

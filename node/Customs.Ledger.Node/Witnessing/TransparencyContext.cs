@@ -30,8 +30,16 @@ public sealed class TransparencyContext : IDisposable
         WitnessKey = NoteKey.Create(LogOrigin.WitnessName(options.NodeId), NoteKeyAlgorithm.Cosignature, witnessKey.PublicKey);
         LogBinding = NoteKeyBinding.Create(LogKey, ledgerKey);
         WitnessBinding = NoteKeyBinding.Create(WitnessKey, ledgerKey);
+        var current = ledgerKey.PublicKey.ToCompressedBytes();
+        store.AddBinding("log", current, LogBinding.ToHeader());
+        store.AddBinding("witness", current, WitnessBinding.ToHeader());
+        _logBindings = Load(store, "log", LogKey);
+        _witnessBindings = Load(store, "witness", WitnessKey);
         ledger.Appended += _ => Appended.Pulse();
     }
+
+    private readonly IReadOnlyList<(byte[] LedgerKey, NoteKeyBinding Binding)> _logBindings;
+    private readonly IReadOnlyList<(byte[] LedgerKey, NoteKeyBinding Binding)> _witnessBindings;
 
     public WitnessSettings Settings { get; }
 
@@ -67,7 +75,7 @@ public sealed class TransparencyContext : IDisposable
     /// <summary>Set at start when the ledger no longer reaches a checkpoint this node signed before (see <see cref="LogConsistency"/>).</summary>
     public LogConsistencyReport? StartCheck { get; set; }
 
-    /// <summary>Opens the keys and <c>witness.db</c>; null when witnessing is off.</summary>
+    /// <summary>Opens the note keys and <c>witness.db</c>; null when witnessing is off.</summary>
     public static TransparencyContext? Open(string dataDirectory, NodeOptions options, ISecp256k1Signer ledgerKey, EmbeddedLedger ledger, ExchangeContext? exchange)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -76,11 +84,23 @@ public sealed class TransparencyContext : IDisposable
             return null;
         }
 
-        var (log, witness) = TransparencyKeys.LoadOrCreate(dataDirectory, options);
+        var (log, witness) = TransparencyKeys.LoadOrCreate(dataDirectory, options, ledgerKey);
         var context = new TransparencyContext(options, ledger, exchange, WitnessStore.Open(Path.Combine(dataDirectory, "witness.db")), log, witness, ledgerKey);
         TransparencyKeys.WritePublic(dataDirectory, context.LogKey, context.WitnessKey);
         return context;
     }
+
+    /// <summary>
+    /// The log key's binding made with <paramref name="ledgerKey"/> (33-byte compressed): the current key's, or one an
+    /// earlier key of this node made before a rotation; null when none is kept for that key.
+    /// </summary>
+    public NoteKeyBinding? LogBindingFor(ReadOnlySpan<byte> ledgerKey) => Find(_logBindings, ledgerKey);
+
+    /// <summary>The binding to show partners: the one made with the ledger key this node's agreements name for it (the current one otherwise).</summary>
+    public NoteKeyBinding AgreedLogBinding => AgreedKey() is { } key ? Find(_logBindings, key) ?? LogBinding : LogBinding;
+
+    /// <summary>The witness key's binding to show partners, as <see cref="AgreedLogBinding"/>.</summary>
+    public NoteKeyBinding AgreedWitnessBinding => AgreedKey() is { } key ? Find(_witnessBindings, key) ?? WitnessBinding : WitnessBinding;
 
     /// <summary>The partners that witness this node's log, and whose logs it witnesses: every other party of its agreements that has a peer address.</summary>
     public IReadOnlyList<string> Partners()
@@ -111,6 +131,28 @@ public sealed class TransparencyContext : IDisposable
         && binding.Key.Name == origin && binding.Key.Algorithm == NoteKeyAlgorithm.Ed25519 && binding.IsSignedBy(ledgerKey)
             ? binding.Key
             : null;
+
+    private byte[]? AgreedKey() => Exchange?.Party(NodeId)?.LedgerKey.ToCompressedBytes();
+
+    private static NoteKeyBinding? Find(IReadOnlyList<(byte[] LedgerKey, NoteKeyBinding Binding)> bindings, ReadOnlySpan<byte> ledgerKey)
+    {
+        foreach (var (key, binding) in bindings)
+        {
+            if (key.AsSpan().SequenceEqual(ledgerKey))
+            {
+                return binding;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The bindings kept for <paramref name="key"/> that verify (others — of an earlier note key — are ignored).</summary>
+    private static List<(byte[], NoteKeyBinding)> Load(WitnessStore store, string kind, NoteKey key) =>
+        [.. store.Bindings(kind)
+            .Select(row => (row.LedgerKey, Parsed: NoteKeyBinding.TryParseHeader(row.Header, out var binding) ? binding : null))
+            .Where(row => row.Parsed is not null && row.Parsed.Key == key && row.Parsed.IsSignedBy(row.LedgerKey))
+            .Select(row => (row.LedgerKey, row.Parsed!))];
 
     public void Dispose()
     {

@@ -93,7 +93,7 @@ public sealed partial class Witness(TransparencyContext transparency, Transparen
         metrics.WitnessRequest("cosigned");
         LogCosigned(logger, origin, checkpoint.Size, caller);
         transparency.Witnessed.Pulse();
-        return new WitnessAnswer(200, cosignature.ToLine(), WitnessKeyHeader: transparency.WitnessBinding.ToHeader());
+        return new WitnessAnswer(200, cosignature.ToLine(), WitnessKeyHeader: transparency.AgreedWitnessBinding.ToHeader());
     }
 
     /// <summary>

@@ -72,6 +72,11 @@ public sealed class WitnessStore : IDisposable
               root BLOB NOT NULL,
               note TEXT NOT NULL,
               PRIMARY KEY(origin, size));
+            CREATE TABLE IF NOT EXISTS bindings(
+              kind TEXT NOT NULL,
+              ledger_key BLOB NOT NULL,
+              header TEXT NOT NULL,
+              PRIMARY KEY(kind, ledger_key));
             CREATE TABLE IF NOT EXISTS evidence(
               id TEXT PRIMARY KEY,
               origin TEXT NOT NULL,
@@ -255,6 +260,47 @@ public sealed class WitnessStore : IDisposable
         {
             _writeLock.Release();
         }
+    }
+
+    /// <summary>
+    /// Remembers a note-key binding (<paramref name="kind"/> "log" or "witness") made with ledger key
+    /// <paramref name="ledgerKey"/>: after a key rotation, bundles of batches signed with an earlier key need the binding
+    /// that key made (the first one kept).
+    /// </summary>
+    public void AddBinding(string kind, byte[] ledgerKey, string header)
+    {
+        _writeLock.Wait();
+        try
+        {
+            using var c = Connect();
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = "INSERT OR IGNORE INTO bindings(kind, ledger_key, header) VALUES($k, $l, $h)";
+            cmd.Parameters.AddWithValue("$k", kind);
+            cmd.Parameters.AddWithValue("$l", ledgerKey);
+            cmd.Parameters.AddWithValue("$h", header);
+            cmd.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Every binding of <paramref name="kind"/> kept, by ledger key (33 bytes, compressed).</summary>
+    public IReadOnlyList<(byte[] LedgerKey, string Header)> Bindings(string kind)
+    {
+        using var c = Connect();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT ledger_key, header FROM bindings WHERE kind = $k";
+        cmd.Parameters.AddWithValue("$k", kind);
+        using var reader = cmd.ExecuteReader();
+        var rows = new List<(byte[], string)>();
+        while (reader.Read())
+        {
+            rows.Add(((byte[])reader.GetValue(0), reader.GetString(1)));
+        }
+
+        return rows;
     }
 
     /// <summary>Stores evidence; false when it was already held.</summary>

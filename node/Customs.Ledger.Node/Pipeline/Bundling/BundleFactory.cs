@@ -57,7 +57,7 @@ public sealed class BundleFactory(NodeContext node)
             {
                 CertificateChain = node.Certificates.ChainFor(signer, anchoredAt),
             },
-            Anchors = [.. batch.Anchors.Select(WithLogInclusion)],
+            Anchors = [.. batch.Anchors.Select(a => WithLogInclusion(a, signer))],
             Status = SignedStatus(doc, batchId, batch.Batch.Root, signer),
             LedgerRecord = doc.Record,
         };
@@ -67,11 +67,13 @@ public sealed class BundleFactory(NodeContext node)
 
     /// <summary>
     /// The node's own embedded anchor with its place in the witnessed log: the checkpoint covering the block that the most
-    /// witnesses cosigned (the latest among those), if the ledger still reaches it; other anchors unchanged.
+    /// witnesses cosigned (the latest among those), if the ledger still reaches it, with the log key's binding by the key
+    /// that signed the batch (the one the bundle's certificate certifies); other anchors, and anchors of batches signed
+    /// with a key that made no binding (rotated before witnessing), unchanged.
     /// </summary>
-    private Ledger.AnchorReceipt WithLogInclusion(Ledger.AnchorReceipt anchor)
+    private Ledger.AnchorReceipt WithLogInclusion(Ledger.AnchorReceipt anchor, Secp256k1PublicKey signer)
     {
-        if (node.Transparency is not { } t || anchor.LedgerId != node.EmbeddedLedger.LedgerId)
+        if (node.Transparency is not { } t || anchor.LedgerId != node.EmbeddedLedger.LedgerId || t.LogBindingFor(signer.ToCompressedBytes()) is not { } binding)
         {
             return anchor;
         }
@@ -82,7 +84,7 @@ public sealed class BundleFactory(NodeContext node)
         {
             if (checkpoint.Size <= size && MerkleHash.AreEqual(log.Root(checkpoint.Size), checkpoint.Root))
             {
-                return anchor with { Log = new Transparency.LogInclusion(checkpoint.Note, log.InclusionProof(anchor.Height, checkpoint.Size), t.LogBinding) };
+                return anchor with { Log = new Transparency.LogInclusion(checkpoint.Note, log.InclusionProof(anchor.Height, checkpoint.Size), binding) };
             }
         }
 

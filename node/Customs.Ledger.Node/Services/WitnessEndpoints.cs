@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
-namespace Customs.Ledger.Node.Witnessing;
+using Customs.Ledger.Node.Witnessing;
+
+namespace Customs.Ledger.Node.Services;
 
 /// <summary>
 /// The witness's HTTP endpoints on the mutual-TLS peer API (<see cref="WitnessProtocol"/>): only partners named by an
