@@ -93,6 +93,10 @@ internal sealed class LoadRun(LoadSettings settings, TextWriter progress)
         await IgnoreCancellation(watch).ConfigureAwait(false);
 
         var report = Report(start, acked, end, cpuAcked - cpuStart, cpuEnd - cpuStart, ownCpu, peak, maxRss, anchoredInTime, node);
+        if (node.WitnessSummary() is { } witnessed)
+        {
+            progress.WriteLine(witnessed);
+        }
 
         // The node's own work measured in this process, once the node has stopped: the same-run baseline (best of three
         // rounds, after a warm-up, so that a moment of interference does not pass for the machine's speed).

@@ -141,6 +141,27 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// What the node's witnessed log did (its <c>witness.db</c>, read directly): checkpoints signed and how many were
+    /// cosigned; null when the node keeps none.
+    /// </summary>
+    public string? WitnessSummary()
+    {
+        var path = Path.Combine(DataDirectory, "witness.db");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), COALESCE(SUM(cosignatures > 0), 0), COALESCE(MAX(size), 0) FROM own_checkpoints";
+        using var reader = command.ExecuteReader();
+        reader.Read();
+        return $"witnessed log: {reader.GetInt64(0)} checkpoints signed, {reader.GetInt64(1)} of them cosigned; the largest covers {reader.GetInt64(2)} blocks";
+    }
+
     private static async Task NodeToolAsync(params string[] args)
     {
         var (code, output) = await CliProcess.RunAsync(args).ConfigureAwait(false);

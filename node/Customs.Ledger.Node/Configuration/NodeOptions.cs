@@ -316,6 +316,13 @@ public sealed record WitnessSettings
     /// <summary>Sign checkpoints, ask partners to cosign them and witness theirs. Defaults to true.</summary>
     public bool Enabled { get; init; } = true;
 
+    /// <summary>
+    /// Shortest time between two checkpoints. Defaults to 1,000 ms: under load, the batches of a second share one
+    /// checkpoint (one signature, a few fsyncs, one request per witness); a bundle made before its block's checkpoint is
+    /// cosigned carries an earlier checkpoint or none (ask again a moment later).
+    /// </summary>
+    public int CheckpointIntervalMilliseconds { get; init; } = 1000;
+
     /// <summary>Longest wait for a witness's answer. Defaults to 10 s.</summary>
     public int TimeoutSeconds { get; init; } = 10;
 

@@ -10,8 +10,9 @@ namespace Customs.Ledger.Node.Witnessing;
 
 /// <summary>
 /// The log side of witnessing. At start it checks that the ledger still reaches every checkpoint the node signed
-/// (<see cref="LogConsistency"/>: a restored or edited ledger.db is reported, critically). Then, after every ledger
-/// write (coalesced: one round at a time, for the size reached), it signs a checkpoint with the log key, stores it,
+/// (<see cref="LogConsistency"/>: a restored or edited ledger.db is reported, critically). Then, after ledger writes
+/// (coalesced: one round at a time, at most one per <see cref="Configuration.WitnessSettings.CheckpointIntervalMilliseconds"/>,
+/// for the size reached), it signs a checkpoint with the log key, stores it,
 /// and asks each partner's witness to cosign it (tlog-witness add-checkpoint: the size that witness last cosigned, and
 /// the consistency proof from there), storing the cosignatures it gets. A partner that cannot be reached is retried
 /// with back-off (1 s doubling to 60 s), each time with a warning.
@@ -39,15 +40,25 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
         using var client = t.Exchange is { } exchange ? new WitnessClient(exchange, TimeSpan.FromSeconds(t.Settings.TimeoutSeconds)) : null;
         long published = -1;
         var retry = FirstRetry;
+        var interval = TimeSpan.FromMilliseconds(Math.Max(0, t.Settings.CheckpointIntervalMilliseconds));
+        var lastRound = DateTimeOffset.MinValue;
         var unreachable = new HashSet<string>(StringComparer.Ordinal);
         while (!stoppingToken.IsCancellationRequested)
         {
             var wake = t.Appended.NextAsync();
             try
             {
+                // At most one round per interval: under load many batches share one checkpoint (and its fsyncs).
+                var wait = lastRound + interval - DateTimeOffset.UtcNow;
+                if (wait > TimeSpan.Zero)
+                {
+                    await Task.Delay(wait, stoppingToken).ConfigureAwait(false);
+                }
+
                 var size = t.Ledger.Log.Size;
                 if (size != published || unreachable.Count > 0)
                 {
+                    lastRound = DateTimeOffset.UtcNow;
                     unreachable = await PublishAsync(t, client, size, stoppingToken).ConfigureAwait(false);
                     published = size;
                 }
@@ -94,11 +105,13 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
 
         var answers = await Task.WhenAll(partners.Select(p => AskAsync(t, client, p, size, root, note, cancellationToken))).ConfigureAwait(false);
         var cosignatures = new List<NoteSignature>();
+        var cosigners = new List<string>();
         for (var i = 0; i < partners.Count; i++)
         {
             if (answers[i].Cosignature is { } cosignature)
             {
                 cosignatures.Add(cosignature);
+                cosigners.Add(partners[i]);
             }
             else if (answers[i].Unreachable)
             {
@@ -108,7 +121,7 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
 
         if (cosignatures.Count > 0)
         {
-            await t.Store.UpdateOwnAsync(size, root, note.With(cosignatures).ToString(), cosignatures.Count, cancellationToken).ConfigureAwait(false);
+            await t.Store.RecordCosignaturesAsync(size, root, note.With(cosignatures).ToString(), cosigners, cancellationToken).ConfigureAwait(false);
         }
 
         return unreachable;
@@ -140,7 +153,6 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
                     var (cosignature, why) = Cosignature(t, partner, note, reply);
                     if (cosignature is not null)
                     {
-                        await t.Store.SetWitnessViewAsync(partner, size, root, cancellationToken).ConfigureAwait(false);
                         metrics.Cosignature(partner, "cosigned");
                         return (cosignature, false);
                     }

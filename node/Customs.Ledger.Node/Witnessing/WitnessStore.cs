@@ -104,17 +104,45 @@ public sealed class WitnessStore : IDisposable
         }, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Replaces the note of an own checkpoint with one carrying more cosignatures.</summary>
-    public async Task UpdateOwnAsync(long size, byte[] root, string note, int cosignatures, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records what the witnesses answered, in one transaction (one fsync): the checkpoint's note with the cosignatures
+    /// collected, and for each witness that cosigned, that it now holds this size and root.
+    /// </summary>
+    public async Task RecordCosignaturesAsync(long size, byte[] root, string note, IReadOnlyList<string> cosigners, CancellationToken cancellationToken)
     {
-        await WriteAsync(cmd =>
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            cmd.CommandText = "UPDATE own_checkpoints SET note = $n, cosignatures = $c WHERE size = $s AND root = $r AND cosignatures <= $c";
-            cmd.Parameters.AddWithValue("$s", size);
-            cmd.Parameters.AddWithValue("$r", root);
-            cmd.Parameters.AddWithValue("$n", note);
-            cmd.Parameters.AddWithValue("$c", cosignatures);
-        }, cancellationToken).ConfigureAwait(false);
+            using var c = Connect();
+            using var transaction = c.BeginTransaction();
+            using (var update = c.CreateCommand())
+            {
+                update.Transaction = transaction;
+                update.CommandText = "UPDATE own_checkpoints SET note = $n, cosignatures = $c WHERE size = $s AND root = $r AND cosignatures <= $c";
+                update.Parameters.AddWithValue("$s", size);
+                update.Parameters.AddWithValue("$r", root);
+                update.Parameters.AddWithValue("$n", note);
+                update.Parameters.AddWithValue("$c", cosigners.Count);
+                update.ExecuteNonQuery();
+            }
+
+            foreach (var witness in cosigners)
+            {
+                using var view = c.CreateCommand();
+                view.Transaction = transaction;
+                view.CommandText = "INSERT INTO witness_views(witness, size, root) VALUES($w, $s, $r) ON CONFLICT(witness) DO UPDATE SET size = excluded.size, root = excluded.root";
+                view.Parameters.AddWithValue("$w", witness);
+                view.Parameters.AddWithValue("$s", size);
+                view.Parameters.AddWithValue("$r", root);
+                view.ExecuteNonQuery();
+            }
+
+            transaction.Commit();
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
     }
 
     /// <summary>Own checkpoints, largest first (at most <paramref name="max"/>), optionally only those larger than a size.</summary>
@@ -144,17 +172,6 @@ public sealed class WitnessStore : IDisposable
         cmd.Parameters.AddWithValue("$w", witness);
         using var reader = cmd.ExecuteReader();
         return reader.Read() ? (reader.GetInt64(0), (byte[])reader.GetValue(1)) : null;
-    }
-
-    public async Task SetWitnessViewAsync(string witness, long size, byte[] root, CancellationToken cancellationToken)
-    {
-        await WriteAsync(cmd =>
-        {
-            cmd.CommandText = "INSERT INTO witness_views(witness, size, root) VALUES($w, $s, $r) ON CONFLICT(witness) DO UPDATE SET size = excluded.size, root = excluded.root";
-            cmd.Parameters.AddWithValue("$w", witness);
-            cmd.Parameters.AddWithValue("$s", size);
-            cmd.Parameters.AddWithValue("$r", root);
-        }, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>This node's latest cosigned state for a partner's log, or null.</summary>
