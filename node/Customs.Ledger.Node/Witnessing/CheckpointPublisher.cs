@@ -22,6 +22,9 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
     private static readonly TimeSpan FirstRetry = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan LastRetry = TimeSpan.FromSeconds(60);
 
+    /// <summary>Diverged sizes re-signed in one round (one suffices for evidence; a few more in case some were never cosigned).</summary>
+    private const int MaxDivergedPerRound = 3;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (node.Transparency is not { } t)
@@ -36,6 +39,10 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
         {
             LogRewritten(logger, t.Origin, start.Reason);
         }
+
+        // A node that finds its ledger no longer reaches checkpoints it signed fails loudly: once its tree passes such a
+        // size again, it signs that size too, so its witnesses hold two checkpoints of one size — evidence, not only a 409.
+        List<long> diverged = start.Consistent ? [] : DivergedSizes(t);
 
         using var client = t.Exchange is { } exchange ? new WitnessClient(exchange, TimeSpan.FromSeconds(t.Settings.TimeoutSeconds)) : null;
         long published = -1;
@@ -56,6 +63,13 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
                 }
 
                 var size = t.Ledger.Log.Size;
+                foreach (var reached in diverged.Where(d => d <= size).Take(MaxDivergedPerRound).ToList())
+                {
+                    diverged.Remove(reached);
+                    LogDivergedSize(logger, t.Origin, reached);
+                    await PublishAsync(t, client, reached, stoppingToken).ConfigureAwait(false);
+                }
+
                 if (size != published || unreachable.Count > 0)
                 {
                     lastRound = DateTimeOffset.UtcNow;
@@ -86,6 +100,16 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
                 await Task.WhenAny(wake, Task.Delay(retry, stoppingToken)).ConfigureAwait(false);
             }
         }
+    }
+
+    /// <summary>Sizes of checkpoints this node signed that its ledger no longer reaches with the same root, smallest first.</summary>
+    private static List<long> DivergedSizes(TransparencyContext t)
+    {
+        var log = t.Ledger.Log;
+        var size = log.Size;
+        return [.. t.Store.OwnCheckpoints(LogConsistency.MaxChecked)
+            .Where(c => c.Size > size || !MerkleHash.AreEqual(log.Root(c.Size), c.Root))
+            .Select(c => c.Size).Distinct().Order()];
     }
 
     /// <summary>Signs and stores the checkpoint of <paramref name="size"/>, asks every witness; returns the witnesses that could not be reached.</summary>
@@ -216,6 +240,9 @@ public sealed partial class CheckpointPublisher(NodeContext node, TransparencyMe
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Log {Origin}: the embedded ledger is not consistent with the checkpoints this node signed before: {Reason}. Its witnesses will refuse its checkpoints; see docs/WITNESSING.md")]
     private static partial void LogRewritten(ILogger logger, string origin, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Log {Origin}: signing the ledger's size {Size} again, where it signed another root before, so that its witnesses hold the evidence")]
+    private static partial void LogDivergedSize(ILogger logger, string origin, long size);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Witness {Partner} unreachable for checkpoint {Size} ({Error}); will retry")]
     private static partial void LogUnreachable(ILogger logger, string partner, long size, string error);
