@@ -10,7 +10,10 @@
 #   5. the Fabric chaincode's unit tests, and the Fabric conformance server's tests with Fabric's official Node client;
 #   6. the browser verifier's own tests (node/verifier-web: published vectors, fixtures, QR payloads, WCO names). Its
 #      page in Debian's Chromium (installed by scripts/install-chromium.sh) and its differential test against the C#
-#      verifier run in step 2 (tests/Customs.Ledger.WebVerifier.Tests).
+#      verifier run in step 2 (tests/Customs.Ledger.WebVerifier.Tests);
+#   7. the witnessed-log checker's own Go tests (tests/tlog-check: Go's sumdb/note and sumdb/tlog from Debian's
+#      golang-golang-x-mod-dev, built with golang-go; both installed by scripts/install-go.sh). Step 2 runs the checker on
+#      the node's checkpoints and proofs (GoInteropTests).
 # Prints "tests: N passed, N failed" last; exit code 0 means everything passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +32,7 @@ done
 
 ./scripts/install-softhsm.sh
 ./scripts/install-chromium.sh >/dev/null
+./scripts/install-go.sh >/dev/null
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
@@ -46,6 +50,10 @@ rm -f "$log.node"
 (cd "$web" && npm test --silent) 2>&1 | tee "$log.node" || status=1
 echo "browser verifier: $(awk '/^# pass /{p=$3} /^# fail /{f=$3} END {print p+0 " passed, " f+0 " failed"}' "$log.node")" | tee -a "$log"
 rm -f "$log.node"
+tests/tlog-check/test.sh -v > "$log.go" 2>&1 || status=1
+echo "tlog checker (Go): $(grep -c -- '--- PASS' "$log.go") passed, $(grep -c -- '--- FAIL' "$log.go") failed" | tee -a "$log"
+grep -- '--- FAIL' "$log.go" || true
+rm -f "$log.go"
 
 # One closing line over all runners.
 passed=$(grep -Eo 'Passed: +[0-9]+' "$log" | awk '{s+=$2} END {print s+0}')
