@@ -8,8 +8,11 @@ using Grpc.Core;
 
 namespace Customs.Ledger.Node.FunctionalTests;
 
-[Collection(NodeCollection.Name)]
-public sealed class DocumentFlowTests(NodeFixture node, ITestOutputHelper output) : IDisposable
+/// <summary>
+/// Submit, anchor, bundle, verify, disclose, revoke, amend and stream, on a real node: on SQLite
+/// (<see cref="DocumentFlowTests"/>) and on PostgreSQL (<see cref="PostgresDocumentFlowTests"/>), the same tests.
+/// </summary>
+public abstract class DocumentFlowTestsBase(NodeFixture node, ITestOutputHelper output) : IDisposable
 {
     private readonly IDisposable _serverLog = node.Log.WriteTo(output.WriteLine);
 
@@ -334,4 +337,29 @@ public sealed class DocumentFlowTests(NodeFixture node, ITestOutputHelper output
     }
 
     public void Dispose() => _serverLog.Dispose();
+}
+
+[Collection(NodeCollection.Name)]
+public sealed class DocumentFlowTests(NodeFixture node, ITestOutputHelper output) : DocumentFlowTestsBase(node, output);
+
+[Collection(PostgresNodeCollection.Name)]
+public sealed class PostgresDocumentFlowTests(PostgresNodeFixture node, ITestOutputHelper output) : DocumentFlowTestsBase(node, output)
+{
+    [Fact]
+    public async Task TheStoresAreSchemasOfThePostgreSqlDatabase_NotFilesInTheDataDirectory()
+    {
+        var receipt = await node.SubmitAsync(NodeFixture.Unique("dms-declaration.xml"));
+        await node.WaitAnchoredAsync(receipt.DocumentId);
+        Assert.Equal(Customs.Ledger.Storage.SqlKind.Postgres, node.Host.Context.Store.Database.Kind);
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(node.Host.Context.Options.Store.ConnectionString).Database!;
+        Assert.Equal("1", node.Server.Psql(database, $"SELECT COUNT(*) FROM node.documents WHERE id = '{receipt.DocumentId}' AND state = 3"));
+        Assert.NotEqual("0", node.Server.Psql(database, "SELECT COUNT(*) FROM ledger.blocks WHERE kind = 'anchor'"));
+        Assert.Equal("2", node.Server.Psql(database, "SELECT MAX(version) FROM node.schema_version"));
+        Assert.False(File.Exists(Path.Combine(node.DataDirectory, "node.db")));
+        Assert.False(File.Exists(Path.Combine(node.DataDirectory, "ledger.db")));
+
+        // The ledger's blocks are append-only in PostgreSQL too.
+        var refused = Assert.Throws<InvalidOperationException>(() => node.Server.Psql(database, "UPDATE ledger.blocks SET timestamp_ms = 0 WHERE height = 1"));
+        Assert.Contains("append-only", refused.Message, StringComparison.Ordinal);
+    }
 }

@@ -13,7 +13,7 @@ namespace Customs.Ledger.Node.FunctionalTests;
 /// consortium CA made for the collection (its certificate and CRL are the node's trust anchors, <see cref="TrustFile"/>),
 /// Kestrel on 127.0.0.1:0, and a gRPC client on the bound port. Torn down (and the directory deleted) after the collection.
 /// </summary>
-public sealed class NodeFixture : IAsyncLifetime
+public class NodeFixture : IAsyncLifetime
 {
     private NodeHost? _host;
 
@@ -38,7 +38,7 @@ public sealed class NodeFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var key = NodeHost.Init(DataDirectory, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50 });
+        var key = NodeHost.Init(DataDirectory, new NodeOptions { NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50, Store = await StoreAsync() });
         NodeCertification.Install(DataDirectory, Ca, key);
         _host = await NodeHost.StartAsync(DataDirectory, logging: Log.Attach).DefaultTimeout();
         Channel = NodeClients.Channel(_host.Address, DataDirectory);
@@ -46,7 +46,10 @@ public sealed class NodeFixture : IAsyncLifetime
         Verification = new VerificationService.VerificationServiceClient(Channel);
     }
 
-    public async Task DisposeAsync()
+    /// <summary>The node's store settings (SQLite files by default).</summary>
+    protected virtual Task<StoreSettings> StoreAsync() => Task.FromResult(new StoreSettings());
+
+    public virtual async Task DisposeAsync()
     {
         Channel?.Dispose();
         if (_host is not null)
@@ -115,4 +118,43 @@ public sealed class NodeFixture : IAsyncLifetime
 public sealed class NodeCollection : ICollectionFixture<NodeFixture>
 {
     public const string Name = "node";
+}
+
+/// <summary>
+/// The same node on PostgreSQL: a real server (<see cref="PostgresServer"/>) started for the collection, the node's
+/// stores in a database of its own, the password in the environment as in production.
+/// </summary>
+public sealed class PostgresNodeFixture : NodeFixture
+{
+    private PostgresServer? _server;
+
+    public PostgresServer Server => _server ?? throw new InvalidOperationException("not started");
+
+    protected override async Task<StoreSettings> StoreAsync()
+    {
+        _server = await PostgresServer.StartAsync();
+        Environment.SetEnvironmentVariable(PostgresServer.PasswordVariable, _server.Password);
+        return new StoreSettings { Kind = "postgres", ConnectionString = _server.ConnectionString(_server.CreateDatabase()) };
+    }
+
+    public override async Task DisposeAsync()
+    {
+        try
+        {
+            await base.DisposeAsync();
+        }
+        finally
+        {
+            if (_server is not null)
+            {
+                await _server.DisposeAsync();
+            }
+        }
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class PostgresNodeCollection : ICollectionFixture<PostgresNodeFixture>
+{
+    public const string Name = "node on PostgreSQL";
 }

@@ -2,7 +2,8 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Customs.Ledger.Crypto;
 using Customs.Ledger.Ledger;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Customs.Ledger.Storage;
 
 namespace Customs.Ledger.Adapters.Embedded;
 
@@ -68,7 +69,31 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
             BEGIN SELECT RAISE(ABORT, 'blocks are append-only'); END;
         """;
 
-    private readonly string _connectionString;
+    private readonly SqlDatabase _db;
+    /// <summary>
+    /// The PostgreSQL schema's versions (version i + 1 = entry i; append, never edit): the blocks table, append-only by
+    /// trigger as in SQLite.
+    /// </summary>
+    public static IReadOnlyList<string> PostgresMigrations { get; } =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS blocks(
+            height BIGINT PRIMARY KEY CHECK (height >= 0),
+            prev_hash BYTEA NOT NULL,
+            timestamp_ms BIGINT NOT NULL,
+            kind TEXT NOT NULL,
+            subject BYTEA NOT NULL,
+            payload BYTEA NOT NULL,
+            hash BYTEA NOT NULL,
+            signature BYTEA NOT NULL,
+            UNIQUE(kind, subject));
+        CREATE OR REPLACE FUNCTION blocks_append_only() RETURNS trigger LANGUAGE plpgsql
+            AS $$ BEGIN RAISE EXCEPTION 'blocks are append-only'; END $$;
+        CREATE TRIGGER blocks_no_change BEFORE UPDATE OR DELETE ON blocks FOR EACH ROW EXECUTE FUNCTION blocks_append_only();
+        CREATE TRIGGER blocks_no_truncate BEFORE TRUNCATE ON blocks FOR EACH STATEMENT EXECUTE FUNCTION blocks_append_only();
+        """,
+    ];
+
     private readonly string _ledgerId;
     private ISecp256k1Signer _key;
     private byte[] _ledgerKey;
@@ -76,8 +101,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     /// <summary>The ledger keys in force, from height (genesis key at 0; a rotation at height r brings in its key at r + 1).</summary>
     private IReadOnlyList<(long FromHeight, byte[] Key)> _keys = [];
     private readonly TimeProvider _time;
-    private readonly FileStream _lockFile;
-    private readonly SqliteConnection _writer;
+    private readonly FileStream? _lockFile;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly CancellationTokenSource _shutdown = new();
     private LedgerTip _tip = new(-1, new byte[BlockCodec.HashLength]);
@@ -86,32 +110,29 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     private readonly Transparency.LogTree _log = new();
     private int _disposed;
 
-    private EmbeddedLedger(string databasePath, ISecp256k1Signer ledgerKey, string ledgerId, TimeProvider time)
+    private EmbeddedLedger(SqlDatabase db, ISecp256k1Signer ledgerKey, string ledgerId, TimeProvider time)
     {
-        DatabasePath = databasePath;
+        _db = db;
+        DatabasePath = db is SqliteDatabase file ? file.Path : db.Describe;
         _ledgerId = ledgerId;
         _time = time;
         _key = ledgerKey;
         _ledgerKey = _key.PublicKey.ToCompressedBytes();
+        if (db is not SqliteDatabase sqlite)
+        {
+            // PostgreSQL: one writer at a time is the leader lease's job (every write transaction is fenced by it).
+            return;
+        }
 
-        var lockPath = databasePath + ".lock";
+        var lockPath = sqlite.Path + ".lock";
         try
         {
             _lockFile = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
         }
         catch (IOException ex)
         {
-            throw new InvalidOperationException($"The ledger file '{databasePath}' is already open (lock file '{lockPath}').", ex);
+            throw new InvalidOperationException($"The ledger file '{sqlite.Path}' is already open (lock file '{lockPath}').", ex);
         }
-
-        _connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = databasePath,
-            Mode = SqliteOpenMode.ReadWriteCreate,
-            Pooling = false,
-            DefaultTimeout = 30,
-        }.ToString();
-        _writer = new SqliteConnection(_connectionString);
     }
 
     /// <inheritdoc />
@@ -132,10 +153,10 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     /// </summary>
     public Transparency.ILogView Log => _log;
 
-    /// <summary>Full path of the SQLite file.</summary>
+    /// <summary>Full path of the SQLite file (or the PostgreSQL schema's description).</summary>
     public string DatabasePath { get; }
 
-    /// <summary>The last block written (height 0 = genesis only). Exact, since this instance is the file's only writer.</summary>
+    /// <summary>The last block written (height 0 = genesis only). Exact, since this instance is the ledger's only writer.</summary>
     public LedgerTip Tip => Volatile.Read(ref _tip);
 
     /// <summary>
@@ -169,7 +190,25 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
             Directory.CreateDirectory(directory);
         }
 
-        var ledger = new EmbeddedLedger(fullPath, ledgerKey, ledgerId, time ?? TimeProvider.System);
+        return Open(new SqliteDatabase(fullPath, pooling: false), ledgerKey, ledgerId, time);
+    }
+
+    /// <summary>
+    /// Opens (or creates) the ledger in <paramref name="db"/>: a SQLite file or a PostgreSQL schema (see the path overload
+    /// for the rest).
+    /// </summary>
+    public static EmbeddedLedger Open(SqlDatabase db, ISecp256k1Signer ledgerKey, string ledgerId, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(ledgerKey);
+        ArgumentNullException.ThrowIfNull(ledgerId);
+        if (!LedgerIdPattern().IsMatch(ledgerId))
+        {
+            throw new ArgumentException(
+                $"A ledger id is '{LedgerIdPrefix}' followed by 1 to 64 of A-Z a-z 0-9 . _ - (e.g. 'embedded:GB-HMRC').", nameof(ledgerId));
+        }
+
+        var ledger = new EmbeddedLedger(db, ledgerKey, ledgerId, time ?? TimeProvider.System);
         try
         {
             ledger.Initialise();
@@ -204,7 +243,8 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         try
         {
             ThrowIfDisposed();
-            using var transaction = _writer.BeginTransaction();
+            using var connection = _db.Open();
+            using var transaction = _db.BeginWrite(connection);
             var tip = ReadTipRow(transaction) ?? throw new InvalidDataException("The ledger has no genesis block.");
             var block = Insert(transaction, tip, EmbeddedBlock.KindRotate, newPublic, payload);
             transaction.Commit();
@@ -295,7 +335,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         cancellationToken.ThrowIfCancellationRequested();
 
         using var connection = OpenReader();
-        using var transaction = connection.BeginTransaction(deferred: true);
+        using var transaction = _db.BeginSnapshot(connection);
         var anchor = ReadBySubject(transaction, EmbeddedBlock.KindAnchor, batchRoot);
         var revocation = ReadBySubject(transaction, EmbeddedBlock.KindRevoke, documentRoot);
         string? reason = null;
@@ -359,9 +399,9 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
 
             return Task.FromResult(new LedgerHealth(true, $"height {height}"));
         }
-        catch (SqliteException ex)
+        catch (DbException ex)
         {
-            return Task.FromResult(new LedgerHealth(false, $"ledger.db cannot be read (SQLite error {ex.SqliteErrorCode})"));
+            return Task.FromResult(new LedgerHealth(false, $"the ledger cannot be read ({_db.Describe}: {ex.GetType().Name} {ex.ErrorCode})"));
         }
     }
 
@@ -381,9 +421,9 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
 
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM blocks WHERE height > $height ORDER BY height LIMIT $max;";
-        command.Parameters.AddWithValue("$height", height);
-        command.Parameters.AddWithValue("$max", max);
+        command.CommandText = $"SELECT {Columns} FROM blocks WHERE height > @height ORDER BY height LIMIT @max;";
+        command.Bind("@height", height);
+        command.Bind("@max", max);
         var blocks = new List<EmbeddedBlock>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -410,9 +450,9 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         using var connection = OpenReader();
         using var command = connection.CreateCommand();
         command.CommandText = lastOnly
-            ? $"SELECT {Columns} FROM blocks WHERE kind = $kind ORDER BY height DESC LIMIT 1;"
-            : $"SELECT {Columns} FROM blocks WHERE kind = $kind ORDER BY height;";
-        command.Parameters.AddWithValue("$kind", EmbeddedBlock.KindAudit);
+            ? $"SELECT {Columns} FROM blocks WHERE kind = @kind ORDER BY height DESC LIMIT 1;"
+            : $"SELECT {Columns} FROM blocks WHERE kind = @kind ORDER BY height;";
+        command.Bind("@kind", EmbeddedBlock.KindAudit);
         var heads = new List<AuditHeadBlock>();
         using var reader = command.ExecuteReader();
         while (reader.Read())
@@ -441,7 +481,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         ThrowIfDisposed();
         var knownTip = Tip.Height;
         using var connection = OpenReader();
-        using var transaction = connection.BeginTransaction(deferred: true);
+        using var transaction = _db.BeginSnapshot(connection);
         long count;
         using (var countCommand = connection.CreateCommand())
         {
@@ -511,7 +551,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         ArgumentNullException.ThrowIfNull(random);
         ThrowIfDisposed();
         using var connection = OpenReader();
-        using var transaction = connection.BeginTransaction(deferred: true);
+        using var transaction = _db.BeginSnapshot(connection);
         long count, top;
         using (var command = connection.CreateCommand())
         {
@@ -591,8 +631,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         _writeLock.Wait();
         try
         {
-            _writer.Dispose();
-            _lockFile.Dispose();
+            _lockFile?.Dispose();
         }
         finally
         {
@@ -695,9 +734,14 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
 
     private void Initialise()
     {
-        _writer.Open();
-        using (var command = _writer.CreateCommand())
+        using var connection = _db.Open();
+        if (_db is PostgresDatabase postgres)
         {
+            postgres.Migrate(PostgresMigrations);
+        }
+        else
+        {
+            using var command = connection.CreateCommand();
             command.CommandText = "PRAGMA journal_mode=WAL;";
             var mode = command.ExecuteScalar() as string;
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
@@ -705,8 +749,6 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
                 throw new InvalidDataException($"The ledger file '{DatabasePath}' cannot use the WAL journal (got '{mode}').");
             }
 
-            command.CommandText = "PRAGMA synchronous=FULL;";
-            command.ExecuteNonQuery();
             command.CommandText = "PRAGMA user_version;";
             var version = Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
             if (version is not 0 and not SchemaVersion)
@@ -715,12 +757,10 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
             }
         }
 
-        using var transaction = _writer.BeginTransaction();
-        using (var command = _writer.CreateCommand())
+        using var transaction = _db.BeginWrite(connection);
+        if (_db is SqliteDatabase)
         {
-            command.Transaction = transaction;
-            command.CommandText = Schema + $"PRAGMA user_version={SchemaVersion};";
-            command.ExecuteNonQuery();
+            connection.Execute(Schema + $"PRAGMA user_version={SchemaVersion};", transaction);
         }
 
         var genesis = ReadWhere(transaction, "height = 0", null, null);
@@ -747,7 +787,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     }
 
     /// <summary>Builds the log tree from the stored block hashes (heights must run 0..tip without a gap).</summary>
-    private void LoadLog(SqliteTransaction transaction, long tipHeight)
+    private void LoadLog(DbTransaction transaction, long tipHeight)
     {
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
@@ -792,14 +832,14 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     }
 
     /// <summary>Reads the rotations: the given key must be the one in force now (the genesis key if there was none).</summary>
-    private void LoadKeyHistory(SqliteTransaction transaction, byte[] genesisKey)
+    private void LoadKeyHistory(DbTransaction transaction, byte[] genesisKey)
     {
         var keys = new List<(long, byte[])> { (0, genesisKey) };
         using (var command = transaction.Connection!.CreateCommand())
         {
             command.Transaction = transaction;
-            command.CommandText = "SELECT height, subject FROM blocks WHERE kind = $kind ORDER BY height;";
-            command.Parameters.AddWithValue("$kind", EmbeddedBlock.KindRotate);
+            command.CommandText = "SELECT height, subject FROM blocks WHERE kind = @kind ORDER BY height;";
+            command.Bind("@kind", EmbeddedBlock.KindRotate);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -840,7 +880,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         byte[] subject,
         byte[] payload,
         byte[] issuerKey,
-        Action<SqliteTransaction>? authorise,
+        Action<DbTransaction>? authorise,
         CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _shutdown.Token);
@@ -857,7 +897,8 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         {
             ThrowIfDisposed();
             cancellationToken.ThrowIfCancellationRequested();
-            using var transaction = _writer.BeginTransaction();
+            using var connection = _db.Open();
+            using var transaction = _db.BeginWrite(connection);
             var existing = ReadBySubject(transaction, kind, subject);
             if (existing is not null)
             {
@@ -885,7 +926,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         }
     }
 
-    private void AuthoriseRevocation(SqliteTransaction transaction, RevocationRequest request)
+    private void AuthoriseRevocation(DbTransaction transaction, RevocationRequest request)
     {
         var anchor = ReadBySubject(transaction, EmbeddedBlock.KindAnchor, request.BatchRoot)
             ?? throw new EmbeddedLedgerRefusedException(_ledgerId, "revoke", null, "RevocationRequest.BatchRoot is not anchored on this ledger.");
@@ -902,7 +943,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         }
     }
 
-    private EmbeddedBlock Insert(SqliteTransaction transaction, TipRow? tip, string kind, byte[] subject, byte[] payload)
+    private EmbeddedBlock Insert(DbTransaction transaction, TipRow? tip, string kind, byte[] subject, byte[] payload)
     {
         var height = tip is null ? 0 : tip.Height + 1;
         var previousHash = tip?.Hash ?? new byte[BlockCodec.HashLength];
@@ -911,17 +952,16 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         var hash = BlockCodec.ComputeHash(_ledgerId, height, previousHash, timestamp, kind, subject, payload);
         var signature = _key.Sign(hash).ToRecoverableBytes();
 
-        using var command = _writer.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO blocks({Columns}) VALUES ($height, $prev, $ts, $kind, $subject, $payload, $hash, $signature);";
-        command.Parameters.AddWithValue("$height", height);
-        command.Parameters.AddWithValue("$prev", previousHash);
-        command.Parameters.AddWithValue("$ts", timestamp);
-        command.Parameters.AddWithValue("$kind", kind);
-        command.Parameters.AddWithValue("$subject", subject);
-        command.Parameters.AddWithValue("$payload", payload);
-        command.Parameters.AddWithValue("$hash", hash);
-        command.Parameters.AddWithValue("$signature", signature);
+        using var command = transaction.Command(string.Empty);
+        command.CommandText = $"INSERT INTO blocks({Columns}) VALUES (@height, @prev, @ts, @kind, @subject, @payload, @hash, @signature);";
+        command.Bind("@height", height);
+        command.Bind("@prev", previousHash);
+        command.Bind("@ts", timestamp);
+        command.Bind("@kind", kind);
+        command.Bind("@subject", subject);
+        command.Bind("@payload", payload);
+        command.Bind("@hash", hash);
+        command.Bind("@signature", signature);
         command.ExecuteNonQuery();
         return new EmbeddedBlock(_ledgerId, _ledgerKey, height, previousHash, timestamp, kind, subject, payload, hash, signature);
     }
@@ -1002,43 +1042,30 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         return null;
     }
 
-    private SqliteConnection OpenReader()
-    {
-        var connection = new SqliteConnection(_connectionString);
-        try
-        {
-            connection.Open();
-            return connection;
-        }
-        catch
-        {
-            connection.Dispose();
-            throw;
-        }
-    }
+    private DbConnection OpenReader() => _db.Open();
 
-    private EmbeddedBlock? ReadBySubject(SqliteTransaction transaction, string kind, byte[] subject) =>
-        ReadWhere(transaction, "kind = $kind AND subject = $subject", kind, subject);
+    private EmbeddedBlock? ReadBySubject(DbTransaction transaction, string kind, byte[] subject) =>
+        ReadWhere(transaction, "kind = @kind AND subject = @subject", kind, subject);
 
-    private EmbeddedBlock? ReadAt(SqliteTransaction transaction, long height)
+    private EmbeddedBlock? ReadAt(DbTransaction transaction, long height)
     {
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
-        command.CommandText = $"SELECT {Columns} FROM blocks WHERE height = $height;";
-        command.Parameters.AddWithValue("$height", height);
+        command.CommandText = $"SELECT {Columns} FROM blocks WHERE height = @height;";
+        command.Bind("@height", height);
         using var reader = command.ExecuteReader();
         return reader.Read() ? ReadRow(reader) ?? throw Malformed(height) : null;
     }
 
-    private EmbeddedBlock? ReadWhere(SqliteTransaction transaction, string where, string? kind, byte[]? subject)
+    private EmbeddedBlock? ReadWhere(DbTransaction transaction, string where, string? kind, byte[]? subject)
     {
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = $"SELECT {Columns} FROM blocks WHERE {where};";
         if (kind is not null)
         {
-            command.Parameters.AddWithValue("$kind", kind);
-            command.Parameters.AddWithValue("$subject", subject);
+            command.Bind("@kind", kind);
+            command.Bind("@subject", subject);
         }
 
         using var reader = command.ExecuteReader();
@@ -1050,7 +1077,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         return ReadRow(reader) ?? throw Malformed(reader.GetInt64(0));
     }
 
-    private static TipRow? ReadTipRow(SqliteTransaction transaction)
+    private static TipRow? ReadTipRow(DbTransaction transaction)
     {
         using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
@@ -1067,7 +1094,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     }
 
     /// <summary>Reads a row without trusting column types (a tampered file may hold anything); null when malformed.</summary>
-    private EmbeddedBlock? ReadRow(SqliteDataReader reader)
+    private EmbeddedBlock? ReadRow(DbDataReader reader)
     {
         if (reader.GetValue(1) is byte[] previousHash && previousHash.Length == BlockCodec.HashLength
             && reader.GetValue(2) is long timestamp

@@ -128,22 +128,25 @@ internal static class NodeCommands
             var http = parse.GetValue(httpListen);
             try
             {
-                await using var host = await NodeHost.StartAsync(
+                await NodeRunner.RunAsync(
                     dir.FullName,
                     o => Override(o, url, http, parse.GetValue(insecure)),
-                    cancellationToken: cancellationToken);
-                if (host.PeerAddress is { } peer)
-                {
-                    Console.WriteLine($"customs-ledger node {host.Context.Options.NodeId} peer API (mutual TLS) on {peer}");
-                }
+                    host =>
+                    {
+                        var role = host.Context.Stores?.Lease is null ? string.Empty : host.Context.IsLeader ? " (leader)" : " (standby)";
+                        if (host.PeerAddress is { } peer)
+                        {
+                            Console.WriteLine($"customs-ledger node {host.Context.Options.NodeId} peer API (mutual TLS) on {peer}");
+                        }
 
-                if (host.HttpAddress is { } rest)
-                {
-                    Console.WriteLine($"customs-ledger node {host.Context.Options.NodeId} REST, OpenAPI, metrics and health (HTTP/1.1) on {rest}");
-                }
+                        if (host.HttpAddress is { } rest)
+                        {
+                            Console.WriteLine($"customs-ledger node {host.Context.Options.NodeId} REST, OpenAPI, metrics and health (HTTP/1.1) on {rest}");
+                        }
 
-                Console.WriteLine($"customs-ledger node {host.Context.Options.NodeId} listening on {host.Address}");
-                await host.WaitForShutdownAsync(cancellationToken);
+                        Console.WriteLine($"customs-ledger node {host.Context.Options.NodeId}{role} listening on {host.Address}");
+                    },
+                    cancellationToken);
                 return CliApp.Ok;
             }
             catch (FileNotFoundException ex)

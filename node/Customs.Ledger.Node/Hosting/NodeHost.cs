@@ -63,16 +63,26 @@ public sealed partial class NodeHost : IAsyncDisposable
     /// <param name="configure">Optional last-minute changes to the options (tests use it for a free port).</param>
     /// <param name="logging">Optional logging set-up.</param>
     /// <param name="cancellationToken">Cancels start-up.</param>
-    public static async Task<NodeHost> StartAsync(string dataDirectory, Func<NodeOptions, NodeOptions>? configure = null, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default)
+    public static Task<NodeHost> StartAsync(string dataDirectory, Func<NodeOptions, NodeOptions>? configure = null, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default) =>
+        StartAsync(dataDirectory, configure, logging, lease: null, cancellationToken);
+
+    /// <summary>
+    /// Opens the node as <see cref="StartAsync(string, Func{NodeOptions, NodeOptions}?, Action{ILoggingBuilder}?, CancellationToken)"/>
+    /// does. On PostgreSQL the instance leads when it holds, or can take, <paramref name="lease"/> (null: a lease of its
+    /// own, which the host then owns); otherwise it starts as a standby.
+    /// </summary>
+    public static async Task<NodeHost> StartAsync(string dataDirectory, Func<NodeOptions, NodeOptions>? configure, Action<ILoggingBuilder>? logging, Customs.Ledger.Storage.LeaderLease? lease, CancellationToken cancellationToken)
     {
         var options = NodeOptions.Load(dataDirectory);
         options = configure?.Invoke(options) ?? options;
         CheckListen(options);
         EnsureThreadPoolHeadroom();
         var key = NodeKeys.Load(dataDirectory, options);
+        Customs.Ledger.Storage.LeaderLease? ownLease = null;
 
         // Logging for what runs outside the web hosts (the start audit, the ledger adapters): lives as long as the node.
         var loggers = LoggerFactory.Create(b => ConfigureLogging(b, logging, options.Observability));
+        NodeStores? stores = null;
         DocumentStore? store = null;
         EmbeddedLedger? ledger = null;
         EthereumLedger? ethereum = null;
@@ -82,8 +92,20 @@ public sealed partial class NodeHost : IAsyncDisposable
         {
             // Ownership of the store and ledgers passes to the NodeContext; on failure the catch below disposes them.
 #pragma warning disable CA2000
-            store = DocumentStore.Open(Path.Combine(dataDirectory, "node.db"));
-            ledger = EmbeddedLedger.Open(Path.Combine(dataDirectory, "ledger.db"), key, "embedded:" + options.NodeId);
+            if (options.Store.IsPostgres && lease is null)
+            {
+                lease = ownLease = NodeStores.NewLease(options, options.Listen);
+            }
+
+            if (lease is { IsLeader: false })
+            {
+                lease.TryAcquire();
+            }
+
+            stores = NodeStores.Open(dataDirectory, options, lease);
+            LogRole(loggers.CreateLogger<NodeHost>(), stores.Ledger.Describe, stores.IsLeader ? "leader" : "standby");
+            store = DocumentStore.Open(stores.Documents);
+            ledger = EmbeddedLedger.Open(stores.Ledger, key, "embedded:" + options.NodeId);
             List<ILedgerAdapter> ledgers = [ledger];
             List<IAnchorVerifier> verifiers = [new EmbeddedAnchorVerifier()];
             if (options.Ethereum is { } eth)
@@ -103,7 +125,7 @@ public sealed partial class NodeHost : IAsyncDisposable
             }
 #pragma warning restore CA2000
 
-            if (options.AuditOnStart)
+            if (options.AuditOnStart && stores.IsLeader)
             {
                 await AuditAsync(store, ledger, dataDirectory, loggers.CreateLogger<NodeHost>(), cancellationToken).ConfigureAwait(false);
             }
@@ -115,9 +137,9 @@ public sealed partial class NodeHost : IAsyncDisposable
                 LogAdminToken(loggers.CreateLogger<NodeHost>(), Security.LocalTokens.WriteAdminToken(dataDirectory, options));
             }
 
-            var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers);
+            var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers, stores);
             var api = Build(context, logging);
-            var host = new NodeHost(api, context.Exchange is null ? null : BuildPeer(context, logging, api.App.Services), context, loggers);
+            var host = new NodeHost(api, context.Exchange is null ? null : BuildPeer(context, logging, api.App.Services), context, loggers) { _ownLease = ownLease };
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
             return host;
         }
@@ -128,6 +150,9 @@ public sealed partial class NodeHost : IAsyncDisposable
             fabric?.Dispose();
             ledger?.Dispose();
             store?.Dispose();
+            stores?.Dispose();
+            ownLease?.Release();
+            ownLease?.Dispose();
             key.Dispose();
             loggers.Dispose();
             throw;
@@ -191,6 +216,9 @@ public sealed partial class NodeHost : IAsyncDisposable
 
         LogAudited(log, report.Documents, report.Batches, report.Blocks, report.Took.TotalMilliseconds);
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stores in {Where}: this instance starts as the {Role}")]
+    private static partial void LogRole(ILogger logger, string where, string role);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Revocation of document {DocumentId} completed at start: the ledger recorded it, node.db had not (the node stopped in between)")]
     private static partial void LogRevocationCompleted(ILogger logger, string documentId);
@@ -333,19 +361,32 @@ public sealed partial class NodeHost : IAsyncDisposable
             builder.Services.AddSingleton<IAdditionalBatchRoots, OpenAttestationBatchRoots>();
         }
 
-        builder.Services.AddHostedService<Batcher>();
-        builder.Services.AddHostedService<DeliveryWorker>();
-        builder.Services.AddHostedService<Integrity.StoreAuditor>();
-        builder.Services.AddHostedService<LedgerFinalityWatcher>();
-        builder.Services.AddHostedService<Audit.AuditAnchorer>();
+        if (context.Stores?.Lease is not null)
+        {
+            builder.Services.AddHostedService<LeaseWatch>();
+        }
+
+        // A standby runs none of the writers: batching, anchoring, delivery and witnessing start when it takes the lease.
+        if (context.IsLeader)
+        {
+            builder.Services.AddHostedService<Batcher>();
+            builder.Services.AddHostedService<DeliveryWorker>();
+            builder.Services.AddHostedService<Integrity.StoreAuditor>();
+            builder.Services.AddHostedService<LedgerFinalityWatcher>();
+            builder.Services.AddHostedService<Audit.AuditAnchorer>();
+        }
+
         if (context.Transparency is { } transparency)
         {
             // One witness and one set of instruments, shared with the peer host (which answers witness requests).
             builder.Services.AddSingleton(transparency);
             builder.Services.AddSingleton<Witnessing.TransparencyMetrics>();
             builder.Services.AddSingleton<Witnessing.Witness>();
-            builder.Services.AddHostedService<Witnessing.CheckpointPublisher>();
-            builder.Services.AddHostedService<Witnessing.WitnessGossip>();
+            if (context.IsLeader)
+            {
+                builder.Services.AddHostedService<Witnessing.CheckpointPublisher>();
+                builder.Services.AddHostedService<Witnessing.WitnessGossip>();
+            }
         }
         builder.Services.AddGrpc(o =>
         {
@@ -484,8 +525,20 @@ public sealed partial class NodeHost : IAsyncDisposable
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         _context.Dispose();
+        if (_ownLease is not null)
+        {
+            _ownLease.Release();
+            _ownLease.Dispose();
+        }
+
         _loggers.Dispose();
     }
+
+    /// <summary>The lease this host made for itself (none when a <see cref="NodeRunner"/> carries it across hosts).</summary>
+    private Customs.Ledger.Storage.LeaderLease? _ownLease;
+
+    /// <summary>Completes when this instance's role changed (PostgreSQL: the standby took the lease, or the leader lost it).</summary>
+    public Task RoleChanged => _context.RoleChanged.Task;
 
     /// <summary>
     /// SQLite calls (reads, the batcher's transactions, the embedded ledger's fsync) block their thread; the pool starts

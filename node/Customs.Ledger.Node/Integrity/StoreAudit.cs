@@ -66,13 +66,16 @@ public sealed class StoreAudit(DocumentStore store, EmbeddedLedger ledger, strin
             Problem(Documents, "file", line);
         }
 
-        foreach (var line in SqliteFileCheck.RunFile(ledger.DatabasePath, full))
+        // SQLite's own page checks; on PostgreSQL the server checks its pages (data_checksums) and the content checks
+        // below run as on files.
+        var files = store.Database is Customs.Ledger.Storage.SqliteDatabase;
+        foreach (var line in files ? SqliteFileCheck.RunFile(ledger.DatabasePath, full) : [])
         {
             Problem(Ledger, "file", line);
         }
 
         var exchange = Path.Combine(dataDirectory, "exchange.db");
-        if (File.Exists(exchange))
+        if (files && File.Exists(exchange))
         {
             foreach (var line in SqliteFileCheck.RunFile(exchange, full))
             {

@@ -13,8 +13,10 @@ namespace Customs.Ledger.Node.Pipeline;
 /// <summary>What every part of a running node shares: options, key, store, ledgers, mapper and signals.</summary>
 public sealed class NodeContext : IDisposable
 {
-    public NodeContext(string dataDirectory, NodeOptions options, ISecp256k1Signer key, DocumentStore store, IReadOnlyList<ILedgerAdapter> ledgers, IReadOnlyList<IAnchorVerifier> anchorVerifiers)
+    public NodeContext(string dataDirectory, NodeOptions options, ISecp256k1Signer key, DocumentStore store, IReadOnlyList<ILedgerAdapter> ledgers, IReadOnlyList<IAnchorVerifier> anchorVerifiers, NodeStores? stores = null)
     {
+        Stores = stores;
+        IsLeader = stores?.IsLeader ?? true;
         DataDirectory = dataDirectory;
         Options = options;
         Key = key;
@@ -26,10 +28,23 @@ public sealed class NodeContext : IDisposable
         Schemas = options.SchemaFolder is { Length: > 0 } folder ? XsdSchemaFolder.Load(Path.Combine(dataDirectory, folder)) : null;
         Trust = NodeTrust.Load(dataDirectory, options);
         Certificates = new IssuerCertificates(dataDirectory, options);
-        Exchange = ExchangeContext.Load(dataDirectory, options, Trust);
+        Exchange = ExchangeContext.Load(dataDirectory, options, Trust, stores?.Exchange);
         Audit = new Node.Audit.AuditTrail(store, ledgers.OfType<Adapters.Embedded.EmbeddedLedger>().First());
         Transparency = Witnessing.TransparencyContext.Open(dataDirectory, options, key, ledgers.OfType<Adapters.Embedded.EmbeddedLedger>().First(), Exchange);
     }
+
+    /// <summary>Where the stores are (and the leader lease on PostgreSQL); null for a context made by a tool or a test.</summary>
+    public NodeStores? Stores { get; }
+
+    /// <summary>
+    /// Whether this instance started as the leader (batching, anchoring, delivery, witnessing run) or as a standby, which
+    /// serves reads and answers writes UNAVAILABLE with the leader's address. Fixed for the life of the context: a change
+    /// of role starts a new host (see <see cref="Hosting.NodeRunner"/>).
+    /// </summary>
+    public bool IsLeader { get; }
+
+    /// <summary>Completed when this instance's role changed (a standby took the lease, a leader lost it): the host must be replaced.</summary>
+    public TaskCompletionSource RoleChanged { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The embedded ledger as a witnessed log (keys, witness store, partners); null when witnessing is off.</summary>
     public Witnessing.TransparencyContext? Transparency { get; }
@@ -96,6 +111,7 @@ public sealed class NodeContext : IDisposable
         Transparency?.Dispose();
         Exchange?.Dispose();
         Store.Dispose();
+        Stores?.Dispose();
         Key.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using Customs.Ledger.Audit;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Customs.Ledger.Storage;
 
 namespace Customs.Ledger.Node.Storage;
 
@@ -44,15 +45,15 @@ public sealed partial class DocumentStore
 
         var at = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var entry = new AuditEntry(seq, at, AuditEntry.Bound(principal)!, AuditEntry.Bound(action)!, documentId, AuditEntry.Bound(outcome)!, AuditEntry.Bound(detail));
-        var insert = s.Command("INSERT INTO audit(seq, at, principal, action, document_id, outcome, detail, hash) VALUES($seq, $at, $p, $a, $d, $o, $x, $h)");
-        insert.Parameters.AddWithValue("$seq", seq);
-        insert.Parameters.AddWithValue("$at", at.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$p", entry.Principal);
-        insert.Parameters.AddWithValue("$a", entry.Action);
-        insert.Parameters.AddWithValue("$d", (object?)documentId ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$o", entry.Outcome);
-        insert.Parameters.AddWithValue("$x", (object?)entry.Detail ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$h", entry.Hash(previous));
+        var insert = s.Command("INSERT INTO audit(seq, at, principal, action, document_id, outcome, detail, hash) VALUES(@seq, @at, @p, @a, @d, @o, @x, @h)");
+        insert.Bind("@seq", seq);
+        insert.Bind("@at", at.ToUnixTimeMilliseconds());
+        insert.Bind("@p", entry.Principal);
+        insert.Bind("@a", entry.Action);
+        insert.Bind("@d", documentId);
+        insert.Bind("@o", entry.Outcome);
+        insert.Bind("@x", entry.Detail);
+        insert.Bind("@h", entry.Hash(previous));
         insert.ExecuteNonQuery();
         return seq;
     }
@@ -72,16 +73,16 @@ public sealed partial class DocumentStore
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT seq, at, principal, action, document_id, outcome, detail, hash FROM audit WHERE seq > $after"
-            + (documentId is null ? string.Empty : " AND document_id = $doc")
-            + (principal is null ? string.Empty : " AND principal = $p")
-            + (action is null ? string.Empty : " AND action = $a")
-            + " ORDER BY seq LIMIT $max";
-        cmd.Parameters.AddWithValue("$after", afterSequence);
-        cmd.Parameters.AddWithValue("$max", max);
-        cmd.Parameters.AddWithValue("$doc", (object?)documentId ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$p", (object?)principal ?? DBNull.Value);
-        cmd.Parameters.AddWithValue("$a", (object?)action ?? DBNull.Value);
+        cmd.CommandText = "SELECT seq, at, principal, action, document_id, outcome, detail, hash FROM audit WHERE seq > @after"
+            + (documentId is null ? string.Empty : " AND document_id = @doc")
+            + (principal is null ? string.Empty : " AND principal = @p")
+            + (action is null ? string.Empty : " AND action = @a")
+            + " ORDER BY seq LIMIT @max";
+        cmd.Bind("@after", afterSequence);
+        cmd.Bind("@max", max);
+        cmd.Bind("@doc", documentId);
+        cmd.Bind("@p", principal);
+        cmd.Bind("@a", action);
         return [.. ReadAudit(cmd)];
     }
 
@@ -99,7 +100,7 @@ public sealed partial class DocumentStore
         }
     }
 
-    private static IEnumerable<ChainedAuditEntry> ReadAudit(SqliteCommand cmd)
+    private static IEnumerable<ChainedAuditEntry> ReadAudit(DbCommand cmd)
     {
         using var r = cmd.ExecuteReader();
         while (r.Read())

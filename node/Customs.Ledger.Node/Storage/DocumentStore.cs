@@ -4,7 +4,8 @@ using Customs.Ledger.Batching;
 using Customs.Ledger.Bundles;
 using Customs.Ledger.Canonical;
 using Customs.Ledger.Ledger;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Customs.Ledger.Storage;
 
 namespace Customs.Ledger.Node.Storage;
 
@@ -17,7 +18,7 @@ namespace Customs.Ledger.Node.Storage;
 /// </summary>
 public sealed partial class DocumentStore : IBatchStore, IDisposable
 {
-    private readonly string _connectionString;
+    private readonly SqlDatabase _db;
 
     /// <summary>Writes waiting for the writer thread; callers beyond this wait (back-pressure).</summary>
     private const int WriteQueueCapacity = 4096;
@@ -28,10 +29,10 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     private readonly StoreWriter _writer;
     private long _statusVersion;
 
-    private DocumentStore(string path)
+    private DocumentStore(SqlDatabase db)
     {
-        _connectionString = DurableSqlite.ConnectionString(path);
-        _writer = new StoreWriter("document store", Connect, WriteQueueCapacity, WriteGroupMax);
+        _db = db;
+        _writer = new StoreWriter("document store", db, WriteQueueCapacity, WriteGroupMax);
     }
 
     /// <summary>
@@ -43,19 +44,42 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     /// <summary>Node-local secret used for content ids (created with the store).</summary>
     public byte[] NodeSecret { get; private set; } = [];
 
-    /// <summary>Opens (creating if needed) the store at <paramref name="path"/>.</summary>
-    public static DocumentStore Open(string path)
+    /// <summary>Opens (creating if needed) the store in the SQLite file <paramref name="path"/>.</summary>
+    public static DocumentStore Open(string path) => Open(new SqliteDatabase(path));
+
+    /// <summary>Opens (creating or migrating its tables if needed) the store in <paramref name="db"/>.</summary>
+    public static DocumentStore Open(SqlDatabase db)
     {
-        var store = new DocumentStore(path);
-        store.Initialise();
-        return store;
+        ArgumentNullException.ThrowIfNull(db);
+        var store = new DocumentStore(db);
+        try
+        {
+            store.Initialise();
+            return store;
+        }
+        catch
+        {
+            store.Dispose();
+            throw;
+        }
     }
 
-    private void Initialise()
-    {
-        using var c = Connect();
-        Execute(c, """
-            PRAGMA journal_mode=WAL;
+    /// <summary>Where the store lives.</summary>
+    public SqlDatabase Database => _db;
+
+    /// <summary>
+    /// The PostgreSQL schema's versions (version i + 1 = entry i; append, never edit). Version 1 is the schema SQLite
+    /// files reach through <see cref="Initialise"/>'s in-place upgrades.
+    /// </summary>
+    public static IReadOnlyList<string> PostgresMigrations { get; } =
+    [
+        Tables + AuditSchema,
+        AddBatchFormatColumn,
+    ];
+
+    private const string AddBatchFormatColumn = "ALTER TABLE batches ADD COLUMN format INTEGER NOT NULL DEFAULT 1;";
+
+    private const string Tables = """
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS documents(
               id TEXT PRIMARY KEY,
@@ -101,10 +125,22 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
               at INTEGER NOT NULL,
               detail TEXT);
             CREATE INDEX IF NOT EXISTS events_by_type ON events(type, seq);
-            """);
-        Execute(c, AuditSchema);
-        MoveContentOutOfDocuments(c);
-        AddBatchFormat(c);
+            """;
+
+    private void Initialise()
+    {
+        using var c = Connect();
+        if (_db is PostgresDatabase postgres)
+        {
+            postgres.Migrate(PostgresMigrations);
+        }
+        else
+        {
+            c.Execute("PRAGMA journal_mode=WAL;" + Tables + AuditSchema);
+            MoveContentOutOfDocuments(c);
+            AddBatchFormat(_db, c);
+        }
+
         using var select = c.CreateCommand();
         select.CommandText = "SELECT value FROM meta WHERE key = 'node_secret'";
         if (select.ExecuteScalar() is byte[] secret)
@@ -114,19 +150,21 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         }
 
         NodeSecret = RandomNumberGenerator.GetBytes(32);
+        // Two instances starting on one new database: the first secret stored wins, and both read it back.
         using var insert = c.CreateCommand();
-        insert.CommandText = "INSERT INTO meta(key, value) VALUES('node_secret', $v)";
-        insert.Parameters.AddWithValue("$v", NodeSecret);
+        insert.CommandText = "INSERT INTO meta(key, value) VALUES('node_secret', @v) ON CONFLICT(key) DO NOTHING";
+        insert.Bind("@v", NodeSecret);
         insert.ExecuteNonQuery();
+        NodeSecret = select.ExecuteScalar() as byte[] ?? throw new InvalidDataException("the store has no node secret");
     }
 
     // Stores written before the content split kept leaves, salts and record in the documents row; each state change
     // (batched, anchored) then rewrote kilobytes per document. They move to document_content once, in one transaction.
-    private static void MoveContentOutOfDocuments(SqliteConnection c)
+    private static void MoveContentOutOfDocuments(DbConnection c)
     {
         using var columns = c.CreateCommand();
         columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'leaves'";
-        if ((long)columns.ExecuteScalar()! == 0)
+        if (columns.ScalarInt64() == 0)
         {
             return;
         }
@@ -148,13 +186,11 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     /// Batches of format 1 (before batch entries) committed to document roots alone; they keep format 1, new ones are
     /// <see cref="BatchFormat"/>, and only those can give version-2 bundles.
     /// </summary>
-    private static void AddBatchFormat(SqliteConnection c)
+    private static void AddBatchFormat(SqlDatabase db, DbConnection c)
     {
-        using var columns = c.CreateCommand();
-        columns.CommandText = "SELECT COUNT(*) FROM pragma_table_info('batches') WHERE name = 'format'";
-        if ((long)columns.ExecuteScalar()! == 0)
+        if (!db.HasColumn(c, "batches", "format"))
         {
-            Execute(c, "ALTER TABLE batches ADD COLUMN format INTEGER NOT NULL DEFAULT 1");
+            c.Execute(AddBatchFormatColumn);
         }
     }
 
@@ -193,17 +229,17 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
 
         var insert = s.Command("""
             INSERT INTO documents(id, seq, profile, kind, root, state, accepted_at, supersedes)
-            VALUES($id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents), $profile, $kind, $root, $state, $at, $supersedes)
+            VALUES(@id, (SELECT COALESCE(MAX(seq), 0) + 1 FROM documents), @profile, @kind, @root, @state, @at, @supersedes)
             ON CONFLICT(id) DO NOTHING
             RETURNING seq
             """);
-        insert.Parameters.AddWithValue("$id", doc.Id);
-        insert.Parameters.AddWithValue("$profile", doc.ProfileId);
-        insert.Parameters.AddWithValue("$kind", doc.Kind.ToString());
-        insert.Parameters.AddWithValue("$root", doc.Root);
-        insert.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
-        insert.Parameters.AddWithValue("$at", doc.AcceptedAt.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$supersedes", (object?)doc.Supersedes ?? DBNull.Value);
+        insert.Bind("@id", doc.Id);
+        insert.Bind("@profile", doc.ProfileId);
+        insert.Bind("@kind", doc.Kind.ToString());
+        insert.Bind("@root", doc.Root);
+        insert.Bind("@state", (int)DocumentState.Accepted);
+        insert.Bind("@at", doc.AcceptedAt.ToUnixTimeMilliseconds());
+        insert.Bind("@supersedes", doc.Supersedes);
         if (insert.ExecuteScalar() is not long seq)
         {
             if (doc.Principal is { } who)
@@ -216,19 +252,19 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
 
         // The content goes to its own table: the documents row stays small, so marking a batch's documents batched and
         // then anchored rewrites a few pages instead of every document's kilobytes.
-        var content = s.Command("INSERT INTO document_content(seq, leaves, salts, record) VALUES($seq, $leaves, $salts, $record)");
-        content.Parameters.AddWithValue("$seq", seq);
-        content.Parameters.AddWithValue("$leaves", encodedLeaves);
-        content.Parameters.AddWithValue("$salts", doc.Salts);
-        content.Parameters.AddWithValue("$record", doc.Record);
+        var content = s.Command("INSERT INTO document_content(seq, leaves, salts, record) VALUES(@seq, @leaves, @salts, @record)");
+        content.Bind("@seq", seq);
+        content.Bind("@leaves", encodedLeaves);
+        content.Bind("@salts", doc.Salts);
+        content.Bind("@record", doc.Record);
         content.ExecuteNonQuery();
 
         if (doc.Supersedes is not null)
         {
-            var supersede = s.Command("UPDATE documents SET state = $state, superseded_by = $new WHERE id = $old");
-            supersede.Parameters.AddWithValue("$state", (int)DocumentState.Superseded);
-            supersede.Parameters.AddWithValue("$new", doc.Id);
-            supersede.Parameters.AddWithValue("$old", doc.Supersedes);
+            var supersede = s.Command("UPDATE documents SET state = @state, superseded_by = @new WHERE id = @old");
+            supersede.Bind("@state", (int)DocumentState.Superseded);
+            supersede.Bind("@new", doc.Id);
+            supersede.Bind("@old", doc.Supersedes);
             supersede.ExecuteNonQuery();
             AddEvent(s, "superseded", doc.Supersedes, null, "superseded by " + doc.Id);
         }
@@ -252,9 +288,9 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, seq, profile, kind, root, record FROM documents JOIN document_content USING (seq) WHERE state = $state ORDER BY seq LIMIT $max";
-        cmd.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
-        cmd.Parameters.AddWithValue("$max", max);
+        cmd.CommandText = "SELECT id, seq, profile, kind, root, record FROM documents JOIN document_content USING (seq) WHERE state = @state ORDER BY seq LIMIT @max";
+        cmd.Bind("@state", (int)DocumentState.Accepted);
+        cmd.Bind("@max", max);
         var result = new List<PendingDocument>();
         using var r = cmd.ExecuteReader();
         while (r.Read())
@@ -270,8 +306,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, seq, profile, kind, root, record FROM documents JOIN document_content USING (seq) WHERE batch_id = $batch ORDER BY batch_index";
-        cmd.Parameters.AddWithValue("$batch", batchId);
+        cmd.CommandText = "SELECT id, seq, profile, kind, root, record FROM documents JOIN document_content USING (seq) WHERE batch_id = @batch ORDER BY batch_index";
+        cmd.Bind("@batch", batchId);
         var result = new List<byte[]>();
         using var r = cmd.ExecuteReader();
         while (r.Read())
@@ -282,7 +318,7 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         return result;
     }
 
-    private static byte[] EntryOf(SqliteDataReader r) =>
+    private static byte[] EntryOf(DbDataReader r) =>
         BatchEntry.Of(r.GetString(0), r.GetString(2), Enum.Parse<MessageKind>(r.GetString(3)), (byte[])r[4], (byte[])r[5]).Encode();
 
     /// <summary>Records a signed batch and moves its documents to Batched, in one transaction. Returns the batch id.</summary>
@@ -294,20 +330,20 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     // ids are scattered across the id index.
     private static long CreateBatch(WriteScope s, byte[] root, byte[] signature, IReadOnlyList<PendingDocument> documents)
     {
-        var insert = s.Command("INSERT INTO batches(root, size, signature, created_at, format) VALUES($root, $size, $sig, $at, $format) RETURNING id");
-        insert.Parameters.AddWithValue("$format", BatchFormat);
-        insert.Parameters.AddWithValue("$root", root);
-        insert.Parameters.AddWithValue("$size", documents.Count);
-        insert.Parameters.AddWithValue("$sig", signature);
-        insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        var insert = s.Command("INSERT INTO batches(root, size, signature, created_at, format) VALUES(@root, @size, @sig, @at, @format) RETURNING id");
+        insert.Bind("@format", BatchFormat);
+        insert.Bind("@root", root);
+        insert.Bind("@size", documents.Count);
+        insert.Bind("@sig", signature);
+        insert.Bind("@at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
         var id = (long)insert.ExecuteScalar()!;
 
-        var update = s.Command("UPDATE documents SET state = $batched, batch_id = $batch, batch_index = $index WHERE seq = $seq AND state = $accepted");
-        var pSeq = update.Parameters.Add("$seq", SqliteType.Integer);
-        var pIndex = update.Parameters.Add("$index", SqliteType.Integer);
-        update.Parameters.AddWithValue("$batch", id);
-        update.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
-        update.Parameters.AddWithValue("$accepted", (int)DocumentState.Accepted);
+        var update = s.Command("UPDATE documents SET state = @batched, batch_id = @batch, batch_index = @index WHERE seq = @seq AND state = @accepted");
+        var pSeq = update.Parameter("@seq", System.Data.DbType.Int64);
+        var pIndex = update.Parameter("@index", System.Data.DbType.Int64);
+        update.Bind("@batch", id);
+        update.Bind("@batched", (int)DocumentState.Batched);
+        update.Bind("@accepted", (int)DocumentState.Accepted);
         for (var i = 0; i < documents.Count; i++)
         {
             pSeq.Value = documents[i].Seq;
@@ -342,8 +378,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = SelectDocument + " WHERE batch_id = $batch ORDER BY batch_index";
-        cmd.Parameters.AddWithValue("$batch", batchId);
+        cmd.CommandText = SelectDocument + " WHERE batch_id = @batch ORDER BY batch_index";
+        cmd.Bind("@batch", batchId);
         return ReadDocuments(cmd);
     }
 
@@ -354,8 +390,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {column} FROM documents JOIN document_content USING (seq) WHERE batch_id = $batch ORDER BY batch_index";
-        cmd.Parameters.AddWithValue("$batch", batchId);
+        cmd.CommandText = $"SELECT {column} FROM documents JOIN document_content USING (seq) WHERE batch_id = @batch ORDER BY batch_index";
+        cmd.Bind("@batch", batchId);
         var result = new List<byte[]>();
         using var r = cmd.ExecuteReader();
         while (r.Read())
@@ -374,24 +410,24 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     {
         foreach (var receipt in receipts)
         {
-            var anchor = s.Command("INSERT OR REPLACE INTO anchors(batch_id, ledger_id, reference, height, timestamp, proof) VALUES($b, $l, $r, $h, $t, $p)");
-            anchor.Parameters.AddWithValue("$b", batch.Id);
-            anchor.Parameters.AddWithValue("$l", receipt.LedgerId);
-            anchor.Parameters.AddWithValue("$r", receipt.Reference);
-            anchor.Parameters.AddWithValue("$h", receipt.Height);
-            anchor.Parameters.AddWithValue("$t", receipt.Timestamp.ToUnixTimeMilliseconds());
-            anchor.Parameters.AddWithValue("$p", receipt.Proof);
+            var anchor = s.Command("INSERT INTO anchors(batch_id, ledger_id, reference, height, timestamp, proof) VALUES(@b, @l, @r, @h, @t, @p) ON CONFLICT(batch_id, ledger_id) DO UPDATE SET reference = excluded.reference, height = excluded.height, timestamp = excluded.timestamp, proof = excluded.proof");
+            anchor.Bind("@b", batch.Id);
+            anchor.Bind("@l", receipt.LedgerId);
+            anchor.Bind("@r", receipt.Reference);
+            anchor.Bind("@h", receipt.Height);
+            anchor.Bind("@t", receipt.Timestamp.ToUnixTimeMilliseconds());
+            anchor.Bind("@p", receipt.Proof);
             anchor.ExecuteNonQuery();
         }
 
-        var anchored = s.Command("UPDATE batches SET anchored = 1 WHERE id = $b");
-        anchored.Parameters.AddWithValue("$b", batch.Id);
+        var anchored = s.Command("UPDATE batches SET anchored = 1 WHERE id = @b");
+        anchored.Bind("@b", batch.Id);
         anchored.ExecuteNonQuery();
 
         var ids = new List<string>();
-        var select = s.Command("SELECT id FROM documents WHERE batch_id = $b AND state = $batched ORDER BY batch_index");
-        select.Parameters.AddWithValue("$b", batch.Id);
-        select.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
+        var select = s.Command("SELECT id FROM documents WHERE batch_id = @b AND state = @batched ORDER BY batch_index");
+        select.Bind("@b", batch.Id);
+        select.Bind("@batched", (int)DocumentState.Batched);
         using (var r = select.ExecuteReader())
         {
             while (r.Read())
@@ -400,10 +436,10 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
             }
         }
 
-        var update = s.Command("UPDATE documents SET state = $anchored WHERE batch_id = $b AND state = $batched");
-        update.Parameters.AddWithValue("$b", batch.Id);
-        update.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
-        update.Parameters.AddWithValue("$anchored", (int)DocumentState.Anchored);
+        var update = s.Command("UPDATE documents SET state = @anchored WHERE batch_id = @b AND state = @batched");
+        update.Bind("@b", batch.Id);
+        update.Bind("@batched", (int)DocumentState.Batched);
+        update.Bind("@anchored", (int)DocumentState.Anchored);
         update.ExecuteNonQuery();
 
         foreach (var id in ids)
@@ -424,25 +460,25 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         AfterStatusChange(_writer.WriteAsync(
             s =>
             {
-                var find = s.Command("SELECT id FROM batches WHERE root = $root");
-                find.Parameters.AddWithValue("$root", batchRoot);
+                var find = s.Command("SELECT id FROM batches WHERE root = @root");
+                find.Bind("@root", batchRoot);
                 if (find.ExecuteScalar() is not long batchId)
                 {
                     return 0;
                 }
 
-                var forget = s.Command("DELETE FROM anchors WHERE batch_id = $b AND ledger_id = $l");
-                forget.Parameters.AddWithValue("$b", batchId);
-                forget.Parameters.AddWithValue("$l", ledgerId);
+                var forget = s.Command("DELETE FROM anchors WHERE batch_id = @b AND ledger_id = @l");
+                forget.Bind("@b", batchId);
+                forget.Bind("@l", ledgerId);
                 forget.ExecuteNonQuery();
-                var unanchor = s.Command("UPDATE batches SET anchored = 0 WHERE id = $b");
-                unanchor.Parameters.AddWithValue("$b", batchId);
+                var unanchor = s.Command("UPDATE batches SET anchored = 0 WHERE id = @b");
+                unanchor.Bind("@b", batchId);
                 unanchor.ExecuteNonQuery();
 
                 var ids = new List<string>();
-                var select = s.Command("SELECT id FROM documents WHERE batch_id = $b AND state = $anchored ORDER BY batch_index");
-                select.Parameters.AddWithValue("$b", batchId);
-                select.Parameters.AddWithValue("$anchored", (int)DocumentState.Anchored);
+                var select = s.Command("SELECT id FROM documents WHERE batch_id = @b AND state = @anchored ORDER BY batch_index");
+                select.Bind("@b", batchId);
+                select.Bind("@anchored", (int)DocumentState.Anchored);
                 using (var r = select.ExecuteReader())
                 {
                     while (r.Read())
@@ -451,10 +487,10 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
                     }
                 }
 
-                var update = s.Command("UPDATE documents SET state = $batched WHERE batch_id = $b AND state = $anchored");
-                update.Parameters.AddWithValue("$b", batchId);
-                update.Parameters.AddWithValue("$batched", (int)DocumentState.Batched);
-                update.Parameters.AddWithValue("$anchored", (int)DocumentState.Anchored);
+                var update = s.Command("UPDATE documents SET state = @batched WHERE batch_id = @b AND state = @anchored");
+                update.Bind("@b", batchId);
+                update.Bind("@batched", (int)DocumentState.Batched);
+                update.Bind("@anchored", (int)DocumentState.Anchored);
                 update.ExecuteNonQuery();
                 foreach (var id in ids)
                 {
@@ -471,11 +507,11 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         AfterStatusChange(_writer.WriteAsync(
             s =>
             {
-                var update = s.Command("UPDATE documents SET state = $revoked, revocation_reason = $reason, revocation_receipt = $receipt WHERE id = $id AND state <> $revoked");
-                update.Parameters.AddWithValue("$revoked", (int)DocumentState.Revoked);
-                update.Parameters.AddWithValue("$reason", reason);
-                update.Parameters.AddWithValue("$receipt", ReceiptCodec.Encode(receipts));
-                update.Parameters.AddWithValue("$id", id);
+                var update = s.Command("UPDATE documents SET state = @revoked, revocation_reason = @reason, revocation_receipt = @receipt WHERE id = @id AND state <> @revoked");
+                update.Bind("@revoked", (int)DocumentState.Revoked);
+                update.Bind("@reason", reason);
+                update.Bind("@receipt", ReceiptCodec.Encode(receipts));
+                update.Bind("@id", id);
                 var changed = update.ExecuteNonQuery() > 0;
                 if (principal is not null)
                 {
@@ -498,8 +534,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, root, state, revocation_reason, superseded_by, supersedes FROM documents WHERE batch_id = $batch ORDER BY batch_index";
-        cmd.Parameters.AddWithValue("$batch", batchId);
+        cmd.CommandText = "SELECT id, root, state, revocation_reason, superseded_by, supersedes FROM documents WHERE batch_id = @batch ORDER BY batch_index";
+        cmd.Bind("@batch", batchId);
         var result = new List<StatusLeaf>();
         using var r = cmd.ExecuteReader();
         while (r.Read())
@@ -548,8 +584,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         StoredBatch? batch = null;
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT id, root, size, signature, format FROM batches WHERE id = $b";
-            cmd.Parameters.AddWithValue("$b", batchId);
+            cmd.CommandText = "SELECT id, root, size, signature, format FROM batches WHERE id = @b";
+            cmd.Bind("@b", batchId);
             using var r = cmd.ExecuteReader();
             if (r.Read())
             {
@@ -565,8 +601,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         var anchors = new List<AnchorReceipt>();
         using (var cmd = c.CreateCommand())
         {
-            cmd.CommandText = "SELECT ledger_id, reference, height, timestamp, proof FROM anchors WHERE batch_id = $b ORDER BY ledger_id";
-            cmd.Parameters.AddWithValue("$b", batchId);
+            cmd.CommandText = "SELECT ledger_id, reference, height, timestamp, proof FROM anchors WHERE batch_id = @b ORDER BY ledger_id";
+            cmd.Bind("@b", batchId);
             using var r = cmd.ExecuteReader();
             while (r.Read())
             {
@@ -589,17 +625,17 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         var filter = string.Empty;
         if (types is { Count: > 0 })
         {
-            var names = types.Select((t, i) => "$t" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+            var names = types.Select((t, i) => "@t" + i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
             filter = $" AND type IN ({string.Join(", ", names)})";
             foreach (var (name, type) in names.Zip(types))
             {
-                cmd.Parameters.AddWithValue(name, type);
+                cmd.Bind(name, type);
             }
         }
 
-        cmd.CommandText = $"SELECT seq, type, document_id, batch_root, at, detail FROM events WHERE seq > $after{filter} ORDER BY seq LIMIT $max";
-        cmd.Parameters.AddWithValue("$after", after);
-        cmd.Parameters.AddWithValue("$max", max);
+        cmd.CommandText = $"SELECT seq, type, document_id, batch_root, at, detail FROM events WHERE seq > @after{filter} ORDER BY seq LIMIT @max";
+        cmd.Bind("@after", after);
+        cmd.Bind("@max", max);
         var result = new List<StoredEvent>();
         using var r = cmd.ExecuteReader();
         while (r.Read())
@@ -624,8 +660,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM documents WHERE state = $state";
-        cmd.Parameters.AddWithValue("$state", (int)DocumentState.Accepted);
+        cmd.CommandText = "SELECT COUNT(*) FROM documents WHERE state = @state";
+        cmd.Bind("@state", (int)DocumentState.Accepted);
         return (long)cmd.ExecuteScalar()!;
     }
 
@@ -650,7 +686,7 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     /// <paramref name="thorough"/>, <c>integrity_check</c> (also every index against its table). The problems SQLite
     /// names, at most 20; empty when the file checks out.
     /// </summary>
-    public IReadOnlyList<string> CheckFile(bool thorough) => SqliteFileCheck.Run(_connectionString, thorough);
+    public IReadOnlyList<string> CheckFile(bool thorough) => _db is SqliteDatabase sqlite ? SqliteFileCheck.Run(sqlite.ConnectionString, thorough) : [];
 
     /// <summary>
     /// The stored form of documents for an audit: the <paramref name="last"/> most recent and <paramref name="random"/>
@@ -690,8 +726,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
             }
 
             using var tail = c.CreateCommand();
-            tail.CommandText = "SELECT seq FROM documents ORDER BY seq DESC LIMIT $n";
-            tail.Parameters.AddWithValue("$n", last);
+            tail.CommandText = "SELECT seq FROM documents ORDER BY seq DESC LIMIT @n";
+            tail.Bind("@n", last);
             using (var t = tail.ExecuteReader())
             {
                 while (t.Read())
@@ -701,8 +737,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
             }
 
             using var pick = c.CreateCommand();
-            pick.CommandText = "SELECT seq FROM documents WHERE seq >= $s ORDER BY seq LIMIT 1";
-            var at = pick.Parameters.Add("$s", SqliteType.Integer);
+            pick.CommandText = "SELECT seq FROM documents WHERE seq >= @s ORDER BY seq LIMIT 1";
+            var at = pick.Parameter("@s", System.Data.DbType.Int64);
             for (var i = 0; i < random; i++)
             {
                 at.Value = picker.NextInt64(min, max + 1);
@@ -714,8 +750,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         }
 
         using var one = c.CreateCommand();
-        one.CommandText = Select + " WHERE seq = $s";
-        var parameter = one.Parameters.Add("$s", SqliteType.Integer);
+        one.CommandText = Select + " WHERE seq = @s";
+        var parameter = one.Parameter("@s", System.Data.DbType.Int64);
         foreach (var seq in seqs)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -735,8 +771,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         using var c = Connect();
         var ids = new SortedSet<long>();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = all ? "SELECT id FROM batches ORDER BY id" : "SELECT id FROM batches ORDER BY id DESC LIMIT $n";
-        cmd.Parameters.AddWithValue("$n", last);
+        cmd.CommandText = all ? "SELECT id FROM batches ORDER BY id" : "SELECT id FROM batches ORDER BY id DESC LIMIT @n";
+        cmd.Bind("@n", last);
         using (var r = cmd.ExecuteReader())
         {
             while (r.Read())
@@ -751,8 +787,8 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
             max.CommandText = "SELECT MAX(id) FROM batches";
             var top = (long)max.ExecuteScalar()!;
             using var pick = c.CreateCommand();
-            pick.CommandText = "SELECT id FROM batches WHERE id >= $i ORDER BY id LIMIT 1";
-            var at = pick.Parameters.Add("$i", SqliteType.Integer);
+            pick.CommandText = "SELECT id FROM batches WHERE id >= @i ORDER BY id LIMIT 1";
+            var at = pick.Parameter("@i", System.Data.DbType.Int64);
             for (var i = 0; i < random; i++)
             {
                 at.Value = picker.NextInt64(1, top + 1);
@@ -771,13 +807,13 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT id, state FROM documents WHERE root = $root LIMIT 1";
-        cmd.Parameters.AddWithValue("$root", root);
+        cmd.CommandText = "SELECT id, state FROM documents WHERE root = @root LIMIT 1";
+        cmd.Bind("@root", root);
         using var r = cmd.ExecuteReader();
         return r.Read() ? (r.GetString(0), (DocumentState)r.GetInt32(1)) : null;
     }
 
-    private static StoredContent ReadContent(SqliteDataReader r) => new(
+    private static StoredContent ReadContent(DbDataReader r) => new(
         r.GetValue(0) as string ?? string.Empty,
         r.GetInt64(1),
         r.GetValue(2) as string ?? string.Empty,
@@ -797,22 +833,25 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
     public void Dispose()
     {
         _writer.Dispose();
-        SqliteConnection.ClearAllPools();
+        if (_db is SqliteDatabase)
+        {
+            SqliteDatabase.ClearPools();
+        }
     }
 
     private const string SelectDocument =
         "SELECT id, profile, kind, leaves, salts, root, record, state, batch_id, batch_index, accepted_at, revocation_reason, revocation_receipt, superseded_by, supersedes FROM documents JOIN document_content USING (seq)";
 
-    private static StoredDocument? Get(SqliteConnection c, SqliteTransaction? tx, string id)
+    private static StoredDocument? Get(DbConnection c, DbTransaction? tx, string id)
     {
         using var cmd = c.CreateCommand();
         cmd.Transaction = tx;
-        cmd.CommandText = SelectDocument + " WHERE id = $id";
-        cmd.Parameters.AddWithValue("$id", id);
+        cmd.CommandText = SelectDocument + " WHERE id = @id";
+        cmd.Bind("@id", id);
         return ReadDocuments(cmd).FirstOrDefault();
     }
 
-    private static List<StoredDocument> ReadDocuments(SqliteCommand cmd)
+    private static List<StoredDocument> ReadDocuments(DbCommand cmd)
     {
         var result = new List<StoredDocument>();
         using var r = cmd.ExecuteReader();
@@ -841,12 +880,12 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
 
     private static void AddEvent(WriteScope s, string type, string? documentId, byte[]? batchRoot, string? detail)
     {
-        var insert = s.Command("INSERT INTO events(type, document_id, batch_root, at, detail) VALUES($type, $doc, $root, $at, $detail)");
-        insert.Parameters.AddWithValue("$type", type);
-        insert.Parameters.AddWithValue("$doc", (object?)documentId ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$root", (object?)batchRoot ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-        insert.Parameters.AddWithValue("$detail", (object?)detail ?? DBNull.Value);
+        var insert = s.Command("INSERT INTO events(type, document_id, batch_root, at, detail) VALUES(@type, @doc, @root, @at, @detail)");
+        insert.Bind("@type", type);
+        insert.Bind("@doc", documentId);
+        insert.Bind("@root", batchRoot);
+        insert.Bind("@at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        insert.Bind("@detail", detail);
         insert.ExecuteNonQuery();
     }
 
@@ -870,14 +909,7 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         return leaves;
     }
 
-    private SqliteConnection Connect() => DurableSqlite.Open(_connectionString);
-
-    private static void Execute(SqliteConnection c, string sql)
-    {
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    private DbConnection Connect() => _db.Open();
 }
 
 /// <summary>A document ready to be stored.</summary>

@@ -1,5 +1,6 @@
 using Customs.Ledger.Ledger;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Customs.Ledger.Storage;
 
 namespace Customs.Ledger.Node.Storage;
 
@@ -9,16 +10,26 @@ namespace Customs.Ledger.Node.Storage;
 /// </summary>
 public sealed class ExchangeStore : IDisposable
 {
-    private readonly string _connectionString;
+    private readonly SqlDatabase _db;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
-    private ExchangeStore(string path)
+    /// <summary>The PostgreSQL schema's versions (version i + 1 = entry i; append, never edit).</summary>
+    public static IReadOnlyList<string> PostgresMigrations { get; } = [Tables];
+
+    private ExchangeStore(SqlDatabase db)
     {
-        _connectionString = DurableSqlite.ConnectionString(path);
+        _db = db;
+        if (db is PostgresDatabase postgres)
+        {
+            postgres.Migrate(PostgresMigrations);
+            return;
+        }
+
         using var c = Connect();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = """
-            PRAGMA journal_mode=WAL;
+        c.Execute("PRAGMA journal_mode=WAL;" + Tables);
+    }
+
+    private const string Tables = """
             CREATE TABLE IF NOT EXISTS outbox(
               message_id TEXT PRIMARY KEY,
               document_id TEXT NOT NULL,
@@ -59,35 +70,30 @@ public sealed class ExchangeStore : IDisposable
               sequence INTEGER NOT NULL,
               notice BLOB NOT NULL);
             """;
-        cmd.ExecuteNonQuery();
-    }
 
-    public static ExchangeStore Open(string path) => new(path);
+    public static ExchangeStore Open(string path) => new(new SqliteDatabase(path));
+
+    public static ExchangeStore Open(SqlDatabase db) => new(db);
 
     public async Task AddOutboxAsync(OutboxRow row, CancellationToken cancellationToken) => await AddOutboxAsync(row, "document", cancellationToken).ConfigureAwait(false);
 
     /// <summary>Queues a message of <paramref name="kind"/> ("document" envelope or "notice").</summary>
     public async Task AddOutboxAsync(OutboxRow row, string kind, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var c = Connect();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "INSERT INTO outbox(message_id, document_id, recipient, envelope, state, next_attempt, created_at, kind) VALUES($m, $d, $r, $e, $s, $n, $n, $k)";
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$m", row.MessageId);
-            cmd.Parameters.AddWithValue("$d", row.DocumentId);
-            cmd.Parameters.AddWithValue("$r", row.Recipient);
-            cmd.Parameters.AddWithValue("$e", row.Envelope);
-            cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Pending);
-            cmd.Parameters.AddWithValue("$n", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            cmd.ExecuteNonQuery();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        ArgumentNullException.ThrowIfNull(row);
+        await WriteAsync(
+            "INSERT INTO outbox(message_id, document_id, recipient, envelope, state, next_attempt, created_at, kind) VALUES(@m, @d, @r, @e, @s, @n, @n, @k)",
+            cmd =>
+            {
+                cmd.Bind("@k", kind);
+                cmd.Bind("@m", row.MessageId);
+                cmd.Bind("@d", row.DocumentId);
+                cmd.Bind("@r", row.Recipient);
+                cmd.Bind("@e", row.Envelope);
+                cmd.Bind("@s", (int)OutboxStatus.Pending);
+                cmd.Bind("@n", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            },
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Pending messages whose next attempt is due, oldest first.</summary>
@@ -95,10 +101,10 @@ public sealed class ExchangeStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = SelectOutbox + " WHERE state = $s AND next_attempt <= $now ORDER BY created_at LIMIT $max";
-        cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Pending);
-        cmd.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
-        cmd.Parameters.AddWithValue("$max", max);
+        cmd.CommandText = SelectOutbox + " WHERE state = @s AND next_attempt <= @now ORDER BY created_at LIMIT @max";
+        cmd.Bind("@s", (int)OutboxStatus.Pending);
+        cmd.Bind("@now", now.ToUnixTimeMilliseconds());
+        cmd.Bind("@max", max);
         return ReadOutbox(cmd);
     }
 
@@ -127,9 +133,9 @@ public sealed class ExchangeStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT COUNT(*) FROM outbox WHERE state = $s";
-        cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Pending);
-        return (long)cmd.ExecuteScalar()!;
+        cmd.CommandText = "SELECT COUNT(*) FROM outbox WHERE state = @s";
+        cmd.Bind("@s", (int)OutboxStatus.Pending);
+        return cmd.ScalarInt64();
     }
 
     /// <summary>When the next pending message is due, or null when none is pending.</summary>
@@ -137,8 +143,8 @@ public sealed class ExchangeStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT MIN(next_attempt) FROM outbox WHERE state = $s";
-        cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Pending);
+        cmd.CommandText = "SELECT MIN(next_attempt) FROM outbox WHERE state = @s";
+        cmd.Bind("@s", (int)OutboxStatus.Pending);
         return cmd.ExecuteScalar() is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
     }
 
@@ -146,21 +152,21 @@ public sealed class ExchangeStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = SelectOutbox + " WHERE message_id = $m";
-        cmd.Parameters.AddWithValue("$m", messageId);
+        cmd.CommandText = SelectOutbox + " WHERE message_id = @m";
+        cmd.Bind("@m", messageId);
         return ReadOutbox(cmd).FirstOrDefault();
     }
 
     public async Task RecordAttemptFailedAsync(string messageId, string error, DateTimeOffset nextAttempt, CancellationToken cancellationToken)
     {
         await WriteAsync(
-            "UPDATE outbox SET attempts = attempts + 1, last_error = $err, next_attempt = $n WHERE message_id = $m AND state = $pending",
+            "UPDATE outbox SET attempts = attempts + 1, last_error = @err, next_attempt = @n WHERE message_id = @m AND state = @pending",
             cmd =>
             {
-                cmd.Parameters.AddWithValue("$m", messageId);
-                cmd.Parameters.AddWithValue("$err", error);
-                cmd.Parameters.AddWithValue("$n", nextAttempt.ToUnixTimeMilliseconds());
-                cmd.Parameters.AddWithValue("$pending", (int)OutboxStatus.Pending);
+                cmd.Bind("@m", messageId);
+                cmd.Bind("@err", error);
+                cmd.Bind("@n", nextAttempt.ToUnixTimeMilliseconds());
+                cmd.Bind("@pending", (int)OutboxStatus.Pending);
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -168,15 +174,15 @@ public sealed class ExchangeStore : IDisposable
     public async Task RecordReceiptAsync(string messageId, OutboxStatus state, byte[] receipt, string? reasonCode, string? pointer, IReadOnlyList<AnchorReceipt> anchors, CancellationToken cancellationToken)
     {
         await WriteAsync(
-            "UPDATE outbox SET attempts = attempts + 1, state = $s, receipt = $r, reason_code = $code, pointer = $p, receipt_anchors = $a, last_error = NULL WHERE message_id = $m",
+            "UPDATE outbox SET attempts = attempts + 1, state = @s, receipt = @r, reason_code = @code, pointer = @p, receipt_anchors = @a, last_error = NULL WHERE message_id = @m",
             cmd =>
             {
-                cmd.Parameters.AddWithValue("$m", messageId);
-                cmd.Parameters.AddWithValue("$s", (int)state);
-                cmd.Parameters.AddWithValue("$r", receipt);
-                cmd.Parameters.AddWithValue("$code", (object?)reasonCode ?? DBNull.Value);
-                cmd.Parameters.AddWithValue("$p", (object?)pointer ?? DBNull.Value);
-                cmd.Parameters.AddWithValue("$a", ReceiptCodec.Encode(anchors));
+                cmd.Bind("@m", messageId);
+                cmd.Bind("@s", (int)state);
+                cmd.Bind("@r", receipt);
+                cmd.Bind("@code", reasonCode);
+                cmd.Bind("@p", pointer);
+                cmd.Bind("@a", ReceiptCodec.Encode(anchors));
             },
             cancellationToken).ConfigureAwait(false);
     }
@@ -185,8 +191,8 @@ public sealed class ExchangeStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = SelectInbox + " WHERE message_id = $m";
-        cmd.Parameters.AddWithValue("$m", messageId);
+        cmd.CommandText = SelectInbox + " WHERE message_id = @m";
+        cmd.Bind("@m", messageId);
         return ReadInbox(cmd).FirstOrDefault();
     }
 
@@ -195,34 +201,29 @@ public sealed class ExchangeStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = SelectOutbox + " WHERE document_id = $d AND kind = 'document' AND state = $s";
-        cmd.Parameters.AddWithValue("$d", documentId);
-        cmd.Parameters.AddWithValue("$s", (int)OutboxStatus.Acknowledged);
+        cmd.CommandText = SelectOutbox + " WHERE document_id = @d AND kind = 'document' AND state = @s";
+        cmd.Bind("@d", documentId);
+        cmd.Bind("@s", (int)OutboxStatus.Acknowledged);
         return ReadOutbox(cmd);
     }
 
     /// <summary>Stores a verified notice once. Returns false when its id was already stored.</summary>
     public async Task<bool> AddNoticeAsync(string noticeId, string issuer, string kind, string subjectHex, long sequence, byte[] notice, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var c = Connect();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "INSERT OR IGNORE INTO notices_in(notice_id, issuer, kind, subject, sequence, notice, received_at) VALUES($id, $i, $k, $s, $q, $n, $at)";
-            cmd.Parameters.AddWithValue("$id", noticeId);
-            cmd.Parameters.AddWithValue("$i", issuer);
-            cmd.Parameters.AddWithValue("$k", kind);
-            cmd.Parameters.AddWithValue("$s", subjectHex);
-            cmd.Parameters.AddWithValue("$q", sequence);
-            cmd.Parameters.AddWithValue("$n", notice);
-            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            return cmd.ExecuteNonQuery() == 1;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        var stored = await WriteAsync(
+            "INSERT INTO notices_in(notice_id, issuer, kind, subject, sequence, notice, received_at) VALUES(@id, @i, @k, @s, @q, @n, @at) ON CONFLICT(notice_id) DO NOTHING",
+            cmd =>
+            {
+                cmd.Bind("@id", noticeId);
+                cmd.Bind("@i", issuer);
+                cmd.Bind("@k", kind);
+                cmd.Bind("@s", subjectHex);
+                cmd.Bind("@q", sequence);
+                cmd.Bind("@n", notice);
+                cmd.Bind("@at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            },
+            cancellationToken).ConfigureAwait(false);
+        return stored == 1;
     }
 
     /// <summary>The latest (highest sequence) notice of <paramref name="kind"/> about <paramref name="subjectHex"/>, from <paramref name="issuer"/> (any when null).</summary>
@@ -230,10 +231,10 @@ public sealed class ExchangeStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT notice FROM notices_in WHERE kind = $k AND subject = $s AND ($i IS NULL OR issuer = $i) ORDER BY sequence DESC LIMIT 1";
-        cmd.Parameters.AddWithValue("$k", kind);
-        cmd.Parameters.AddWithValue("$s", subjectHex);
-        cmd.Parameters.AddWithValue("$i", (object?)issuer ?? DBNull.Value);
+        cmd.CommandText = "SELECT notice FROM notices_in WHERE kind = @k AND subject = @s AND (@i IS NULL OR issuer = @i) ORDER BY sequence DESC LIMIT 1";
+        cmd.Bind("@k", kind);
+        cmd.Bind("@s", subjectHex);
+        cmd.Bind("@i", issuer);
         return cmd.ExecuteScalar() as byte[];
     }
 
@@ -242,20 +243,20 @@ public sealed class ExchangeStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT sequence, notice FROM aeo_register WHERE subject = $s";
-        cmd.Parameters.AddWithValue("$s", subjectHex);
+        cmd.CommandText = "SELECT sequence, notice FROM aeo_register WHERE subject = @s";
+        cmd.Bind("@s", subjectHex);
         using var r = cmd.ExecuteReader();
         return r.Read() ? (r.GetInt64(0), (byte[])r[1]) : null;
     }
 
     public async Task SetOwnAeoAsync(string subjectHex, long sequence, byte[] notice, CancellationToken cancellationToken) =>
         await WriteAsync(
-            "INSERT INTO aeo_register(subject, sequence, notice) VALUES($s, $q, $n) ON CONFLICT(subject) DO UPDATE SET sequence = excluded.sequence, notice = excluded.notice",
+            "INSERT INTO aeo_register(subject, sequence, notice) VALUES(@s, @q, @n) ON CONFLICT(subject) DO UPDATE SET sequence = excluded.sequence, notice = excluded.notice",
             cmd =>
             {
-                cmd.Parameters.AddWithValue("$s", subjectHex);
-                cmd.Parameters.AddWithValue("$q", sequence);
-                cmd.Parameters.AddWithValue("$n", notice);
+                cmd.Bind("@s", subjectHex);
+                cmd.Bind("@q", sequence);
+                cmd.Bind("@n", notice);
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -263,48 +264,46 @@ public sealed class ExchangeStore : IDisposable
     {
         using var c = Connect();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = SelectInbox + " ORDER BY received_at DESC LIMIT $max";
-        cmd.Parameters.AddWithValue("$max", max);
+        cmd.CommandText = SelectInbox + " ORDER BY received_at DESC LIMIT @max";
+        cmd.Bind("@max", max);
         return ReadInbox(cmd);
     }
 
     /// <summary>Stores a received message once; returns the stored row (the existing one if the id was seen before).</summary>
     public async Task<InboxRow> AddInboxAsync(InboxRow row, CancellationToken cancellationToken)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            using var c = Connect();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = """
-                INSERT OR IGNORE INTO inbox(message_id, sender, document_id, outcome, reason_code, bundle, receipt, received_at)
-                VALUES($m, $s, $d, $o, $r, $b, $rc, $at)
-                """;
-            cmd.Parameters.AddWithValue("$m", row.MessageId);
-            cmd.Parameters.AddWithValue("$s", row.Sender);
-            cmd.Parameters.AddWithValue("$d", (object?)row.DocumentId ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$o", row.Outcome);
-            cmd.Parameters.AddWithValue("$r", (object?)row.ReasonCode ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$b", (object?)row.Bundle ?? DBNull.Value);
-            cmd.Parameters.AddWithValue("$rc", row.Receipt);
-            cmd.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
-            cmd.ExecuteNonQuery();
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
+        ArgumentNullException.ThrowIfNull(row);
+        // The message id is the inbox's key: a message delivered again (a sender's retry, a new leader resending) is not
+        // stored again, whichever instance received it first.
+        await WriteAsync(
+            """
+            INSERT INTO inbox(message_id, sender, document_id, outcome, reason_code, bundle, receipt, received_at)
+            VALUES(@m, @s, @d, @o, @r, @b, @rc, @at)
+            ON CONFLICT(message_id) DO NOTHING
+            """,
+            cmd =>
+            {
+                cmd.Bind("@m", row.MessageId);
+                cmd.Bind("@s", row.Sender);
+                cmd.Bind("@d", row.DocumentId);
+                cmd.Bind("@o", row.Outcome);
+                cmd.Bind("@r", row.ReasonCode);
+                cmd.Bind("@b", row.Bundle);
+                cmd.Bind("@rc", row.Receipt);
+                cmd.Bind("@at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+            },
+            cancellationToken).ConfigureAwait(false);
 
         return GetInbox(row.MessageId)!;
     }
 
     public async Task RecordInboxAnchorsAsync(string messageId, IReadOnlyList<AnchorReceipt> anchors, CancellationToken cancellationToken) =>
         await WriteAsync(
-            "UPDATE inbox SET receipt_anchors = $a WHERE message_id = $m",
+            "UPDATE inbox SET receipt_anchors = @a WHERE message_id = @m",
             cmd =>
             {
-                cmd.Parameters.AddWithValue("$m", messageId);
-                cmd.Parameters.AddWithValue("$a", ReceiptCodec.Encode(anchors));
+                cmd.Bind("@m", messageId);
+                cmd.Bind("@a", ReceiptCodec.Encode(anchors));
             },
             cancellationToken).ConfigureAwait(false);
 
@@ -313,16 +312,19 @@ public sealed class ExchangeStore : IDisposable
     private const string SelectOutbox = "SELECT message_id, document_id, recipient, envelope, state, attempts, last_error, receipt, reason_code, pointer, receipt_anchors, kind FROM outbox";
     private const string SelectInbox = "SELECT message_id, sender, document_id, outcome, reason_code, bundle, receipt, receipt_anchors FROM inbox";
 
-    private async Task WriteAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
+    /// <summary>Runs one write statement in its own (fenced) transaction; returns the rows it changed.</summary>
+    private async Task<int> WriteAsync(string sql, Action<DbCommand> bind, CancellationToken cancellationToken)
     {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             using var c = Connect();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = sql;
+            using var tx = _db.BeginWrite(c);
+            using var cmd = tx.Command(sql);
             bind(cmd);
-            cmd.ExecuteNonQuery();
+            var changed = cmd.ExecuteNonQuery();
+            tx.Commit();
+            return changed;
         }
         finally
         {
@@ -330,7 +332,7 @@ public sealed class ExchangeStore : IDisposable
         }
     }
 
-    private static List<OutboxRow> ReadOutbox(SqliteCommand cmd)
+    private static List<OutboxRow> ReadOutbox(DbCommand cmd)
     {
         var rows = new List<OutboxRow>();
         using var r = cmd.ExecuteReader();
@@ -352,7 +354,7 @@ public sealed class ExchangeStore : IDisposable
         return rows;
     }
 
-    private static List<InboxRow> ReadInbox(SqliteCommand cmd)
+    private static List<InboxRow> ReadInbox(DbCommand cmd)
     {
         var rows = new List<InboxRow>();
         using var r = cmd.ExecuteReader();
@@ -367,7 +369,7 @@ public sealed class ExchangeStore : IDisposable
         return rows;
     }
 
-    private SqliteConnection Connect() => DurableSqlite.Open(_connectionString);
+    private DbConnection Connect() => _db.Open();
 }
 
 public enum OutboxStatus

@@ -16,6 +16,12 @@ public enum StoreFailure
 
     /// <summary>Another process holds the file (a second node on the same data directory).</summary>
     Busy,
+
+    /// <summary>The database server cannot be reached, or is shutting down or starting (PostgreSQL): retry.</summary>
+    Unreachable,
+
+    /// <summary>This instance does not hold the leader lease (a standby, or a leader that was taken over): send writes to the leader.</summary>
+    NotLeader,
 }
 
 /// <summary>
@@ -41,6 +47,15 @@ public sealed class StoreUnavailableException(StoreFailure failure, string messa
         SqliteException { SqliteErrorCode: 11 or 26 } => new(StoreFailure.Damaged, $"the {store} file is damaged; stop the node and run 'customs-ledger check'", ex),
         SqliteException { SqliteErrorCode: 5 or 6 } => new(StoreFailure.Busy, $"the {store} is locked by another process (is a second node running on this data directory?)", ex),
         IOException io when IsNoSpace(io) => DiskFull(store, ex),
+        Customs.Ledger.Storage.LeaseLostException => new(StoreFailure.NotLeader, ex.Message, ex),
+        // PostgreSQL: 53100 disk full; 53xxx other resources; 57P01-57P03 shutdown or start-up; 08xxx connection; a
+        // NpgsqlException without a server state is a connection that failed or broke (a timeout, a refused connection).
+        Npgsql.PostgresException { SqlState: "53100" } => DiskFull(store, ex),
+        Npgsql.PostgresException { SqlState: var state } when state.StartsWith("53", StringComparison.Ordinal) || state.StartsWith("57P", StringComparison.Ordinal) || state.StartsWith("08", StringComparison.Ordinal) =>
+            new(StoreFailure.Unreachable, $"the {store}'s database is not available (PostgreSQL {state}); nothing was stored: retry shortly", ex),
+        Npgsql.PostgresException => null,
+        Npgsql.NpgsqlException => new(StoreFailure.Unreachable, $"the {store}'s database cannot be reached; nothing was stored: retry shortly", ex),
+        InvalidOperationException when ex.InnerException is Npgsql.NpgsqlException inner => From(inner, store),
         _ => null,
     };
 

@@ -1,10 +1,11 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
+using Customs.Ledger.Storage;
 
 namespace Customs.Ledger.Node.Storage;
 
 /// <summary>
-/// The one writer of a SQLite file. Every write is an operation queued to it; its own thread takes everything queued
+/// The one writer of a store (a SQLite file or a PostgreSQL schema) in this process. Every write is an operation queued to it; its own thread takes everything queued
 /// (up to <c>maxGroup</c>) and runs it in one transaction — group commit: one fsync for hundreds of submissions, and the
 /// batcher's state changes ride in the same transactions instead of taking turns for a lock. An operation's task
 /// completes only after the transaction that holds it has committed, so an acknowledgement still means "on disk".
@@ -19,21 +20,21 @@ namespace Customs.Ledger.Node.Storage;
 internal sealed class StoreWriter : IDisposable
 {
     private readonly Channel<Operation> _queue;
-    private readonly Func<SqliteConnection> _connect;
+    private readonly SqlDatabase _db;
     private readonly int _maxGroup;
     private readonly Thread _thread;
     private readonly string _name;
 
     /// <param name="name">Names the writer thread (seen in dumps and profiles).</param>
-    /// <param name="connect">Opens a connection to the file.</param>
+    /// <param name="db">Where the store lives (its write transactions are fenced there).</param>
     /// <param name="capacity">Operations that may wait; further callers wait for room.</param>
     /// <param name="maxGroup">Most operations in one transaction (bounds how long one commit takes).</param>
-    public StoreWriter(string name, Func<SqliteConnection> connect, int capacity, int maxGroup)
+    public StoreWriter(string name, SqlDatabase db, int capacity, int maxGroup)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxGroup, 1);
         _queue = Channel.CreateBounded<Operation>(new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
-        _connect = connect;
+        _db = db;
         _maxGroup = maxGroup;
         _name = name;
         _thread = new Thread(Run) { IsBackground = true, Name = "store writer: " + name };
@@ -132,8 +133,8 @@ internal sealed class StoreWriter : IDisposable
 
             try
             {
-                using var c = _connect();
-                using var tx = c.BeginTransaction();
+                using var c = _db.Open();
+                using var tx = _db.BeginWrite(c);
                 using var scope = new WriteScope(c, tx);
                 foreach (var operation in group)
                 {
@@ -231,16 +232,16 @@ public sealed class WriteOrder(Task after)
 /// The connection and transaction of one group, and its statements: a statement is prepared once per group and reused by
 /// every operation of it (a group of 500 submissions prepares each INSERT once, not 500 times).
 /// </summary>
-internal sealed class WriteScope(SqliteConnection connection, SqliteTransaction transaction) : IDisposable
+internal sealed class WriteScope(DbConnection connection, DbTransaction transaction) : IDisposable
 {
-    private readonly Dictionary<string, SqliteCommand> _commands = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DbCommand> _commands = new(StringComparer.Ordinal);
 
-    public SqliteConnection Connection => connection;
+    public DbConnection Connection => connection;
 
-    public SqliteTransaction Transaction => transaction;
+    public DbTransaction Transaction => transaction;
 
     /// <summary>The group's command for <paramref name="sql"/>, with no parameters set.</summary>
-    public SqliteCommand Command(string sql)
+    public DbCommand Command(string sql)
     {
         if (!_commands.TryGetValue(sql, out var command))
         {

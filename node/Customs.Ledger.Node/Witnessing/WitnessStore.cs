@@ -1,4 +1,3 @@
-using Customs.Ledger.Node.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace Customs.Ledger.Node.Witnessing;
@@ -38,12 +37,12 @@ public enum WitnessUpdate
 /// </summary>
 public sealed class WitnessStore : IDisposable
 {
-    private readonly string _connectionString;
+    private readonly Customs.Ledger.Storage.SqliteDatabase _db;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
 
     private WitnessStore(string path)
     {
-        _connectionString = DurableSqlite.ConnectionString(path);
+        _db = new Customs.Ledger.Storage.SqliteDatabase(path);
         using var c = Connect();
         using var cmd = c.CreateCommand();
         cmd.CommandText = """
@@ -355,7 +354,7 @@ public sealed class WitnessStore : IDisposable
 
     public void Dispose() => _writeLock.Dispose();
 
-    private SqliteConnection Connect() => DurableSqlite.Open(_connectionString);
+    private SqliteConnection Connect() => (SqliteConnection)_db.Open();
 
     private async Task WriteAsync(Action<SqliteCommand> prepare, CancellationToken cancellationToken, Action<int>? rows = null)
     {

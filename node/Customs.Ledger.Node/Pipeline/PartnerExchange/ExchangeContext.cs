@@ -40,7 +40,11 @@ public sealed class ExchangeContext : IDisposable
     public NodeSignal Outgoing { get; } = new();
 
     /// <summary>Loads the exchange set-up named by <paramref name="options"/>, or returns null when the node has no peer API.</summary>
-    public static ExchangeContext? Load(string dataDirectory, NodeOptions options, NodeTrust trust)
+    /// <param name="dataDirectory">The node's data directory.</param>
+    /// <param name="options">The node's options.</param>
+    /// <param name="trust">The node's trust anchors.</param>
+    /// <param name="store">Where the outbox and inbox live (default: exchange.db in the data directory).</param>
+    public static ExchangeContext? Load(string dataDirectory, NodeOptions options, NodeTrust trust, Customs.Ledger.Storage.SqlDatabase? store = null)
     {
         if (options.Peer is not { } peer)
         {
@@ -56,7 +60,7 @@ public sealed class ExchangeContext : IDisposable
         var certificate = Security.TlsIdentity.Load(dataDirectory, options, peer.Certificate, peer.CertificatePasswordFile);
         var agreementsPath = Path(options.AgreementsFile);
         var agreements = File.Exists(agreementsPath) ? AgreementJson.ParseList(File.ReadAllText(agreementsPath)) : [];
-        return new ExchangeContext(peer, certificate, trust, agreements, ExchangeStore.Open(Path("exchange.db")), options.Peers);
+        return new ExchangeContext(peer, certificate, trust, agreements, store is null ? ExchangeStore.Open(Path("exchange.db")) : ExchangeStore.Open(store), options.Peers);
     }
 
     /// <summary>The agreement party with node id <paramref name="nodeId"/>, from any agreement, or null.</summary>

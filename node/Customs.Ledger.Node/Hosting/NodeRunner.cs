@@ -1,0 +1,69 @@
+using Customs.Ledger.Node.Configuration;
+using Customs.Ledger.Node.Storage;
+
+namespace Customs.Ledger.Node.Hosting;
+
+/// <summary>
+/// Runs a node until it is stopped, across changes of role. On SQLite that is one host. On PostgreSQL the process keeps
+/// one leader lease for its life; when the role changes (a standby took the lease, a leader lost it) the host is stopped
+/// and a host of the new role is started on the same addresses, so everything the leader keeps in memory (the ledger
+/// tip and log, the batcher's queue, the outbox schedule) is read afresh from the database the old leader wrote.
+/// </summary>
+public static class NodeRunner
+{
+    /// <param name="dataDirectory">The node's data directory.</param>
+    /// <param name="configure">Changes to the options (addresses from the command line).</param>
+    /// <param name="started">Called after each host started (prints its addresses).</param>
+    /// <param name="cancellationToken">Stops the node.</param>
+    public static async Task RunAsync(string dataDirectory, Func<NodeOptions, NodeOptions>? configure, Action<NodeHost> started, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(started);
+        var options = NodeOptions.Load(dataDirectory);
+        options = configure?.Invoke(options) ?? options;
+        if (!options.Store.IsPostgres)
+        {
+            await using var host = await NodeHost.StartAsync(dataDirectory, configure, cancellationToken: cancellationToken).ConfigureAwait(false);
+            started(host);
+            await host.WaitForShutdownAsync(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        using var lease = NodeStores.NewLease(options, options.Listen);
+        var addresses = configure;
+        try
+        {
+            while (true)
+            {
+                var host = await NodeHost.StartAsync(dataDirectory, addresses, null, lease, cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    started(host);
+
+                    // The next host binds the addresses this one bound (a port 0 became a real port).
+                    var api = host.Address.ToString().TrimEnd('/');
+                    var http = host.HttpAddress?.ToString().TrimEnd('/');
+                    addresses = o =>
+                    {
+                        var changed = (configure?.Invoke(o) ?? o) with { Listen = api };
+                        return http is null ? changed : changed with { HttpListen = http };
+                    };
+                    var shutdown = host.WaitForShutdownAsync(cancellationToken);
+                    if (await Task.WhenAny(shutdown, host.RoleChanged).ConfigureAwait(false) == shutdown)
+                    {
+                        await shutdown.ConfigureAwait(false);
+                        return;
+                    }
+                }
+                finally
+                {
+                    await host.DisposeAsync().ConfigureAwait(false);
+                }
+            }
+        }
+        finally
+        {
+            // A graceful stop hands the lease over at once (the standby takes it at its next poll).
+            lease.Release();
+        }
+    }
+}
