@@ -154,10 +154,7 @@ public sealed class NodeProcess : IAsyncDisposable
                 return;
             }
 
-            lock (node._output)
-            {
-                node._output.AppendLine(e.Data);
-            }
+            node.Append(e.Data);
 
             const string rest = " metrics and health (HTTP/1.1) on ";
             var r = e.Data.IndexOf(rest, StringComparison.Ordinal);
@@ -175,15 +172,68 @@ public sealed class NodeProcess : IAsyncDisposable
         };
         process.ErrorDataReceived += (_, e) =>
         {
-            lock (node._output)
+            if (e.Data is not null)
             {
-                node._output.AppendLine(e.Data);
+                node.Append(e.Data);
             }
         };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         node.Address = await ready.Task.WaitAsync(DefaultTimeouts.Timeout);
         return node;
+    }
+
+    private readonly List<(string Text, TaskCompletionSource Seen)> _waiters = [];
+
+    private void Append(string line)
+    {
+        lock (_output)
+        {
+            _output.AppendLine(line);
+            foreach (var waiter in _waiters.Where(w => line.Contains(w.Text, StringComparison.Ordinal)).ToList())
+            {
+                waiter.Seen.TrySetResult();
+                _waiters.Remove(waiter);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes when the node has printed a line (stdout or stderr) containing <paramref name="text"/> after
+    /// <paramref name="afterLength"/> characters of output (see <see cref="OutputLength"/>); waits on the output, not by polling.
+    /// </summary>
+    public Task WaitForOutputAsync(string text, int afterLength = 0)
+    {
+        lock (_output)
+        {
+            if (_output.ToString(Math.Min(afterLength, _output.Length), _output.Length - Math.Min(afterLength, _output.Length)).Contains(text, StringComparison.Ordinal))
+            {
+                return Task.CompletedTask;
+            }
+
+            var seen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _waiters.Add((text, seen));
+            return seen.Task;
+        }
+    }
+
+    /// <summary>How much output the node has printed so far (a mark for <see cref="WaitForOutputAsync"/>).</summary>
+    public int OutputLength
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.Length;
+            }
+        }
+    }
+
+    /// <summary>Sends <paramref name="signal"/> (e.g. STOP, CONT) to the node process.</summary>
+    public async Task SignalAsync(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
     }
 
     /// <summary>SIGTERM, as systemd or an operator stops a node: waits until it has shut down and returns its exit code.</summary>

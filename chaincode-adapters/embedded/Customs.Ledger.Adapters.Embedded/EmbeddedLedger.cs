@@ -757,13 +757,20 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
             }
         }
 
-        using var transaction = _db.BeginWrite(connection);
+        // A PostgreSQL standby only reads (its writes would be refused by the lease's fence); the leader creates the genesis block.
+        var reader = _db is PostgresDatabase { Fence.IsLeader: false };
+        using var transaction = reader ? _db.BeginSnapshot(connection) : _db.BeginWrite(connection);
         if (_db is SqliteDatabase)
         {
             connection.Execute(Schema + $"PRAGMA user_version={SchemaVersion};", transaction);
         }
 
         var genesis = ReadWhere(transaction, "height = 0", null, null);
+        if (genesis is null && reader)
+        {
+            throw new InvalidOperationException($"The ledger in {DatabasePath} has no genesis block yet: the leader creates it (start the leader first).");
+        }
+
         if (genesis is null)
         {
             if (ReadTipRow(transaction) is not null)

@@ -19,6 +19,10 @@ public sealed partial class AuditRecorder(NodeContext node, ILogger<AuditRecorde
         {
             await node.Store.AppendAuditAsync(principal, action, documentId, outcome, detail, CancellationToken.None).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+        catch (StoreUnavailableException ex) when (ex.Failure == StoreFailure.NotLeader)
+        {
+            // A standby records nothing: the refusal it answered changed nothing, and the leader audits what it takes.
+        }
         catch (StoreUnavailableException ex)
         {
             LogMissing(logger, action, principal, ex.Message);
@@ -71,6 +75,7 @@ public sealed partial class AuditAnchorer(NodeContext node, ILogger<AuditAnchore
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        await Task.Yield(); // the first anchoring runs after the host's start, not inside it
         using var timer = new PeriodicTimer(AuditTrail.Interval);
         try
         {

@@ -1,4 +1,5 @@
 using Customs.Ledger.Node.Pipeline;
+using Customs.Ledger.Storage;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -7,9 +8,12 @@ namespace Customs.Ledger.Node.Hosting;
 /// <summary>
 /// Keeps this instance's role on PostgreSQL. As the leader it renews the lease every fifth of its duration; when the
 /// lease was taken over it logs Critical and ends the role (its writes already fail: the fence checks the epoch in each
-/// transaction). As a standby it tries to take the lease every 500 ms and ends the role once it holds it. Either way
-/// <see cref="NodeContext.RoleChanged"/> completes and the <see cref="NodeRunner"/> starts the host of the new role.
+/// transaction). As a standby it tries to take the lease every 500 ms and ends the role once it holds it.
 /// </summary>
+/// <remarks>
+/// The <see cref="NodeRunner"/> runs <see cref="RunAsync"/> beside its hosts, so that renewals go on while one host is
+/// replaced by the next; a host that made its own lease (started without a runner) runs it as a hosted service.
+/// </remarks>
 public sealed partial class LeaseWatch(NodeContext node, ILogger<LeaseWatch> logger) : BackgroundService
 {
     /// <summary>How often a standby tries to take the lease.</summary>
@@ -17,46 +21,67 @@ public sealed partial class LeaseWatch(NodeContext node, ILogger<LeaseWatch> log
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var lease = node.Stores!.Lease!;
-        var leading = node.IsLeader;
+        if (await RunAsync(node.Stores!.Lease!, logger, stoppingToken).ConfigureAwait(false))
+        {
+            node.RoleChanged.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// Renews (leader) or tries to take (standby) <paramref name="lease"/> until the role changes; returns true then,
+    /// false when cancelled.
+    /// </summary>
+    public static async Task<bool> RunAsync(LeaderLease lease, ILogger logger, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        var leading = lease.IsLeader;
         var unreachable = false;
         using var timer = new PeriodicTimer(leading ? lease.RenewInterval : StandbyPoll);
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+        try
         {
-            try
+            do
             {
-                if (leading ? !lease.Renew() : lease.TryAcquire())
+                try
                 {
-                    if (leading)
+                    if (leading ? !lease.Renew() : lease.TryAcquire())
                     {
-                        LogLost(logger, lease.Holder);
-                    }
-                    else
-                    {
-                        LogAcquired(logger, lease.Holder, lease.Epoch);
+                        if (leading)
+                        {
+                            LogLost(logger, lease.Holder);
+                        }
+                        else
+                        {
+                            LogAcquired(logger, lease.Holder, lease.Epoch);
+                        }
+
+                        return true;
                     }
 
-                    node.RoleChanged.TrySetResult();
-                    return;
+                    if (unreachable)
+                    {
+                        unreachable = false;
+                        LogReachable(logger);
+                    }
                 }
-
-                if (unreachable)
+                catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
                 {
-                    unreachable = false;
-                    LogReachable(logger);
+                    // The database is down (or the lease row is locked by a paused instance's transaction): a leader
+                    // keeps its epoch (nobody takes over while nobody reaches the row, and its writes fail meanwhile);
+                    // a standby keeps trying. One warning per outage.
+                    if (!unreachable)
+                    {
+                        unreachable = true;
+                        LogUnreachable(logger, leading ? "leader" : "standby", ex.GetType().Name);
+                    }
                 }
             }
-            catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                // The database is down: a leader keeps its epoch (nobody can take over while nobody reaches the
-                // database, and its writes fail meanwhile); a standby keeps trying. One warning per outage.
-                if (!unreachable)
-                {
-                    unreachable = true;
-                    LogUnreachable(logger, leading ? "leader" : "standby", ex.GetType().Name);
-                }
-            }
+            while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false));
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        return false;
     }
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Leader lease lost: another instance took over ({Holder} no longer leads); this instance stops writing and restarts as a standby")]

@@ -64,20 +64,22 @@ public sealed partial class NodeHost : IAsyncDisposable
     /// <param name="logging">Optional logging set-up.</param>
     /// <param name="cancellationToken">Cancels start-up.</param>
     public static Task<NodeHost> StartAsync(string dataDirectory, Func<NodeOptions, NodeOptions>? configure = null, Action<ILoggingBuilder>? logging = null, CancellationToken cancellationToken = default) =>
-        StartAsync(dataDirectory, configure, logging, lease: null, cancellationToken);
+        StartAsync(dataDirectory, configure, logging, lease: null, key: null, cancellationToken);
 
     /// <summary>
     /// Opens the node as <see cref="StartAsync(string, Func{NodeOptions, NodeOptions}?, Action{ILoggingBuilder}?, CancellationToken)"/>
     /// does. On PostgreSQL the instance leads when it holds, or can take, <paramref name="lease"/> (null: a lease of its
-    /// own, which the host then owns); otherwise it starts as a standby.
+    /// own, which the host then owns); otherwise it starts as a standby. <paramref name="key"/>, when given, is the node
+    /// key already unlocked, lent to the host (null: the host unlocks and owns it).
     /// </summary>
-    public static async Task<NodeHost> StartAsync(string dataDirectory, Func<NodeOptions, NodeOptions>? configure, Action<ILoggingBuilder>? logging, Customs.Ledger.Storage.LeaderLease? lease, CancellationToken cancellationToken)
+    public static async Task<NodeHost> StartAsync(string dataDirectory, Func<NodeOptions, NodeOptions>? configure, Action<ILoggingBuilder>? logging, Customs.Ledger.Storage.LeaderLease? lease, Crypto.ISecp256k1Signer? key, CancellationToken cancellationToken)
     {
         var options = NodeOptions.Load(dataDirectory);
         options = configure?.Invoke(options) ?? options;
         CheckListen(options);
         EnsureThreadPoolHeadroom();
-        var key = NodeKeys.Load(dataDirectory, options);
+        var ownsKey = key is null;
+        key ??= NodeKeys.Load(dataDirectory, options);
         Customs.Ledger.Storage.LeaderLease? ownLease = null;
 
         // Logging for what runs outside the web hosts (the start audit, the ledger adapters): lives as long as the node.
@@ -137,7 +139,7 @@ public sealed partial class NodeHost : IAsyncDisposable
                 LogAdminToken(loggers.CreateLogger<NodeHost>(), Security.LocalTokens.WriteAdminToken(dataDirectory, options));
             }
 
-            var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers, stores);
+            var context = new NodeContext(dataDirectory, options, key, store, ledgers, verifiers, stores) { OwnsKey = ownsKey, OwnsLease = ownLease is not null };
             var api = Build(context, logging);
             var host = new NodeHost(api, context.Exchange is null ? null : BuildPeer(context, logging, api.App.Services), context, loggers) { _ownLease = ownLease };
             await host.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -153,7 +155,11 @@ public sealed partial class NodeHost : IAsyncDisposable
             stores?.Dispose();
             ownLease?.Release();
             ownLease?.Dispose();
-            key.Dispose();
+            if (ownsKey)
+            {
+                key.Dispose();
+            }
+
             loggers.Dispose();
             throw;
         }
@@ -361,7 +367,7 @@ public sealed partial class NodeHost : IAsyncDisposable
             builder.Services.AddSingleton<IAdditionalBatchRoots, OpenAttestationBatchRoots>();
         }
 
-        if (context.Stores?.Lease is not null)
+        if (context.Stores?.Lease is not null && context.OwnsLease)
         {
             builder.Services.AddHostedService<LeaseWatch>();
         }
@@ -477,7 +483,7 @@ public sealed partial class NodeHost : IAsyncDisposable
     }
 
     /// <summary>The node's log set-up (<see cref="Observability.NodeTelemetry.ConfigureLogging"/>), or the caller's (tests) with the same filters.</summary>
-    private static void ConfigureLogging(ILoggingBuilder builder, Action<ILoggingBuilder>? logging, ObservabilitySettings settings)
+    internal static void ConfigureLogging(ILoggingBuilder builder, Action<ILoggingBuilder>? logging, ObservabilitySettings settings)
     {
         builder.ClearProviders();
         if (logging is null)

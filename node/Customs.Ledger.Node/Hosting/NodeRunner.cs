@@ -1,5 +1,6 @@
 using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Node.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Customs.Ledger.Node.Hosting;
 
@@ -29,14 +30,23 @@ public static class NodeRunner
         }
 
         using var lease = NodeStores.NewLease(options, options.Listen);
+        using var key = Security.NodeKeys.Load(dataDirectory, options);
+        using var loggers = LoggerFactory.Create(b => NodeHost.ConfigureLogging(b, null, options.Observability));
+        var logger = loggers.CreateLogger(typeof(LeaseWatch));
         var addresses = configure;
         try
         {
             while (true)
             {
-                var host = await NodeHost.StartAsync(dataDirectory, addresses, null, lease, cancellationToken).ConfigureAwait(false);
+#pragma warning disable CA2000 // both are disposed in the finally below, before the next host starts
+                var host = await NodeHost.StartAsync(dataDirectory, addresses, null, lease, key, cancellationToken).ConfigureAwait(false);
+                var stopWatch = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+#pragma warning restore CA2000
                 try
                 {
+                    // The lease is kept here, not by the host, so renewals go on while a host is stopped and the next
+                    // one starts (a start takes seconds; the lease lasts 5).
+                    var roleChanged = LeaseWatch.RunAsync(lease, logger, stopWatch.Token);
                     started(host);
 
                     // The next host binds the addresses this one bound (a port 0 became a real port).
@@ -48,7 +58,7 @@ public static class NodeRunner
                         return http is null ? changed : changed with { HttpListen = http };
                     };
                     var shutdown = host.WaitForShutdownAsync(cancellationToken);
-                    if (await Task.WhenAny(shutdown, host.RoleChanged).ConfigureAwait(false) == shutdown)
+                    if (await Task.WhenAny(shutdown, roleChanged).ConfigureAwait(false) == shutdown)
                     {
                         await shutdown.ConfigureAwait(false);
                         return;
@@ -56,6 +66,8 @@ public static class NodeRunner
                 }
                 finally
                 {
+                    await stopWatch.CancelAsync().ConfigureAwait(false);
+                    stopWatch.Dispose();
                     await host.DisposeAsync().ConfigureAwait(false);
                 }
             }

@@ -68,6 +68,12 @@ public sealed class NodeContext : IDisposable
 
     public NodeOptions Options { get; }
 
+    /// <summary>Whether this host made its own leader lease (and keeps it: <see cref="Hosting.LeaseWatch"/>), rather than a node runner.</summary>
+    public bool OwnsLease { get; init; }
+
+    /// <summary>Whether disposing the context disposes <see cref="Key"/> (not when a node runner lends it to each host it starts).</summary>
+    public bool OwnsKey { get; init; } = true;
+
     /// <summary>The node's ledger key (in memory, or in its HSM).</summary>
     public ISecp256k1Signer Key { get; }
 
@@ -112,6 +118,9 @@ public sealed class NodeContext : IDisposable
         Exchange?.Dispose();
         Store.Dispose();
         Stores?.Dispose();
-        Key.Dispose();
+        if (OwnsKey)
+        {
+            Key.Dispose();
+        }
     }
 }

@@ -714,29 +714,34 @@ public sealed partial class DocumentStore : IBatchStore, IDisposable
         }
 
         var seqs = new SortedSet<long>();
+        long min, max;
         using (var range = c.CreateCommand())
         {
+            // One open reader per connection at a time (PostgreSQL has no multiple active result sets).
             range.CommandText = "SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), -1) FROM documents";
             using var r = range.ExecuteReader();
             r.Read();
-            var (min, max) = (r.GetInt64(0), r.GetInt64(1));
-            if (max < min)
-            {
-                return;
-            }
+            (min, max) = (r.GetInt64(0), r.GetInt64(1));
+        }
 
-            using var tail = c.CreateCommand();
+        if (max < min)
+        {
+            return;
+        }
+
+        using (var tail = c.CreateCommand())
+        {
             tail.CommandText = "SELECT seq FROM documents ORDER BY seq DESC LIMIT @n";
             tail.Bind("@n", last);
-            using (var t = tail.ExecuteReader())
+            using var t = tail.ExecuteReader();
+            while (t.Read())
             {
-                while (t.Read())
-                {
-                    seqs.Add(t.GetInt64(0));
-                }
+                seqs.Add(t.GetInt64(0));
             }
+        }
 
-            using var pick = c.CreateCommand();
+        using (var pick = c.CreateCommand())
+        {
             pick.CommandText = "SELECT seq FROM documents WHERE seq >= @s ORDER BY seq LIMIT 1";
             var at = pick.Parameter("@s", System.Data.DbType.Int64);
             for (var i = 0; i < random; i++)

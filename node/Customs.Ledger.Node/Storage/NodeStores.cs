@@ -85,12 +85,18 @@ public sealed class NodeStores : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var holder = $"{options.NodeId}@{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
-        return new LeaderLease(PostgresConnectionString(options.Store), holder, options.Store.AdvertiseAddress ?? advertisedAddress, TimeSpan.FromSeconds(options.Store.LeaseSeconds));
+
+        // The lease's own statements wait at most 1 s for the row (a paused instance's transaction may hold it until the
+        // server ends that session), so renewing and polling never hang.
+        var connection = new NpgsqlConnectionStringBuilder(PostgresConnectionString(options.Store));
+        connection.Options = (connection.Options + " -c lock_timeout=1000").Trim();
+        return new LeaderLease(connection.ConnectionString, holder, options.Store.AdvertiseAddress ?? advertisedAddress, TimeSpan.FromSeconds(options.Store.LeaseSeconds));
     }
 
     /// <summary>
     /// The connection string of <paramref name="settings"/> with the password from its environment variable. Timeouts
-    /// are short (5 s to connect, 30 s per command) so that a database outage fails calls instead of hanging them.
+    /// are short (5 s to connect, 30 s per command) so that a database outage fails calls instead of hanging them, and a
+    /// session idle inside a transaction for a lease's length is ended by the server.
     /// </summary>
     /// <exception cref="InvalidOperationException">No connection string, or one that carries a password itself.</exception>
     public static string PostgresConnectionString(StoreSettings settings)
@@ -129,6 +135,10 @@ public sealed class NodeStores : IDisposable
         }
 
         builder.ApplicationName ??= "customs-ledger";
+
+        // A transaction left open by a paused or partitioned instance holds the lease row FOR SHARE, which a takeover
+        // must wait for: the server ends such a session once it sat idle in its transaction for a lease's length.
+        builder.Options = ($"{builder.Options} -c idle_in_transaction_session_timeout={settings.LeaseSeconds * 1000}").Trim();
         return builder.ConnectionString;
     }
 

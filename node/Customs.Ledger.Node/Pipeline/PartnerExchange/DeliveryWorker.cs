@@ -25,6 +25,8 @@ public sealed partial class DeliveryWorker(NodeContext node, DeliveryClient peer
             return;
         }
 
+        await Task.Yield(); // what a previous run left in the outbox is sent after the host's start, not inside it
+
         while (!stoppingToken.IsCancellationRequested)
         {
             var wake = exchange.Outgoing.NextAsync();

@@ -43,6 +43,9 @@ public sealed partial class Batcher(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Off the host's start: anchoring what a previous leader left is synchronous work until its first real wait, and
+        // the host serves only once every hosted service's start returned.
+        await Task.Yield();
         var delay = RetryDelay;
         while (!stoppingToken.IsCancellationRequested)
         {
