@@ -22,7 +22,7 @@ public static class NodeCommandForwarder
     /// </summary>
     public static IReadOnlyList<string> CommandNames { get; } =
     [
-        "init", "node", "ledger", "check", "backup", "restore", "token", "audit", "ethereum-deploy", "ethereum-account", "fabric-setup",
+        "init", "node", "ledger", "check", "backup", "restore", "store", "token", "audit", "ethereum-deploy", "ethereum-account", "fabric-setup",
         "ca", "key", "trust-list", "agreement", "registry", "demo", "pilot",
     ];
 

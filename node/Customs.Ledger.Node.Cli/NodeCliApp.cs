@@ -16,6 +16,7 @@ public static class NodeCliApp
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(BackupCommands.Backup());
         root.Subcommands.Add(BackupCommands.Restore());
+        root.Subcommands.Add(StoreCommands.Store());
         root.Subcommands.Add(SecurityCommands.Token());
         root.Subcommands.Add(SecurityCommands.Audit());
         root.Subcommands.Add(EthereumCommand.Create());
