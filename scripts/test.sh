@@ -2,7 +2,9 @@
 # The whole test suite. Needs only the .NET SDK, Node.js/npm and Debian's apt: npm packages (Hardhat, Ganache, solc-js,
 # OpenAttestation; fabric-contract-api for the chaincode; @hyperledger/fabric-gateway and fabric-protos for the Fabric
 # conformance tests) are installed from the package-lock.json files on first use,
-# SoftHSM2 and OpenSSL's pkcs11 engine (the HSM tests) from Debian by scripts/install-softhsm.sh.
+# SoftHSM2 and OpenSSL's pkcs11 engine (the HSM tests) from Debian by scripts/install-softhsm.sh, PostgreSQL 15 (the
+# PostgreSQL store, active/standby and outage tests, which start their own servers on 127.0.0.1 in temporary data
+# directories) from Debian by scripts/install-postgres.sh.
 #   1. the Solidity artifacts are recompiled with the pinned solc and compared with the committed ones;
 #   2. every .NET test project (unit, functional, crash-recovery, Hardhat integration);
 #   3. the Ethereum end-to-end script (contracts, OpenAttestation verification, Ganache restart);
@@ -31,6 +33,7 @@ for dir in "$eth" "$fabric" "$conformance" "$web"; do
 done
 
 ./scripts/install-softhsm.sh
+./scripts/install-postgres.sh
 ./scripts/install-chromium.sh >/dev/null
 ./scripts/install-go.sh >/dev/null
 

@@ -64,6 +64,18 @@ public sealed class LeaderLease : IDisposable
     public bool TryAcquire()
     {
         using var c = _source.OpenConnection();
+
+        // A plain read first: the upsert below locks the row even when the lease is live, and a standby polling twice a
+        // second would make the leader's fenced writes wait for it.
+        using (var live = c.CreateCommand())
+        {
+            live.CommandText = $"SELECT COUNT(*) FROM {Table} WHERE id = 1 AND expires_at >= clock_timestamp()";
+            if (live.ScalarInt64() != 0)
+            {
+                return false;
+            }
+        }
+
         using var command = c.CreateCommand();
         command.CommandText = $"""
             INSERT INTO {Table}(id, holder, address, epoch, expires_at) VALUES(1, @h, @a, 1, clock_timestamp() + make_interval(secs => @d))

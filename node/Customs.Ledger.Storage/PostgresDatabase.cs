@@ -91,9 +91,9 @@ public sealed partial class PostgresDatabase : SqlDatabase, IDisposable
     }
 
     /// <summary>
-    /// Brings the schema to the newest of <paramref name="migrations"/> (version i + 1 = migrations[i]), each in its own
-    /// transaction, recorded in <c>schema_version</c>. Two processes starting together take turns (an advisory lock per
-    /// schema); a schema newer than this build is refused, not downgraded.
+    /// Brings the schema to the newest of <paramref name="migrations"/> (version i + 1 = migrations[i]) in one
+    /// transaction, each version recorded in <c>schema_version</c>: all or nothing. Two processes starting together take
+    /// turns (an advisory lock per schema); a schema newer than this build is refused, not downgraded.
     /// </summary>
     /// <returns>The versions applied now (empty when the schema was current).</returns>
     public IReadOnlyList<int> Migrate(IReadOnlyList<string> migrations)

@@ -27,17 +27,22 @@ public sealed class ArchitectureTests
     /// <summary>What makes a server: the node itself, ASP.NET Core, SQLite, the ledger client libraries, PKCS#11.</summary>
     private static readonly string[] Server =
     [
-        "Customs.Ledger.Node", "Microsoft.AspNetCore", "Microsoft.Data.Sqlite", "SQLitePCL", "Net.Pkcs11Interop",
+        "Customs.Ledger.Node", "Microsoft.AspNetCore", "Microsoft.Data.Sqlite", "SQLitePCL", "Npgsql", "Net.Pkcs11Interop",
     ];
 
-    /// <summary>Libraries the domain core must not use: gRPC and ASP.NET Core, SQLite, Nethereum, Fabric, PKCS#11.</summary>
+    /// <summary>Libraries the domain core must not use: gRPC and ASP.NET Core, SQLite and PostgreSQL (and our storage layer over them), Nethereum, Fabric, PKCS#11.</summary>
     private static readonly string[] Infrastructure =
     [
-        "Grpc", "Google.Protobuf", "Microsoft.AspNetCore", "Microsoft.Data.Sqlite", "SQLitePCL", "Nethereum", "Customs.Ledger.Adapters.Fabric", "Net.Pkcs11Interop",
+        "Grpc", "Google.Protobuf", "Microsoft.AspNetCore", "Microsoft.Data.Sqlite", "SQLitePCL", "Npgsql", "Customs.Ledger.Storage", "Nethereum", "Customs.Ledger.Adapters.Fabric", "Net.Pkcs11Interop",
     ];
 
     [Fact]
     public void Core_UsesNoTransportStorageLedgerOrHsmLibrary() => AssertNone(Core, Infrastructure);
+
+    /// <summary>The storage layer is engines and the lease, nothing of the domain, the wire or the node.</summary>
+    [Fact]
+    public void Storage_DependsOnNothingOfOurs_NorOnTheWire() =>
+        AssertNone(typeof(Customs.Ledger.Storage.SqlDatabase).Assembly, ["Customs.Ledger.Ledger", "Customs.Ledger.Bundles", "Customs.Ledger.Node", "Customs.Ledger.Adapters", "Customs.Ledger.Crypto", "Grpc", "Google.Protobuf", "Microsoft.AspNetCore"]);
 
     [Fact]
     public void Crypto_DependsOnNothingOfOurs() => AssertNone(Crypto, ["Customs.Ledger.Ledger", "Customs.Ledger.Bundles", "Customs.Ledger.Pki", "Customs.Ledger.Node", "Customs.Ledger.Adapters"]);
@@ -104,7 +109,9 @@ public sealed class ArchitectureTests
     public void TheRules_FindForbiddenReferences_WhereTheyExist()
     {
         Assert.Contains("Customs.Ledger.Node.Services.DocumentGrpcService", Offenders(Node, Infrastructure));
-        Assert.Contains("Customs.Ledger.Node.Storage.DocumentStore", Offenders(Node, ["Microsoft.Data.Sqlite"]));
+        Assert.Contains("Customs.Ledger.Node.Storage.DocumentStore", Offenders(Node, ["Customs.Ledger.Storage"]));
+        Assert.Contains("Customs.Ledger.Node.Witnessing.WitnessStore", Offenders(Node, ["Microsoft.Data.Sqlite"]));
+        Assert.NotEmpty(Offenders(typeof(Customs.Ledger.Storage.SqlDatabase).Assembly, ["Npgsql"]));
         Assert.NotEmpty(Offenders(Ethereum, ["Nethereum"]));
         Assert.Contains("Customs.Ledger.Adapters.Fabric.FabricLedger", Offenders(Fabric, ["Customs.Ledger.Adapters.Fabric.Client"]));
         Assert.Contains("Customs.Ledger.Node.Cli.Commands.NodeCommands", Offenders(NodeCli, Server));

@@ -190,7 +190,7 @@ public sealed class HighAvailabilityTests(ITestOutputHelper output)
         options = options with
         {
             Listen = listen,
-            Store = new StoreSettings { Kind = "postgres", ConnectionString = connectionString, AdvertiseAddress = listen },
+            Store = new Customs.Ledger.Storage.StoreSettings { Kind = "postgres", ConnectionString = connectionString, AdvertiseAddress = listen },
             Peer = peerListen is null ? options.Peer : options.Peer! with { Listen = peerListen },
         };
         options.Save(dir);

@@ -47,7 +47,7 @@ public class NodeFixture : IAsyncLifetime
     }
 
     /// <summary>The node's store settings (SQLite files by default).</summary>
-    protected virtual Task<StoreSettings> StoreAsync() => Task.FromResult(new StoreSettings());
+    protected virtual Task<Customs.Ledger.Storage.StoreSettings> StoreAsync() => Task.FromResult(new Customs.Ledger.Storage.StoreSettings());
 
     public virtual async Task DisposeAsync()
     {
@@ -130,11 +130,11 @@ public sealed class PostgresNodeFixture : NodeFixture
 
     public PostgresServer Server => _server ?? throw new InvalidOperationException("not started");
 
-    protected override async Task<StoreSettings> StoreAsync()
+    protected override async Task<Customs.Ledger.Storage.StoreSettings> StoreAsync()
     {
         _server = await PostgresServer.StartAsync();
         Environment.SetEnvironmentVariable(PostgresServer.PasswordVariable, _server.Password);
-        return new StoreSettings { Kind = "postgres", ConnectionString = _server.ConnectionString(_server.CreateDatabase()) };
+        return new Customs.Ledger.Storage.StoreSettings { Kind = "postgres", ConnectionString = _server.ConnectionString(_server.CreateDatabase()) };
     }
 
     public override async Task DisposeAsync()

@@ -112,7 +112,7 @@ public sealed class PostgresStoreTests(ITestOutputHelper output)
         var key = NodeHost.Init(dir.Path, new NodeOptions
         {
             NodeId = "GB-HMRC", Country = "GB", Agency = "HMRC", Listen = "http://127.0.0.1:0", BatchWindowMilliseconds = 50,
-            Store = new StoreSettings { Kind = "postgres", ConnectionString = postgres.ConnectionString(database) },
+            Store = new Customs.Ledger.Storage.StoreSettings { Kind = "postgres", ConnectionString = postgres.ConnectionString(database) },
         });
         NodeCertification.Install(dir.Path, ca, key);
         await using var node = await NodeProcess.StartAsync(dir.Path, postgres.NodeEnvironment);

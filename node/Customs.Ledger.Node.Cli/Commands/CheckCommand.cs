@@ -37,8 +37,9 @@ internal static class CheckCommand
             {
                 var options = NodeOptions.Load(dir);
                 using var key = NodeKeys.Load(dir, options);
-                using var store = DocumentStore.Open(Path.Combine(dir, "node.db"));
-                using var ledger = EmbeddedLedger.Open(Path.Combine(dir, "ledger.db"), key, "embedded:" + options.NodeId);
+                using var stores = NodeStores.Open(dir, options.Store, lease: null);
+                using var store = DocumentStore.Open(stores.Documents);
+                using var ledger = EmbeddedLedger.Open(stores.Ledger, key, "embedded:" + options.NodeId);
                 report = new StoreAudit(store, ledger, dir).Run(AuditDepth.Full, cancellationToken: cancellationToken);
             }
             catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException or InvalidOperationException or InvalidDataException or IOException

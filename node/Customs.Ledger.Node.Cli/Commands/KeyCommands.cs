@@ -41,6 +41,11 @@ internal static class KeyCommands
                     return Output.Error(CliApp.BadInput, "this node's key is in a PKCS#11 token: rotate it with a key ceremony (docs/OPERATIONS.md, 'HSM key ceremony'); this command rotates keystore keys only");
                 }
 
+                if (options.Store.IsPostgres)
+                {
+                    return Output.Error(CliApp.BadInput, "this node's stores are in PostgreSQL, which an active instance may be writing: rotating the key there is not supported yet (stop every instance and see docs/HIGH-AVAILABILITY.md)");
+                }
+
                 if (options.Ethereum is not null)
                 {
                     return Output.Error(CliApp.BadInput, "this node also anchors on Ethereum, where its account holds the document store's roles: rotating its key needs those roles granted to the new account, which this command does not do yet (see docs/TRUST.md, 'Key lifecycle')");

@@ -38,7 +38,8 @@ internal static class LedgerCommand
             {
                 var options = NodeOptions.Load(dir);
                 using var key = NodeKeys.Load(dir, options);
-                using var ledger = EmbeddedLedger.Open(Path.Combine(dir, "ledger.db"), key, "embedded:" + options.NodeId);
+                using var stores = Storage.NodeStores.Open(dir, options.Store, lease: null);
+                using var ledger = EmbeddedLedger.Open(stores.Ledger, key, "embedded:" + options.NodeId);
                 var audit = ledger.VerifyChain();
                 var log = CheckLog(dir, options, ledger);
                 var valid = audit.Valid && (log?.Consistent ?? true);

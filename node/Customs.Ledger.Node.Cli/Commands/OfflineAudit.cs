@@ -13,13 +13,16 @@ internal static class OfflineAudit
 
     public static void Record(string dataDirectory, string action, string detail, string? documentId = null)
     {
-        var path = Path.Combine(dataDirectory, "node.db");
-        if (!File.Exists(path))
+        var options = Configuration.NodeOptions.Load(dataDirectory);
+        if (!options.Store.IsPostgres && !File.Exists(Path.Combine(dataDirectory, "node.db")))
         {
             return;
         }
 
-        using var store = DocumentStore.Open(path);
+        // Into the node's store, wherever it is (on PostgreSQL beside a running node: the trail's sequence key keeps the
+        // two writers from forking it).
+        using var stores = NodeStores.Open(dataDirectory, options.Store, lease: null);
+        using var store = DocumentStore.Open(stores.Documents);
         store.AppendAuditAsync(Principal, action, documentId, "ok", detail, CancellationToken.None).GetAwaiter().GetResult();
     }
 }

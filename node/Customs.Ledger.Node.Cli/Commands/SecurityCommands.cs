@@ -107,8 +107,9 @@ internal static class SecurityCommands
                 {
                     var options = NodeOptions.Load(dir);
                     using var key = NodeKeys.Load(dir, options);
-                    using var store = DocumentStore.Open(Path.Combine(dir, "node.db"));
-                    using var ledger = EmbeddedLedger.Open(Path.Combine(dir, "ledger.db"), key, "embedded:" + options.NodeId);
+                    using var stores = NodeStores.Open(dir, options.Store, lease: null);
+                    using var store = DocumentStore.Open(stores.Documents);
+                    using var ledger = EmbeddedLedger.Open(stores.Ledger, key, "embedded:" + options.NodeId);
                     var result = Node.Audit.AuditTrail.Verify(store, ledger);
                     report = new AuditVerificationReport { Valid = result.Valid, Records = result.Records, AnchorsChecked = result.AnchorsChecked, FirstBadSequence = result.FirstBadSequence ?? 0, Reason = result.Reason ?? string.Empty };
                 }

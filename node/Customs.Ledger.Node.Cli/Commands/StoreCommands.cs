@@ -34,7 +34,8 @@ internal static class StoreCommands
                 var options = NodeOptions.Load(dir);
                 var target = options.Store with { Kind = "postgres", ConnectionString = parse.GetValue(connection) };
                 using var key = NodeKeys.Load(dir, options);
-                var report = StoreMigration.SqliteToPostgres(dir, options, target, key, ct);
+                var report = StoreMigration.SqliteToPostgres(dir, options.NodeId, options.Store, target, key, ct);
+                (options with { Store = target }).Save(dir);
                 if (Output.JsonMode)
                 {
                     Output.WriteJson(new { rows = report.Rows, ledgerHeight = report.LedgerHeight, tables = report.Tables.ToDictionary(t => t.Table, t => t.Rows) });

@@ -36,6 +36,7 @@ public static class NodeBackup
     public static async Task<BackupManifest> CreateAsync(NodeContext node, string outDirectory, bool includeSecrets, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
+        RefusePostgres(node.Options);
         PrepareTarget(outDirectory, node.DataDirectory);
         var journal = node.Options.Ethereum?.JournalFile;
         var snapshots = new List<(string Name, SqliteConnection Connection)>();
@@ -82,6 +83,7 @@ public static class NodeBackup
     public static BackupManifest CreateOffline(string dataDirectory, string outDirectory, bool includeSecrets, CancellationToken cancellationToken)
     {
         var options = NodeOptions.Load(dataDirectory);
+        RefusePostgres(options);
         PrepareTarget(outDirectory, dataDirectory);
         var snapshots = new List<(string Name, SqliteConnection Connection)>();
 #pragma warning disable CA2000 // the snapshots list owns the connections; the finally below disposes them
@@ -165,6 +167,15 @@ public static class NodeBackup
     /// Files that unlock keys: the keystore password, the PKCS#11 PIN, PKCS#12 passwords, and bearer tokens. A backup
     /// without them is as safe to store as the encrypted keystore itself.
     /// </summary>
+    /// <summary>This backup copies SQLite stores; PostgreSQL stores are backed up by the database (docs/HIGH-AVAILABILITY.md).</summary>
+    private static void RefusePostgres(NodeOptions options)
+    {
+        if (options.Store.IsPostgres)
+        {
+            throw new InvalidOperationException("this node's stores are in PostgreSQL: back them up with the database's own tools (pg_basebackup with WAL archiving, or the cloud's backups), and its data directory (keys, certificates, node.json) as files");
+        }
+    }
+
     public static bool IsSecret(string relativePath)
     {
         var name = Path.GetFileName(relativePath);

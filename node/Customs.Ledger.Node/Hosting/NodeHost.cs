@@ -96,7 +96,7 @@ public sealed partial class NodeHost : IAsyncDisposable
 #pragma warning disable CA2000
             if (options.Store.IsPostgres && lease is null)
             {
-                lease = ownLease = NodeStores.NewLease(options, options.Listen);
+                lease = ownLease = NodeStores.NewLease(options.NodeId, options.Store, options.Listen);
             }
 
             if (lease is { IsLeader: false })
@@ -104,7 +104,7 @@ public sealed partial class NodeHost : IAsyncDisposable
                 lease.TryAcquire();
             }
 
-            stores = NodeStores.Open(dataDirectory, options, lease);
+            stores = NodeStores.Open(dataDirectory, options.Store, lease);
             LogRole(loggers.CreateLogger<NodeHost>(), stores.Ledger.Describe, stores.IsLeader ? "leader" : "standby");
             store = DocumentStore.Open(stores.Documents);
             ledger = EmbeddedLedger.Open(stores.Ledger, key, "embedded:" + options.NodeId);
@@ -462,6 +462,7 @@ public sealed partial class NodeHost : IAsyncDisposable
         {
             o.MaxReceiveMessageSize = Exchange.SealedEnvelope.MaxPayloadLength + (64 * 1024);
             o.EnableDetailedErrors = false;
+            o.Interceptors.Add<PeerStoreFailureInterceptor>();
         });
 
         // Partners' "peers" health checks call this (NOT_SERVING once this node found its stores damaged).

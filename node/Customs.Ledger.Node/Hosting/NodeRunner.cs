@@ -29,7 +29,7 @@ public static class NodeRunner
             return;
         }
 
-        using var lease = NodeStores.NewLease(options, options.Listen);
+        using var lease = NodeStores.NewLease(options.NodeId, options.Store, options.Listen);
         using var key = Security.NodeKeys.Load(dataDirectory, options);
         using var loggers = LoggerFactory.Create(b => NodeHost.ConfigureLogging(b, null, options.Observability));
         var logger = loggers.CreateLogger(typeof(LeaseWatch));

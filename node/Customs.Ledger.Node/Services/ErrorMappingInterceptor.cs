@@ -90,7 +90,7 @@ public sealed partial class ErrorMappingInterceptor(ILogger<ErrorMappingIntercep
         if (StoreUnavailableException.From(ex, "store") is { } store)
         {
             LogStoreFailure(logger, context.Method, store.Failure, store.Message);
-            return new RpcException(new Status(store.Failure == StoreFailure.DiskFull ? StatusCode.ResourceExhausted : StatusCode.Unavailable, store.Message));
+            return GrpcErrors.StoreFailure(store);
         }
 
         if (ex is Ledger.LedgerException ledger)

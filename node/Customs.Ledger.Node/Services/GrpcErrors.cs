@@ -23,6 +23,13 @@ public static class GrpcErrors
         Reason = ex.Reason,
     };
 
+    /// <summary>A store failure: RESOURCE_EXHAUSTED for a full disk, UNAVAILABLE for everything else (retry, or go to the leader).</summary>
+    public static RpcException StoreFailure(Storage.StoreUnavailableException store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        return new RpcException(new global::Grpc.Core.Status(store.Failure == Storage.StoreFailure.DiskFull ? StatusCode.ResourceExhausted : StatusCode.Unavailable, store.Message));
+    }
+
     public static RpcException Refused(XmlIngestionException ex)
     {
         var code = ex.Failure == IngestionFailure.LimitExceeded ? Code.ResourceExhausted : Code.InvalidArgument;

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Storage;
 using Npgsql;
 
@@ -41,17 +40,17 @@ public sealed class NodeStores : IDisposable
     public bool IsLeader => Lease is null || Lease.IsLeader;
 
     /// <summary>
-    /// The stores of <paramref name="options"/>. On PostgreSQL, writes are fenced by <paramref name="lease"/> (null: a
+    /// The stores of <paramref name="settings"/>. On PostgreSQL, writes are fenced by <paramref name="lease"/> (null: a
     /// tool that runs while no node instance runs, such as <c>store migrate</c>, writes unfenced).
     /// </summary>
-    public static NodeStores Open(string dataDirectory, NodeOptions options, LeaderLease? lease)
+    public static NodeStores Open(string dataDirectory, StoreSettings settings, LeaderLease? lease)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        if (!options.Store.IsPostgres)
+        ArgumentNullException.ThrowIfNull(settings);
+        if (!settings.IsPostgres)
         {
-            if (!string.Equals(options.Store.Kind, "sqlite", StringComparison.OrdinalIgnoreCase))
+            if (!string.Equals(settings.Kind, "sqlite", StringComparison.OrdinalIgnoreCase))
             {
-                throw new InvalidOperationException($"node.json store.kind '{options.Store.Kind}' is not 'sqlite' or 'postgres'");
+                throw new InvalidOperationException($"node.json store.kind '{settings.Kind}' is not 'sqlite' or 'postgres'");
             }
 
             return new NodeStores(
@@ -61,7 +60,7 @@ public sealed class NodeStores : IDisposable
                 null);
         }
 
-        var connection = PostgresConnectionString(options.Store);
+        var connection = PostgresConnectionString(settings);
         PostgresDatabase? documents = null, ledger = null;
         try
         {
@@ -81,16 +80,16 @@ public sealed class NodeStores : IDisposable
     /// A new lease for this process on the node's database (not yet acquired): the holder is unique per start, so a
     /// restarted instance never mistakes an old lease for its own.
     /// </summary>
-    public static LeaderLease NewLease(NodeOptions options, string advertisedAddress)
+    public static LeaderLease NewLease(string nodeId, StoreSettings settings, string advertisedAddress)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var holder = $"{options.NodeId}@{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
+        ArgumentNullException.ThrowIfNull(settings);
+        var holder = $"{nodeId}@{Environment.MachineName}/{Environment.ProcessId}/{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
 
         // The lease's own statements wait at most 1 s for the row (a paused instance's transaction may hold it until the
         // server ends that session), so renewing and polling never hang.
-        var connection = new NpgsqlConnectionStringBuilder(PostgresConnectionString(options.Store));
+        var connection = new NpgsqlConnectionStringBuilder(PostgresConnectionString(settings));
         connection.Options = (connection.Options + " -c lock_timeout=1000").Trim();
-        return new LeaderLease(connection.ConnectionString, holder, options.Store.AdvertiseAddress ?? advertisedAddress, TimeSpan.FromSeconds(options.Store.LeaseSeconds));
+        return new LeaderLease(connection.ConnectionString, holder, settings.AdvertiseAddress ?? advertisedAddress, TimeSpan.FromSeconds(settings.LeaseSeconds));
     }
 
     /// <summary>

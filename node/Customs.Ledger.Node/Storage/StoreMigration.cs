@@ -1,7 +1,6 @@
 using System.Data.Common;
 using Customs.Ledger.Adapters.Embedded;
 using Customs.Ledger.Crypto;
-using Customs.Ledger.Node.Configuration;
 using Customs.Ledger.Storage;
 
 namespace Customs.Ledger.Node.Storage;
@@ -29,16 +28,16 @@ public static class StoreMigration
 
     /// <summary>
     /// Copies the stores of <paramref name="dataDirectory"/> (node stopped) into the database of
-    /// <paramref name="target"/>, checks row counts and the ledger's chain (signed by <paramref name="ledgerKey"/>), and
-    /// sets node.json's store to it.
+    /// <paramref name="target"/> and checks row counts and the ledger's chain (signed by <paramref name="ledgerKey"/>,
+    /// ledger <c>embedded:</c><paramref name="nodeId"/>). The caller then points node.json at the target.
     /// </summary>
     /// <exception cref="InvalidOperationException">The node already runs on PostgreSQL, the database already holds a node,
-    /// or a check after the copy failed (node.json is then unchanged).</exception>
-    public static StoreMigrationReport SqliteToPostgres(string dataDirectory, NodeOptions options, StoreSettings target, ISecp256k1Signer ledgerKey, CancellationToken cancellationToken = default)
+    /// or a check after the copy failed.</exception>
+    public static StoreMigrationReport SqliteToPostgres(string dataDirectory, string nodeId, StoreSettings current, StoreSettings target, ISecp256k1Signer ledgerKey, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(target);
-        if (options.Store.IsPostgres)
+        if (current.IsPostgres)
         {
             throw new InvalidOperationException("node.json already has a PostgreSQL store: nothing to migrate");
         }
@@ -66,7 +65,7 @@ public static class StoreMigration
         SqliteDatabase.ClearPools();
         long height;
         using (var ledgerDb = new PostgresDatabase(connection, NodeStores.LedgerSchema, fence: null))
-        using (var ledger = EmbeddedLedger.Open(ledgerDb, ledgerKey, "embedded:" + options.NodeId))
+        using (var ledger = EmbeddedLedger.Open(ledgerDb, ledgerKey, "embedded:" + nodeId))
         {
             var chain = ledger.VerifyChain(cancellationToken);
             if (!chain.Valid)
@@ -77,7 +76,6 @@ public static class StoreMigration
             height = ledger.Tip.Height;
         }
 
-        (options with { Store = target }).Save(dataDirectory);
         return new StoreMigrationReport(copied, height);
     }
 
