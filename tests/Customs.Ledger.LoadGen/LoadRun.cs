@@ -21,6 +21,9 @@ internal sealed record LoadSettings(
 
     /// <summary>Run the pilot pair: the node under test with a partner process beside it that witnesses its ledger.</summary>
     public bool Pilot { get; init; }
+
+    /// <summary>The node's store: sqlite (files in its data directory) or postgres (a PostgreSQL 15 server started for the run).</summary>
+    public string Store { get; init; } = "sqlite";
 }
 
 /// <summary>
@@ -59,7 +62,7 @@ internal sealed class LoadRun(LoadSettings settings, TextWriter progress)
 
         await using var node = settings.Pilot
             ? await NodeUnderTest.StartPilotAsync(settings.BatchMax, settings.BatchWindowMs, progress, settings.Witness).ConfigureAwait(false)
-            : await NodeUnderTest.StartAsync(settings.Ledger, settings.BatchMax, settings.BatchWindowMs, progress, settings.Tls, settings.Witness).ConfigureAwait(false);
+            : await NodeUnderTest.StartAsync(settings.Ledger, settings.BatchMax, settings.BatchWindowMs, progress, settings.Tls, settings.Witness, settings.Store).ConfigureAwait(false);
         progress.WriteLine($"node pid {node.Pid} at {node.Address}{(settings.Tls ? " (TLS, bearer token)" : " (HTTP/2 without TLS, bearer token)")}; data in {node.DataDirectory}");
         using var channel = node.Channel();
         var client = new DocumentService.DocumentServiceClient(channel);

@@ -86,12 +86,21 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         }
     }
 
-    public static async Task<NodeUnderTest> StartAsync(string ledger, int batchMax, int batchWindowMs, TextWriter progress, bool tls = false, bool witness = true)
+    public static async Task<NodeUnderTest> StartAsync(string ledger, int batchMax, int batchWindowMs, TextWriter progress, bool tls = false, bool witness = true, string store = "sqlite")
     {
         var dir = Path.Combine(Path.GetTempPath(), "customs-ledger-loadgen-" + Guid.NewGuid().ToString("N")[..8]);
         var run = new NodeUnderTest(dir);
         try
         {
+            string? connectionString = null;
+            if (store == "postgres")
+            {
+                // A PostgreSQL 15 server of the run's own, on 127.0.0.1 in a temporary folder (fsync and synchronous commit on).
+                run._postgres = await PostgresServer.StartAsync().ConfigureAwait(false);
+                connectionString = run._postgres.ConnectionString(run._postgres.CreateDatabase("loadgen"));
+                progress.WriteLine($"PostgreSQL 15 on 127.0.0.1:{run._postgres.Port}");
+            }
+
             // The node is set up as an operator would: customs-ledger-node init, then node.json edited for the run.
             await NodeToolAsync("init", "--data-dir", dir, "--node-id", "LOADGEN", "--country", "GB", "--agency", "HMRC",
                 "--listen", tls ? "https://127.0.0.1:0" : "http://127.0.0.1:0", "--http-listen", "none").ConfigureAwait(false);
@@ -107,6 +116,11 @@ internal sealed class NodeUnderTest : IAsyncDisposable
                 if (!witness)
                 {
                     options["witness"] = new JsonObject { ["enabled"] = false };
+                }
+
+                if (connectionString is not null)
+                {
+                    options["store"] = new JsonObject { ["kind"] = "postgres", ["connectionString"] = connectionString };
                 }
             });
             if (ledger == "ethereum")
@@ -204,7 +218,9 @@ internal sealed class NodeUnderTest : IAsyncDisposable
     }
 
     private async Task StartNodeAsync() =>
-        _node = await NodeProcess.StartAsync(DataDirectory, listen: CaCertificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0").ConfigureAwait(false);
+        _node = await NodeProcess.StartAsync(DataDirectory, _postgres?.NodeEnvironment, listen: CaCertificate is null ? "http://127.0.0.1:0" : "https://127.0.0.1:0").ConfigureAwait(false);
+
+    private PostgresServer? _postgres;
 
     public async ValueTask DisposeAsync()
     {
@@ -218,6 +234,12 @@ internal sealed class NodeUnderTest : IAsyncDisposable
         {
             await _witness.DisposeAsync().ConfigureAwait(false);
             _witness = null;
+        }
+
+        if (_postgres is not null)
+        {
+            await _postgres.DisposeAsync().ConfigureAwait(false);
+            _postgres = null;
         }
 
         ChainProcess.Kill(_chain);

@@ -19,17 +19,18 @@ var anchorTimeout = new Option<int>("--anchor-timeout-s") { Description = "Longe
 var json = new Option<string?>("--json") { Description = "Also write the report to this file" };
 
 var witnessOff = new Option<bool>("--no-witness") { Description = "Run the node with witness.enabled=false (no checkpoints signed), to measure what witnessing costs" };
+var store = new Option<string>("--store") { Description = "The node's store: sqlite, or postgres (starts a PostgreSQL 15 server on 127.0.0.1 for the run)", DefaultValueFactory = _ => "sqlite" };
 var pilot = new Option<bool>("--pilot") { Description = "Run the pilot pair: the node (GB-HMRC) and, as its own process beside it, its partner NL-NVWA, which witnesses its ledger (embedded ledger only)" };
 var run = new Command("run", "Stream generated declarations into a fresh node process and measure it")
 {
-    documents, warmup, streams, rate, items, ledger, batchMax, batchWindow, segment, anchorTimeout, json, witnessOff, pilot,
+    documents, warmup, streams, rate, items, ledger, batchMax, batchWindow, segment, anchorTimeout, json, witnessOff, pilot, store,
 };
 run.SetAction((parse, ct) =>
 {
     var settings = new LoadSettings(
         parse.GetValue(documents), parse.GetValue(warmup), parse.GetValue(streams), parse.GetValue(rate), parse.GetValue(items),
         parse.GetValue(ledger)!, parse.GetValue(batchMax), parse.GetValue(batchWindow), parse.GetValue(segment),
-        TimeSpan.FromSeconds(parse.GetValue(anchorTimeout)), parse.GetValue(json)) { Witness = !parse.GetValue(witnessOff), Pilot = parse.GetValue(pilot) };
+        TimeSpan.FromSeconds(parse.GetValue(anchorTimeout)), parse.GetValue(json)) { Witness = !parse.GetValue(witnessOff), Pilot = parse.GetValue(pilot), Store = parse.GetValue(store)! };
     if (settings.Documents < 1 || settings.Warmup < 0 || settings.Streams < 1 || settings.Rate < 0 || settings.Segment < 1 || settings.Items is < 1 or > 999)
     {
         Console.Error.WriteLine("--documents, --streams, --segment must be positive; --warmup, --rate not negative; --items 1-999");

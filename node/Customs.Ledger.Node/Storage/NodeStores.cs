@@ -135,6 +135,7 @@ public sealed class NodeStores : IDisposable
 
         builder.ApplicationName ??= "customs-ledger";
 
+
         // A transaction left open by a paused or partitioned instance holds the lease row FOR SHARE, which a takeover
         // must wait for: the server ends such a session once it sat idle in its transaction for a lease's length.
         builder.Options = ($"{builder.Options} -c idle_in_transaction_session_timeout={settings.LeaseSeconds * 1000}").Trim();

@@ -178,7 +178,10 @@ public sealed class BundleFactory(NodeContext node)
     {
         var version = node.Store.StatusVersion;
         var now = DateTimeOffset.UtcNow;
-        if (!_statuses.TryGetValue(batchId, out var signed) || signed.Version != version || now - signed.AsOf > StatusRefresh || !signed.Signer.Equals(node.Key.PublicKey))
+
+        // A standby signs afresh every time: the leader revokes and amends in the shared database, and the status version
+        // that invalidates this cache counts only this process's own changes.
+        if (!node.IsLeader || !_statuses.TryGetValue(batchId, out var signed) || signed.Version != version || now - signed.AsOf > StatusRefresh || !signed.Signer.Equals(node.Key.PublicKey))
         {
             signed = SignBatchStatus(batchId, batchRoot, version);
             if (_statuses.Count >= 256)
