@@ -295,22 +295,29 @@ async function scanWithCamera() {
   await video.play();
   const canvas = document.createElement('canvas');
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const tick = () => {
-    if (!cameraStream) return;
-    if (video.readyState >= 2 && video.videoWidth > 0) {
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      ctx.drawImage(video, 0, 0);
-      const text = decodeImageData(ctx.getImageData(0, 0, canvas.width, canvas.height));
-      if (text) {
-        stopCamera();
-        guarded(() => verifyText(text));
+  // Resolves once a code was read and verified, or the camera was stopped: until then the page stays busy (it said
+  // "done" as soon as the camera started, before the code was even read).
+  await new Promise((resolve, reject) => {
+    const tick = () => {
+      if (!cameraStream) {
+        resolve();
         return;
       }
-    }
+      if (video.readyState >= 2 && video.videoWidth > 0) {
+        canvas.width = video.videoWidth;
+        canvas.height = video.videoHeight;
+        ctx.drawImage(video, 0, 0);
+        const text = decodeImageData(ctx.getImageData(0, 0, canvas.width, canvas.height));
+        if (text) {
+          stopCamera();
+          verifyText(text).then(resolve, reject);
+          return;
+        }
+      }
+      requestAnimationFrame(tick);
+    };
     requestAnimationFrame(tick);
-  };
-  requestAnimationFrame(tick);
+  });
 }
 
 function stopCamera() {
