@@ -175,13 +175,7 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
     public static EmbeddedLedger Open(string databasePath, ISecp256k1Signer ledgerKey, string ledgerId, TimeProvider? time = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
-        ArgumentNullException.ThrowIfNull(ledgerKey);
-        ArgumentNullException.ThrowIfNull(ledgerId);
-        if (!LedgerIdPattern().IsMatch(ledgerId))
-        {
-            throw new ArgumentException(
-                $"A ledger id is '{LedgerIdPrefix}' followed by 1 to 64 of A-Z a-z 0-9 . _ - (e.g. 'embedded:GB-HMRC').", nameof(ledgerId));
-        }
+        RequireArguments(ledgerKey, ledgerId);
 
         var fullPath = Path.GetFullPath(databasePath);
         var directory = Path.GetDirectoryName(fullPath);
@@ -193,13 +187,9 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
         return Open(new SqliteDatabase(fullPath, pooling: false), ledgerKey, ledgerId, time);
     }
 
-    /// <summary>
-    /// Opens (or creates) the ledger in <paramref name="db"/>: a SQLite file or a PostgreSQL schema (see the path overload
-    /// for the rest).
-    /// </summary>
-    public static EmbeddedLedger Open(SqlDatabase db, ISecp256k1Signer ledgerKey, string ledgerId, TimeProvider? time = null)
+    /// <summary>The key and a well-formed ledger id, checked before any file or database is touched.</summary>
+    private static void RequireArguments(ISecp256k1Signer ledgerKey, string ledgerId)
     {
-        ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(ledgerKey);
         ArgumentNullException.ThrowIfNull(ledgerId);
         if (!LedgerIdPattern().IsMatch(ledgerId))
@@ -207,6 +197,16 @@ public sealed partial class EmbeddedLedger : ILedgerAdapter, ILedgerHealth, IDis
             throw new ArgumentException(
                 $"A ledger id is '{LedgerIdPrefix}' followed by 1 to 64 of A-Z a-z 0-9 . _ - (e.g. 'embedded:GB-HMRC').", nameof(ledgerId));
         }
+    }
+
+    /// <summary>
+    /// Opens (or creates) the ledger in <paramref name="db"/>: a SQLite file or a PostgreSQL schema (see the path overload
+    /// for the rest).
+    /// </summary>
+    public static EmbeddedLedger Open(SqlDatabase db, ISecp256k1Signer ledgerKey, string ledgerId, TimeProvider? time = null)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        RequireArguments(ledgerKey, ledgerId);
 
         var ledger = new EmbeddedLedger(db, ledgerKey, ledgerId, time ?? TimeProvider.System);
         try
